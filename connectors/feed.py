@@ -1,0 +1,66 @@
+"""What every connector returns: a feed of records, whole sets or changes.
+
+One shape serves a full snapshot (every type `complete`), a quick change feed (every
+type a delta: upserts plus deletes) and the mixed case a OneRoster manifest allows
+(bulk users with delta enrollments). Staging turns a feed into actions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable, Protocol
+
+# progress(type, records_so_far, total_or_None)
+Progress = Callable[[str, int, "int | None"], None]
+
+
+@dataclass
+class TypeFeed:
+    """Records of one type. `complete`: this is the whole set, so a stored record that
+    is missing from it was removed at the source. Otherwise `records` are upserts and
+    `deleted` lists the source ids removed."""
+
+    complete: bool
+    records: list[dict] = field(default_factory=list)
+    deleted: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Membership:
+    """Enrollments, for sources that send them apart from sections (OneRoster).
+
+    rows: (section_id, role, user_id, active) with role "teacher" or "student".
+    `complete`: the rows are every enrollment, so they define each section's roster;
+    otherwise they are changes applied to the stored rosters."""
+
+    complete: bool
+    rows: list[tuple[str, str, str, bool]] = field(default_factory=list)
+
+
+@dataclass
+class Feed:
+    source: str                      # kind, for the history ("oneroster_csv", "clever", ...)
+    mode: str                        # "full" or "quick"
+    types: dict[str, TypeFeed] = field(default_factory=dict)  # a missing type: no change
+    membership: Membership | None = None
+    district: dict | None = None     # {"source_id", "name"} when the source names it
+    cursor: str | None = None        # where the next quick sync starts (event id, time)
+    warnings: list[dict] = field(default_factory=list)
+
+
+class SourceError(Exception):
+    """A fetch or parse failure. The message is one clear line for the admin (more lines
+    may list individual problems) and never contains a secret."""
+
+
+class Connector(Protocol):
+    kind: str
+
+    def fetch(self, mode: str, cursor: str | None, progress: Progress | None = None) -> Feed:
+        """Fetch everything (mode "full") or the changes since `cursor` ("quick")."""
+
+    def check(self) -> dict:
+        """Authenticate and make cheap calls: {"district", "schools": [...], "counts": {...}}."""
+
+    def describe(self) -> dict:
+        """A description of the source safe to store and show (no secrets)."""

@@ -1,0 +1,181 @@
+"""The `rostertui` command: the dashboard with no subcommand, the engine headless with one.
+
+Exit codes: 0 ok; 1 error (one line on stderr naming the file, line, key or record);
+3 blocked by the delete threshold or a capacity limit.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import orjson
+
+from . import config as config_mod
+from . import output
+from .errors import RosterError
+
+EXIT_BLOCKED = 3
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="rostertui",
+        description="Review-and-commit roster sync from Clever or OneRoster into a local "
+                    "store. With no command, opens the dashboard.")
+    p.add_argument("--config", type=Path, help="config file (default ./config.yaml, "
+                   "then the user config dir)")
+    p.add_argument("--demo", action="store_true",
+                   help="open the dashboard on the bundled demo district (no config needed)")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+
+    s = _command(sub, "sync", "fetch from the source and stage the changes")
+    mode = s.add_mutually_exclusive_group()
+    mode.add_argument("--full", dest="mode", action="store_const", const="full",
+                      help="compare the whole roster (default)")
+    mode.add_argument("--quick", dest="mode", action="store_const", const="quick",
+                      help="only the changes since the last commit")
+    s.add_argument("--commit", action="store_true", help="commit at once unless blocked")
+    s.add_argument("--force", action="store_true", help="commit even over the delete threshold")
+    s.add_argument("--auto", action="store_true",
+                   help="record the sync as automatic (scheduled) rather than manual")
+
+    c = _command(sub, "commit", "apply a staged sync's enabled actions to the store")
+    c.add_argument("sync_id", nargs="?", type=int, help="default: the latest staged sync")
+    c.add_argument("--disable", nargs="+", default=[], metavar="ACTION_ID",
+                   help="untick these actions first (ids as shown by `show`)")
+    c.add_argument("--force", action="store_true", help="commit even over the delete threshold")
+
+    d = _command(sub, "discard", "drop a staged sync without applying it", json=False)
+    d.add_argument("sync_id", nargs="?", type=int, help="default: the latest staged sync")
+
+    _command(sub, "history", "list every sync, newest first")
+    sh = _command(sub, "show", "print a sync's report and its actions")
+    sh.add_argument("sync_id", type=int)
+    _command(sub, "status", "the source, the last sync and the counts in the store")
+    _command(sub, "check", "test the connection: authenticate, then count what is shared")
+
+    g = sub.add_parser("demo-data", help="write a realistic OneRoster 1.1 CSV district",
+                       description="Write a deterministic OneRoster 1.1 CSV district, or with "
+                                   "--changes-from the next day of an earlier one.")
+    g.add_argument("--students", type=int, default=2000)
+    g.add_argument("--schools", type=int, default=None, help="default: one per 500 students")
+    g.add_argument("--seed", type=int, default=1)
+    g.add_argument("--out", type=Path, required=True, help="folder to write (or .zip with --zip)")
+    g.add_argument("--zip", action="store_true", help="write one zip instead of a folder")
+    g.add_argument("--changes-from", type=Path, metavar="DIR",
+                   help="write the next day of this earlier set")
+    g.add_argument("--change-rate", type=float, default=0.05,
+                   help="share of records added, edited and removed (default 0.05)")
+    g.add_argument("--delta", action="store_true",
+                   help="with --changes-from: write only the changed rows as a delta set")
+    return p
+
+
+def _command(sub, name: str, help_: str, json: bool = True) -> argparse.ArgumentParser:
+    cmd = sub.add_parser(name, help=help_, description=help_[0].upper() + help_[1:] + ".")
+    cmd.add_argument("--config", type=Path, default=argparse.SUPPRESS,
+                     help="config file (default ./config.yaml, then the user config dir)")
+    if json:
+        cmd.add_argument("--json", action="store_true", help="print one JSON object")
+    return cmd
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return _run(args)
+    except RosterError as exc:
+        print(f"rostertui: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("rostertui: interrupted; nothing was committed", file=sys.stderr)
+        return 130
+
+
+def _run(args: argparse.Namespace) -> int:
+    if args.command is None:
+        from .app import run_dashboard
+        return run_dashboard(args.config, demo=args.demo)
+    if args.command == "demo-data":
+        return _demo_data(args)
+    from .engine import Engine
+    cfg = config_mod.load(args.config)
+    for warning in cfg.warnings:
+        print(f"rostertui: warning: {warning}", file=sys.stderr)
+    return COMMANDS[args.command](Engine(cfg), args)
+
+
+def _emit(args, payload, human) -> None:
+    if getattr(args, "json", False):
+        sys.stdout.buffer.write(orjson.dumps(payload, option=orjson.OPT_INDENT_2) + b"\n")
+    else:
+        print(human(payload))
+
+
+def _sync(engine, args) -> int:
+    progress = output.progress_bar(sys.stderr)
+    try:
+        report = engine.sync(mode=args.mode or "full", trigger="auto" if args.auto else "manual",
+                             commit=args.commit, force=args.force, progress=progress)
+    finally:
+        if progress:
+            sys.stderr.write("\n")
+    _emit(args, report, output.sync_report)
+    return EXIT_BLOCKED if args.commit and report["status"] == "blocked" else 0
+
+
+def _commit(engine, args) -> int:
+    _emit(args, engine.commit(args.sync_id, disable=args.disable, force=args.force),
+          output.sync_report)
+    return 0
+
+
+def _discard(engine, args) -> int:
+    report = engine.discard(args.sync_id)
+    print(f"sync {report['sync_id']} discarded; the store is unchanged")
+    return 0
+
+
+def _history(engine, args) -> int:
+    _emit(args, engine.history(), output.history_table)
+    return 0
+
+
+def _show(engine, args) -> int:
+    report = engine.report(args.sync_id)
+    doc = engine.sync_doc(args.sync_id)
+    try:
+        plan = engine.plan(args.sync_id)
+    except RosterError:
+        plan = {"actions": [], "reference": []}
+    report["actions"] = plan["actions"]
+    _emit(args, report, lambda r: output.show(doc, r))
+    return 0
+
+
+def _status(engine, args) -> int:
+    _emit(args, engine.status(), output.status)
+    return 0
+
+
+def _check(engine, args) -> int:
+    _emit(args, engine.check(), output.check)
+    return 0
+
+
+def _demo_data(args) -> int:
+    from . import demo_data
+    if args.changes_from:
+        summary = demo_data.next_day(args.changes_from, args.out, change_rate=args.change_rate,
+                                     seed=args.seed + 1, delta=args.delta, as_zip=args.zip)
+    else:
+        summary = demo_data.generate(args.out, students=args.students, schools=args.schools,
+                                     seed=args.seed, as_zip=args.zip)
+    print(output.demo_summary(args.out, summary))
+    return 0
+
+
+COMMANDS = {"sync": _sync, "commit": _commit, "discard": _discard, "history": _history,
+            "show": _show, "status": _status, "check": _check}

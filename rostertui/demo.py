@@ -1,0 +1,33 @@
+"""The bundled demo district: generated once (deterministically) into the user data dir.
+
+Day one is committed so there is a district to browse; the source then points at day
+two, so "Sync now" stages a realistic 5% change to review.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from . import demo_data, paths
+from .config import Config, from_dict
+
+DEMO_STUDENTS = 2000
+
+
+def prepare(base: Path | None = None) -> Config:
+    base = base or paths.data_dir() / "demo"
+    day1, day2 = base / "day1", base / "day2"
+    if not (day1 / "manifest.csv").exists():
+        demo_data.generate(day1, students=DEMO_STUDENTS, seed=1)
+    if not (day2 / "manifest.csv").exists():
+        demo_data.next_day(day1, day2, change_rate=0.05, seed=2)
+    store = base / "store.json"
+    if not store.exists():
+        from .engine import Engine
+        Engine(_config(day1, store)).sync(mode="full", commit=True)
+    return _config(day2, store)
+
+
+def _config(source: Path, store: Path) -> Config:
+    return from_dict({"source": {"kind": "oneroster_csv", "path": str(source)},
+                      "store": {"path": str(store)}}, base_dir=store.parent)

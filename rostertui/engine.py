@@ -1,0 +1,196 @@
+"""The engine's API: what the CLI, cron and the dashboard call.
+
+connector -> stage (plan written beside the store, sync recorded) -> review (toggles)
+-> commit (enabled actions applied in one atomic write under the lock) -> history.
+"""
+
+from __future__ import annotations
+
+from connectors import make_connector
+from connectors.feed import Connector, Progress, SourceError
+
+from . import clock, history, safety, staging
+from .apply import apply_actions
+from .config import Config, describe_source
+from .errors import BlockedError, RosterError, StaleError
+from .model import ACTION_TYPES, ACTIVE, TABLES
+from .redact import scrub
+from .store import META_TABLE, SYNCS_TABLE, Store
+
+
+class Engine:
+    def __init__(self, config: Config, connector: Connector | None = None):
+        self.config = config
+        self.store = Store(config.store_path)
+        self._connector = connector
+
+    @property
+    def connector(self) -> Connector:
+        if self._connector is None:
+            self._connector = make_connector(self.config.source)
+        return self._connector
+
+    # -- staging -----------------------------------------------------------------------
+
+    def sync(self, mode: str = "full", trigger: str = "manual", commit: bool = False,
+             force: bool = False, progress: Progress | None = None) -> dict:
+        """Fetch, stage, and with `commit` apply at once unless blocked (and not forced).
+
+        A fetch that fails is recorded as a failed sync and stages nothing."""
+        started = clock.stamp()
+        cursor = _meta(self.store.load())["cursor"] if mode == "quick" else None
+        try:
+            feed = self.connector.fetch(mode, cursor, progress)
+        except SourceError as exc:
+            message = scrub(str(exc), self.config.secrets)
+            self._record_failure(mode, trigger, started, message)
+            raise RosterError(message) from None
+        with self.store.locked("sync"):
+            data = self.store.load()
+            doc = history.new_sync(data, mode=feed.mode, trigger=trigger,
+                                   source=describe_source(self.config.source),
+                                   started_at=started)
+            plan = staging.stage(feed, data)
+            reasons = safety.block_reasons(plan["actions"], data, self.config.sync)
+            history.finish(doc, plan, _meta(data)["state"], reasons)
+            self.store.write_plan(doc["id"], plan)
+            if commit and (force or not reasons):
+                self._apply(data, doc, plan, force and bool(reasons))
+            self.store.write(data)
+        return _report(doc, plan["warnings"])
+
+    def _record_failure(self, mode: str, trigger: str, started: str, message: str) -> None:
+        with self.store.locked("sync"):
+            data = self.store.load()
+            doc = history.new_sync(data, mode=mode, trigger=trigger,
+                                   source=describe_source(self.config.source),
+                                   started_at=started)
+            doc.update(status="failed", error=message, finished_at=clock.stamp())
+            self.store.write(data)
+
+    # -- review ------------------------------------------------------------------------
+
+    def plan(self, sync_id: int) -> dict:
+        """The sync's actions (with their enabled flags), reference changes and warnings."""
+        return self.store.read_plan(int(sync_id))
+
+    def set_enabled(self, sync_id: int, action_ids: list[str], enabled: bool) -> None:
+        doc = history.get(self.store.load(), sync_id)
+        if doc["status"] not in history.COMMITTABLE:
+            raise RosterError(f"sync {doc['id']} is {doc['status']}; its actions can no "
+                              "longer be changed")
+        _check_ids(doc["id"], self.store.read_plan(doc["id"]), action_ids)
+        self.store.record_toggle(doc["id"], action_ids, enabled)
+
+    # -- commit ------------------------------------------------------------------------
+
+    def commit(self, sync_id: int | None = None, disable: list[str] = (),
+               force: bool = False) -> dict:
+        with self.store.locked("commit"):
+            data = self.store.load()
+            doc = history.get(data, sync_id)
+            if doc["status"] not in history.COMMITTABLE:
+                raise RosterError(f"sync {doc['id']} is {doc['status']}; only a staged "
+                                  "sync can be committed")
+            if doc["base_state"] != _meta(data)["state"]:
+                raise StaleError(f"sync {doc['id']} is stale: the store changed after it "
+                                 "was staged; stage it again with: rostertui sync")
+            plan = self.store.read_plan(doc["id"])
+            if disable:
+                _check_ids(doc["id"], plan, disable)
+                self.store.record_toggle(doc["id"], list(disable), False)
+                for action in plan["actions"]:
+                    action["enabled"] = action["enabled"] and action["id"] not in disable
+            reasons = safety.block_reasons(plan["actions"], data, self.config.sync)
+            if reasons and not force:
+                raise BlockedError(f"sync {doc['id']} is blocked: {'; '.join(reasons)}. "
+                                   "Untick archives in review, or commit with --force")
+            self._apply(data, doc, plan, force and bool(reasons))
+            self.store.write(data)
+        return _report(doc, plan["warnings"])
+
+    def _apply(self, data: dict, doc: dict, plan: dict, forced: bool) -> None:
+        enabled = [a for a in plan["actions"] if a["enabled"]]
+        apply_actions(data, enabled + plan["reference"])
+        meta = _meta(data)
+        meta["state"] = f"sync-{doc['id']}"
+        meta["last_commit_started_at"] = doc["started_at"]
+        if plan["cursor"] is not None:
+            meta["cursor"] = plan["cursor"]
+        if plan["district"]:
+            meta["district"] = plan["district"]
+        doc.update(status="committed", committed_at=clock.stamp(), enabled=len(enabled),
+                   disabled=len(plan["actions"]) - len(enabled), forced=forced,
+                   disabled_ids=[a["id"] for a in plan["actions"] if not a["enabled"]])
+        for other in data[SYNCS_TABLE].values():
+            if other["status"] in ("staged", "blocked"):
+                other["error"] = f"stale: sync {doc['id']} was committed after it was staged"
+
+    def discard(self, sync_id: int | None = None) -> dict:
+        with self.store.locked("discard"):
+            data = self.store.load()
+            doc = history.get(data, sync_id)
+            if doc["status"] not in ("staged", "blocked"):
+                raise RosterError(f"sync {doc['id']} is {doc['status']}; only a staged "
+                                  "sync can be discarded")
+            doc["status"] = "discarded"
+            self.store.write(data)
+        return self.report(doc["id"])
+
+    def check(self) -> dict:
+        try:
+            return self.connector.check()
+        except SourceError as exc:
+            raise RosterError(scrub(str(exc), self.config.secrets)) from None
+
+    # -- reading -----------------------------------------------------------------------
+
+    def history(self) -> list[dict]:
+        return history.listing(self.store.load())
+
+    def sync_doc(self, sync_id: int | None = None) -> dict:
+        return history.get(self.store.load(), sync_id)
+
+    def report(self, sync_id: int) -> dict:
+        """The shape of `--json`: the sync's counts, status and warnings."""
+        doc = self.sync_doc(sync_id)
+        try:
+            warnings = self.plan(doc["id"])["warnings"]
+        except RosterError:
+            warnings = []  # a failed sync has no plan
+        return _report(doc, warnings)
+
+    def status(self) -> dict:
+        data = self.store.load()
+        syncs = history.listing(data)
+        return {"source": describe_source(self.config.source), "store": str(self.store.path),
+                "district": _meta(data)["district"], "enabled": _meta(data)["enabled"],
+                "last_sync": syncs[0] if syncs else None, "counts": table_counts(data)}
+
+
+def _report(doc: dict, warnings: list[dict]) -> dict:
+    return {"sync_id": doc["id"], "mode": doc["mode"], "status": doc["status"],
+            "counts": doc["counts"], "warnings": warnings,
+            "enabled": doc["enabled"], "disabled": doc["disabled"],
+            "blocked_reasons": doc["blocked_reasons"], "error": doc["error"]}
+
+
+def _check_ids(sync_id: int, plan: dict, action_ids: list[str]) -> None:
+    known = {a["id"] for a in plan["actions"]}
+    unknown = [i for i in action_ids if i not in known]
+    if unknown:
+        raise RosterError(f"sync {sync_id} has no action '{unknown[0]}'; "
+                          f"see: rostertui show {sync_id}")
+
+
+def table_counts(data: dict) -> dict[str, dict[str, int]]:
+    out = {}
+    for type_ in ACTION_TYPES:
+        docs = data[TABLES[type_]].values()
+        active = sum(1 for d in docs if d["status"] == ACTIVE)
+        out[type_] = {"active": active, "archived": len(docs) - active}
+    return out
+
+
+def _meta(data: dict) -> dict:
+    return data[META_TABLE]["1"]

@@ -1,0 +1,66 @@
+"""Sync records in the `syncs` table: creation, counts, and the lookups on them."""
+
+from __future__ import annotations
+
+from . import clock
+from .errors import RosterError
+from .model import ACTION_TYPES, KINDS
+from .store import SYNCS_TABLE, current_user
+
+COMMITTABLE = ("staged", "blocked", "reverted")
+
+
+def counts(actions: list[dict]) -> dict[str, dict[str, int]]:
+    """{type: {kind: n}} with every action type and kind present (and `remove` if any)."""
+    out = {t: dict.fromkeys(KINDS, 0) for t in ACTION_TYPES}
+    for a in actions:
+        kinds = out[a["type"]]
+        kinds[a["kind"]] = kinds.get(a["kind"], 0) + 1
+    return out
+
+
+def new_sync(data: dict, *, mode: str, trigger: str, source: dict, started_at: str) -> dict:
+    syncs = data[SYNCS_TABLE]
+    sync_id = max(map(int, syncs), default=0) + 1
+    doc = {"id": sync_id, "started_at": started_at, "finished_at": None, "mode": mode,
+           "trigger": trigger, "user": current_user(), "source": source, "status": "staged",
+           "counts": counts([]), "enabled": 0, "disabled": 0, "warnings": 0,
+           "warning_codes": {}, "blocked_reasons": [], "committed_at": None,
+           "base_state": None, "error": None, "forced": False, "reverts": None,
+           "reverted_by": None}
+    syncs[str(sync_id)] = doc
+    return doc
+
+
+def finish(doc: dict, plan: dict, base_state: str, reasons: list[str]) -> None:
+    actions = plan["actions"]
+    doc.update(finished_at=clock.stamp(), counts=counts(actions), enabled=len(actions),
+               disabled=0, warnings=len(plan["warnings"]), base_state=base_state,
+               blocked_reasons=reasons, status="blocked" if reasons else "staged")
+    codes: dict[str, int] = {}
+    for w in plan["warnings"]:
+        codes[w["code"]] = codes.get(w["code"], 0) + 1
+    doc["warning_codes"] = codes
+
+
+def get(data: dict, sync_id: int | str | None) -> dict:
+    """A sync by id, or with None the newest one that can still be committed."""
+    syncs = data[SYNCS_TABLE]
+    if sync_id is None:
+        pending = [d for d in syncs.values() if d["status"] in ("staged", "blocked")]
+        if not pending:
+            raise RosterError("there is no staged sync; stage one with: rostertui sync")
+        return max(pending, key=lambda d: d["id"])
+    doc = syncs.get(str(sync_id))
+    if doc is None:
+        raise RosterError(f"there is no sync {sync_id}; see: rostertui history")
+    return doc
+
+
+def listing(data: dict) -> list[dict]:
+    """Every sync, newest first."""
+    return sorted(data[SYNCS_TABLE].values(), key=lambda d: d["id"], reverse=True)
+
+
+def changes(doc: dict) -> int:
+    return sum(sum(k.values()) for k in doc["counts"].values())

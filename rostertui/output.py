@@ -1,0 +1,153 @@
+"""Plain-text output of the headless commands (the --json output is the data itself)."""
+
+from __future__ import annotations
+
+import time
+from typing import TextIO
+
+from .model import ACTION_TYPES, KINDS, TABLES
+from .text import safe
+
+COUNT_HEADS = ("add", "update", "archive", "reactivate")
+
+
+def counts_table(counts: dict, types=ACTION_TYPES) -> str:
+    kinds = list(COUNT_HEADS) + sorted({k for c in counts.values() for k in c} - set(KINDS))
+    lines = [f"{'':10}" + "".join(f"{k:>12}" for k in kinds)]
+    for t in types:
+        lines.append(f"{TABLES[t]:10}" + "".join(f"{counts[t].get(k, 0):>12,}" for k in kinds))
+    return "\n".join(lines)
+
+
+def sync_report(r: dict) -> str:
+    total = sum(sum(c.values()) for c in r["counts"].values())
+    head = f"sync {r['sync_id']} {r['status']} ({r['mode']}, {total:,} actions"
+    if r["disabled"]:
+        head += f", {r['disabled']:,} unticked"
+    lines = [head + ")", counts_table(r["counts"])]
+    lines += [f"blocked: {reason}" for reason in r["blocked_reasons"]]
+    if r["warnings"]:
+        lines.append(f"warnings: {len(r['warnings']):,} ({_codes(r['warnings'])}); "
+                     f"list them with: rostertui show {r['sync_id']}")
+    lines.append(_next_step(r))
+    return "\n".join(lines)
+
+
+def _codes(warnings: list[dict]) -> str:
+    codes: dict[str, int] = {}
+    for w in warnings:
+        codes[w["code"]] = codes.get(w["code"], 0) + 1
+    return ", ".join(f"{c} {n:,}" for c, n in sorted(codes.items()))
+
+
+def _next_step(r: dict) -> str:
+    sid = r["sync_id"]
+    if r["status"] == "staged":
+        return f"review: rostertui show {sid}; apply: rostertui commit {sid}"
+    if r["status"] == "blocked":
+        return (f"review: rostertui show {sid}; apply anyway: rostertui commit {sid} --force; "
+                f"drop: rostertui discard {sid}")
+    return f"the store now holds sync {sid}" if r["status"] == "committed" else ""
+
+
+def history_table(syncs: list[dict]) -> str:
+    if not syncs:
+        return "no syncs yet; stage one with: rostertui sync"
+    lines = [f"{'id':>5}  {'started':20}  {'mode':5}  {'trigger':7}  {'who':12}  "
+             f"{'changes':>8}  {'status':10}  note"]
+    for d in syncs:
+        changes = sum(sum(c.values()) for c in d["counts"].values())
+        lines.append(f"{d['id']:>5}  {d['started_at']:20}  {d['mode']:5}  {d['trigger']:7}  "
+                     f"{safe(d['user'])[:12]:12}  {changes:>8,}  {d['status']:10}  {note(d)}")
+    return "\n".join(lines)
+
+
+def note(d: dict) -> str:
+    if d["status"] == "committed":
+        return f"Committed {d['committed_at']}" + (" (forced)" if d.get("forced") else "")
+    if d["status"] == "failed":
+        return safe(d["error"] or "")[:200]
+    if d["status"] == "blocked":
+        return "; ".join(d["blocked_reasons"])
+    return safe(d.get("error") or "")
+
+
+def show(doc: dict, r: dict) -> str:
+    lines = [f"sync {doc['id']}: {doc['mode']} {doc['trigger']} sync by {safe(doc['user'])}, "
+             f"started {doc['started_at']}, {doc['status']} {note(doc)}".rstrip(),
+             sync_report(r)]
+    lines += [f"warning {w['code']} {w['type']} {safe(w['source_id'])}: {safe(w['message'])}"
+              for w in r["warnings"]]
+    lines += [action_line(a) for a in r["actions"]]
+    return "\n".join(lines)
+
+
+def action_line(a: dict) -> str:
+    box = "[x]" if a["enabled"] else "[ ]"
+    line = f"{box} {safe(a['id'])}  {a['kind']}  {safe(a['label'])}"
+    changes = a.get("changes") or {}
+    members = a.get("members") or {}
+    parts = [f"{f}: +{len(m['added'])} -{len(m['removed'])}" for f, m in members.items()]
+    parts += [f"{f}: {safe(_short(b))} -> {safe(_short(v))}"
+              for f, (b, v) in changes.items() if f not in members]
+    return line + ("  " + "; ".join(parts) if parts else "")
+
+
+def _short(value) -> str:
+    text = ", ".join(map(str, value)) if isinstance(value, list) else str(value or "")
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def status(s: dict) -> str:
+    src = s["source"]
+    district = (s["district"] or {}).get("name", "unknown")
+    lines = [f"source:   {src['kind']} {safe(src.get('path') or src.get('base_url') or '')}",
+             f"district: {safe(district)}", f"store:    {s['store']}",
+             f"sync:     {'enabled' if s['enabled'] else 'disabled'}"]
+    last = s["last_sync"]
+    if last:
+        lines.append(f"last sync: {last['id']} {last['mode']} {last['trigger']} by "
+                     f"{safe(last['user'])} at {last['started_at']}: {last['status']} "
+                     f"{note(last)}".rstrip())
+    else:
+        lines.append("last sync: none yet")
+    lines.append(f"{'':10}{'active':>12}{'archived':>12}")
+    for t in ACTION_TYPES:
+        c = s["counts"][t]
+        lines.append(f"{TABLES[t]:10}{c['active']:>12,}{c['archived']:>12,}")
+    return "\n".join(lines)
+
+
+def check(c: dict) -> str:
+    lines = [f"connected: {safe(c.get('district') or 'unknown district')}"]
+    lines += [f"  school: {safe(s)}" for s in c.get("schools", [])]
+    lines += [f"  {t}: {n:,}" for t, n in c.get("counts", {}).items()]
+    return "\n".join(lines)
+
+
+def demo_summary(out, summary: dict) -> str:
+    parts = ", ".join(f"{k} {v:,}" if isinstance(v, int) else f"{k} {v}"
+                      for k, v in summary.items() if not isinstance(v, list))
+    return f"wrote {out}: {parts}"
+
+
+def progress_bar(stream: TextIO):
+    """A progress callback drawing one line on a terminal; None when not a terminal."""
+    if not stream.isatty():
+        return None
+    last = [0.0]
+
+    def report(type_: str, done: int, total: int | None) -> None:
+        now = time.monotonic()
+        if now - last[0] < 0.1 and (total is None or done < total):
+            return
+        last[0] = now
+        if total:
+            filled = int(30 * min(done, total) / total)
+            bar = "#" * filled + "." * (30 - filled)
+            stream.write(f"\r{type_:14} [{bar}] {done:,}/{total:,}   ")
+        else:
+            stream.write(f"\r{type_:14} {done:,} records   ")
+        stream.flush()
+
+    return report

@@ -1,0 +1,159 @@
+"""Staging: compare a feed with the store and list the actions a commit would apply.
+
+Nothing here writes. An action is a dict:
+    id        "<type>:<source_id>" (one action per record per sync)
+    type, kind (add|update|archive|reactivate), source_id, label, enabled
+    record    the new record (add only)
+    changes   {field: [before, after]} for update and reactivate; `extra.<key>` for extras
+    members   {"student_ids"|"teacher_ids": {"added": [...], "removed": [...]}} (sections)
+A person's update means their own fields changed; roster moves are section updates.
+"""
+
+from __future__ import annotations
+
+from connectors.feed import Feed, Membership, TypeFeed
+
+from .model import (ACTION_TYPES, ACTIVE, ARCHIVED, MEMBER_FIELDS, REFERENCE_TYPES,
+                    SOURCE_FIELDS, TABLES, label, warning)
+
+
+def stage(feed: Feed, data: dict) -> dict:
+    """The plan for `feed` against the store `data`: actions, reference changes, warnings."""
+    warnings = list(feed.warnings)
+    types = dict(feed.types)
+    if feed.membership is not None:
+        types["section"] = _with_members(types.get("section"), feed.membership,
+                                         index(data, "section"), warnings)
+    actions = [a for t in ACTION_TYPES for a in diff_type(t, types.get(t), index(data, t))]
+    reference = [a for t in REFERENCE_TYPES for a in diff_type(t, types.get(t), index(data, t))]
+    return {"actions": actions, "reference": reference, "warnings": warnings,
+            "cursor": feed.cursor, "district": feed.district}
+
+
+def index(data: dict, type_: str) -> dict[str, dict]:
+    """The stored records of a type by source id."""
+    return {doc["source_id"]: doc for doc in data.get(TABLES[type_], {}).values()}
+
+
+def diff_type(type_: str, feed: TypeFeed | None, stored: dict[str, dict]) -> list[dict]:
+    if feed is None:
+        return []
+    actions = []
+    seen = set()
+    for rec in feed.records:
+        sid = rec["source_id"]
+        seen.add(sid)
+        action = _compare(type_, stored.get(sid), rec)
+        if action:
+            actions.append(action)
+    gone = (sid for sid in stored if sid not in seen) if feed.complete else feed.deleted
+    for sid in gone:
+        old = stored.get(sid)
+        if old is not None and old["status"] == ACTIVE and not old.get("local"):
+            actions.append(_action(type_, "archive", old))
+    return actions
+
+
+def _compare(type_: str, old: dict | None, rec: dict) -> dict | None:
+    if old is None:
+        action = _action(type_, "add", rec)
+        action["record"] = rec
+        return action
+    changes = field_changes(type_, old, rec)
+    if old["status"] == ARCHIVED:
+        kind = "reactivate"
+    elif changes:
+        kind = "update"
+    else:
+        return None
+    action = _action(type_, kind, rec)
+    action["changes"] = changes
+    if type_ == "section":
+        members = member_changes(changes)
+        if members:
+            action["members"] = members
+    return action
+
+
+def _action(type_: str, kind: str, rec: dict) -> dict:
+    sid = rec["source_id"]
+    return {"id": f"{type_}:{sid}", "type": type_, "kind": kind, "source_id": sid,
+            "label": label(type_, rec), "enabled": True}
+
+
+def field_changes(type_: str, old: dict, new: dict) -> dict[str, list]:
+    """{field: [before, after]} over the fields the source owns."""
+    changes = {}
+    for f in SOURCE_FIELDS[type_]:
+        if f == "extra":
+            changes.update(_extra_changes(old.get("extra") or {}, new.get("extra") or {}))
+        elif old.get(f) != new.get(f):
+            changes[f] = [old.get(f), new.get(f)]
+    return changes
+
+
+def _extra_changes(old: dict, new: dict) -> dict[str, list]:
+    return {f"extra.{k}": [old.get(k), new.get(k)]
+            for k in sorted(old.keys() | new.keys()) if old.get(k) != new.get(k)}
+
+
+def member_changes(changes: dict) -> dict:
+    out = {}
+    for f in MEMBER_FIELDS:
+        if f in changes:
+            before, after = (set(v or ()) for v in changes[f])
+            out[f] = {"added": sorted(after - before), "removed": sorted(before - after)}
+    return out
+
+
+def _with_members(sections: TypeFeed | None, membership: Membership,
+                  stored: dict[str, dict], warnings: list) -> TypeFeed:
+    """Give each section in play its rosters from enrollments.
+
+    A complete membership defines every roster; a delta changes the stored ones. A stored
+    section whose roster changed but is not in the sections feed becomes an upsert built
+    from its stored fields, so a roster move stages as an update of that section.
+    """
+    sections = sections or TypeFeed(complete=False)
+    records = {r["source_id"]: r for r in sections.records}
+    rosters = _rosters(membership, records, stored, warnings)
+    out = [{**rec, **_sorted(rosters[sid])} for sid, rec in records.items()]
+    if not sections.complete:
+        deleted = set(sections.deleted)
+        for sid, roster in rosters.items():
+            doc = stored.get(sid)
+            if sid in records or sid in deleted or doc is None or doc["status"] != ACTIVE:
+                continue
+            out.append({**{f: doc.get(f) for f in SOURCE_FIELDS["section"]}, **_sorted(roster)})
+    return TypeFeed(complete=sections.complete, records=out, deleted=sections.deleted)
+
+
+def _rosters(membership: Membership, records: dict, stored: dict,
+             warnings: list) -> dict[str, dict[str, set]]:
+    rosters: dict[str, dict[str, set]] = {}
+
+    def roster(sid: str) -> dict[str, set]:
+        if sid not in rosters:
+            base = {} if membership.complete else stored.get(sid, {})
+            rosters[sid] = {f: set(base.get(f) or ()) for f in MEMBER_FIELDS}
+        return rosters[sid]
+
+    for sid in records:
+        roster(sid)
+    if membership.complete:
+        for sid, doc in stored.items():
+            if doc["status"] == ACTIVE:
+                roster(sid)
+    for section_id, role, user_id, active in membership.rows:
+        if section_id not in records and section_id not in stored:
+            warnings.append(warning("unknown_reference", "section", section_id,
+                                    f"an enrollment of {role} {user_id} names "
+                                    f"section {section_id}, which is not in the store"))
+            continue
+        members = roster(section_id)[f"{role}_ids"]
+        (members.add if active else members.discard)(user_id)
+    return rosters
+
+
+def _sorted(roster: dict[str, set]) -> dict[str, list]:
+    return {f: sorted(roster[f]) for f in MEMBER_FIELDS}

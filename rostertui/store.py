@@ -1,0 +1,177 @@
+"""The store: one TinyDB-format JSON file, written whole and atomically, under a lock.
+
+TinyDB's own storage rewrites the file in place (a crash leaves it broken) and its
+per-call API costs a whole-table pass per call. So the engine reads the file once with
+orjson, changes the data in memory, and writes it once: temp file, fsync, the previous
+file kept as `<name>.bak`, `os.replace`. Plain `TinyDB(path)` still opens the file.
+
+Staged plans live beside it in `<stem>.plans/`: they are large, written once, and their
+checkbox toggles go to an append-only log, so a toggle never rewrites the store.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+import socket
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+import orjson
+from filelock import FileLock, Timeout
+
+from . import clock
+from .errors import BusyError, RosterError
+from .model import ALL_TYPES, TABLES
+
+META_TABLE = "meta"
+SYNCS_TABLE = "syncs"
+# `state` names the commit that made the store what it is: a plan staged on another
+# state is stale. A revert puts back the state it undid.
+EMPTY_META = {"state": "empty", "cursor": None, "district": None, "enabled": True,
+              "last_commit_started_at": None}
+
+
+def atomic_write(path: Path, payload: bytes, backup: Path | None = None) -> None:
+    """Replace `path` with `payload` so a reader sees the old or the new file, never a mix."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with open(tmp, "wb") as fh:
+        fh.write(payload)
+        fh.flush()
+        os.fsync(fh.fileno())
+    if backup is not None and path.exists():
+        keep = backup.with_name(f".{backup.name}.{os.getpid()}.tmp")
+        keep.unlink(missing_ok=True)
+        os.link(path, keep)
+        os.replace(keep, backup)
+    os.replace(tmp, path)
+    _fsync_dir(path.parent)
+
+
+def _fsync_dir(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def empty_data() -> dict:
+    data = {TABLES[t]: {} for t in ALL_TYPES}
+    data[SYNCS_TABLE] = {}
+    data[META_TABLE] = {"1": dict(EMPTY_META)}
+    return data
+
+
+class Store:
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        self.backup = self.path.with_name(self.path.name + ".bak")
+        self.plans_dir = self.path.with_name(self.path.stem + ".plans")
+        self._lock = FileLock(str(self.path) + ".lock")
+        self._holder = self.path.with_name(self.path.name + ".lock.info")
+
+    # -- the whole file --------------------------------------------------------------
+
+    def load(self) -> dict:
+        """The whole store as {table: {doc_id: doc}}; an absent file is an empty store."""
+        if not self.path.exists():
+            return empty_data()
+        try:
+            raw = orjson.loads(self.path.read_bytes())
+        except orjson.JSONDecodeError as exc:
+            raise RosterError(f"{self.path}: the store is not valid JSON ({exc}); "
+                              f"the previous version is in {self.backup.name}") from None
+        data = empty_data()
+        data.update(raw)
+        data[META_TABLE] = {"1": {**EMPTY_META, **raw.get(META_TABLE, {}).get("1", {})}}
+        return data
+
+    def write(self, data: dict) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write(self.path, orjson.dumps(data), backup=self.backup)
+
+    # -- the lock --------------------------------------------------------------------
+
+    @contextmanager
+    def locked(self, purpose: str, wait: float = 2.0) -> Iterator[None]:
+        """Hold the store's lock; a second holder gets BusyError naming the first."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self._lock.acquire(timeout=wait)
+        except Timeout:
+            raise BusyError(f"the store {self.path} is busy: {self._describe_holder()}; "
+                            "try again when it has finished") from None
+        try:
+            self._holder.write_bytes(orjson.dumps({
+                "purpose": purpose, "user": current_user(), "pid": os.getpid(),
+                "host": socket.gethostname(), "since": clock.stamp()}))
+            yield
+        finally:
+            self._lock.release()
+
+    def _describe_holder(self) -> str:
+        try:
+            h = orjson.loads(self._holder.read_bytes())
+        except (OSError, orjson.JSONDecodeError):
+            return "another process holds its lock"
+        return (f"{h['purpose']} by {h['user']} (pid {h['pid']} on {h['host']}) "
+                f"since {h['since']}")
+
+    # -- staged plans ----------------------------------------------------------------
+
+    def plan_path(self, sync_id: int) -> Path:
+        return self.plans_dir / f"sync-{sync_id}.json"
+
+    def write_plan(self, sync_id: int, plan: dict) -> None:
+        self.plans_dir.mkdir(parents=True, exist_ok=True)
+        atomic_write(self.plan_path(sync_id), orjson.dumps(plan))
+        self._toggle_log(sync_id).unlink(missing_ok=True)
+
+    def read_plan(self, sync_id: int) -> dict:
+        path = self.plan_path(sync_id)
+        try:
+            plan = orjson.loads(path.read_bytes())
+        except FileNotFoundError:
+            raise RosterError(f"sync {sync_id} has no actions on disk ({path} is missing)") from None
+        disabled = self.disabled_ids(sync_id)
+        for action in plan["actions"]:
+            action["enabled"] = action["id"] not in disabled
+        return plan
+
+    def _toggle_log(self, sync_id: int) -> Path:
+        return self.plans_dir / f"sync-{sync_id}.toggles.jsonl"
+
+    def record_toggle(self, sync_id: int, action_ids: list[str], enabled: bool) -> None:
+        """Append one line: cheap at any plan size, and a torn last line is ignored."""
+        line = orjson.dumps({"ids": list(action_ids), "enabled": enabled}) + b"\n"
+        with open(self._toggle_log(sync_id), "ab") as fh:
+            fh.write(line)
+            fh.flush()
+            os.fsync(fh.fileno())
+
+    def disabled_ids(self, sync_id: int) -> set[str]:
+        disabled: set[str] = set()
+        try:
+            lines = self._toggle_log(sync_id).read_bytes().splitlines()
+        except FileNotFoundError:
+            return disabled
+        for line in lines:
+            try:
+                entry = orjson.loads(line)
+            except orjson.JSONDecodeError:
+                continue
+            ids = entry["ids"]
+            if entry["enabled"]:
+                disabled.difference_update(ids)
+            else:
+                disabled.update(ids)
+        return disabled
+
+
+def current_user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return f"uid {os.getuid()}"

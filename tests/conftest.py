@@ -1,0 +1,82 @@
+"""Shared test helpers: a config on tmp_path and a source that serves given feeds."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from connectors.feed import Feed, SourceError, TypeFeed
+from rostertui.config import from_dict
+from rostertui.engine import Engine
+from rostertui.model import make
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+class FeedSource:
+    """A connector whose next fetch returns the feed (or raises the error) it was given."""
+
+    kind = "test"
+
+    def __init__(self):
+        self.next: Feed | SourceError | None = None
+
+    def fetch(self, mode, cursor, progress=None):
+        self.last_cursor = cursor
+        if isinstance(self.next, Exception):
+            raise self.next
+        return self.next
+
+    def check(self):
+        return {"district": "Test", "schools": [], "counts": {}}
+
+    def describe(self):
+        return {"kind": "test"}
+
+
+def config(tmp_path: Path, **sync):
+    return from_dict({"source": {"kind": "oneroster_csv", "path": "src"},
+                      "store": {"path": "store.json"}, "sync": sync}, base_dir=tmp_path)
+
+
+@pytest.fixture
+def source():
+    return FeedSource()
+
+
+@pytest.fixture
+def engine(tmp_path, source):
+    return Engine(config(tmp_path), connector=source)
+
+
+def student(sid: str, **values) -> dict:
+    values.setdefault("first_name", f"First{sid}")
+    values.setdefault("last_name", f"Last{sid}")
+    values.setdefault("email", f"{sid}@example.org")
+    values.setdefault("username", f"user{sid}")
+    values.setdefault("school_ids", ["sch1"])
+    return make("student", source_id=sid, sis_id=f"sis-{sid}", **values)
+
+
+def section(sid: str, students=(), teachers=("t1",), **values) -> dict:
+    return make("section", source_id=sid, name=values.pop("name", f"Section {sid}"),
+                school_id="sch1", student_ids=list(students), teacher_ids=list(teachers),
+                **values)
+
+
+def full_feed(**types) -> Feed:
+    """A full snapshot: every action type complete (empty unless given)."""
+    feeds = {t: TypeFeed(complete=True, records=types.get(t, []))
+             for t in ("school", "teacher", "student", "staff", "contact", "section")}
+    return Feed(source="test", mode="full", types=feeds)
+
+
+def district(n_students: int = 10, **extra) -> Feed:
+    """A small district: one school, one teacher, n students in one section."""
+    students = [student(f"s{i}") for i in range(n_students)]
+    return full_feed(school=[make("school", source_id="sch1", name="High")],
+                     teacher=[make("teacher", source_id="t1", first_name="Tea",
+                                   last_name="Cher", school_ids=["sch1"])],
+                     student=students,
+                     section=[section("c1", [s["source_id"] for s in students])], **extra)
