@@ -15,6 +15,7 @@ from .config import Config, describe_source
 from .errors import BlockedError, RosterError, StaleError
 from .model import ACTION_TYPES, ACTIVE, TABLES
 from .redact import scrub
+from .review import Review
 from .store import META_TABLE, SYNCS_TABLE, Store
 
 
@@ -74,13 +75,12 @@ class Engine:
         """The sync's actions (with their enabled flags), reference changes and warnings."""
         return self.store.read_plan(int(sync_id))
 
+    def review(self, sync_id: int | None = None) -> Review:
+        """A sync's actions in memory, for ticking and unticking."""
+        return Review(self.store, self.sync_doc(sync_id))
+
     def set_enabled(self, sync_id: int, action_ids: list[str], enabled: bool) -> None:
-        doc = history.get(self.store.load(), sync_id)
-        if doc["status"] not in history.COMMITTABLE:
-            raise RosterError(f"sync {doc['id']} is {doc['status']}; its actions can no "
-                              "longer be changed")
-        _check_ids(doc["id"], self.store.read_plan(doc["id"]), action_ids)
-        self.store.record_toggle(doc["id"], action_ids, enabled)
+        self.review(sync_id).set_enabled(action_ids, enabled)
 
     # -- commit ------------------------------------------------------------------------
 
@@ -95,12 +95,9 @@ class Engine:
             if doc["base_state"] != _meta(data)["state"]:
                 raise StaleError(f"sync {doc['id']} is stale: the store changed after it "
                                  "was staged; stage it again with: rostertui sync")
-            plan = self.store.read_plan(doc["id"])
-            if disable:
-                _check_ids(doc["id"], plan, disable)
-                self.store.record_toggle(doc["id"], list(disable), False)
-                for action in plan["actions"]:
-                    action["enabled"] = action["enabled"] and action["id"] not in disable
+            review = Review(self.store, doc)
+            review.set_enabled(list(disable), False)
+            plan = review.plan
             reasons = safety.block_reasons(plan["actions"], data, self.config.sync)
             if reasons and not force:
                 raise BlockedError(f"sync {doc['id']} is blocked: {'; '.join(reasons)}. "
@@ -173,14 +170,6 @@ def _report(doc: dict, warnings: list[dict]) -> dict:
             "counts": doc["counts"], "warnings": warnings,
             "enabled": doc["enabled"], "disabled": doc["disabled"],
             "blocked_reasons": doc["blocked_reasons"], "error": doc["error"]}
-
-
-def _check_ids(sync_id: int, plan: dict, action_ids: list[str]) -> None:
-    known = {a["id"] for a in plan["actions"]}
-    unknown = [i for i in action_ids if i not in known]
-    if unknown:
-        raise RosterError(f"sync {sync_id} has no action '{unknown[0]}'; "
-                          f"see: rostertui show {sync_id}")
 
 
 def table_counts(data: dict) -> dict[str, dict[str, int]]:

@@ -70,3 +70,14 @@ def test_secret_config_readable_by_others_warns(tmp_path):
     assert "chmod 600" in config.load(path).warnings[0]
     os.chmod(path, 0o600)
     assert config.load(path).warnings == []
+
+
+def test_example_config_is_valid_and_documents_every_key(tmp_path):
+    from pathlib import Path
+    example = Path(__file__).parent.parent / "config.example.yaml"
+    cfg = config.load(example)
+    assert cfg.source["kind"] == "oneroster_csv"
+    text = example.read_text()
+    for section, keys in config.SCHEMA.items():
+        for key in keys:
+            assert f"{key}:" in text, f"config.example.yaml does not document {section}.{key}"

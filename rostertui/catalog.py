@@ -1,0 +1,126 @@
+"""Browsing the store: sorted, filterable lists and the cross-references detail views need.
+
+Built once from a loaded store (about a second at 100,000 students) and then answers
+from memory: a search over 100,000 people is a substring test over precomputed keys.
+Indexes are built on first use, so opening one tab never pays for another.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+
+from .model import ACTIVE, PEOPLE_TYPES, TABLES
+
+_SORT = {"school": ("name",), "section": ("name",), "term": ("name",), "course": ("name",)}
+_PERSON_SORT = ("last_name", "first_name", "source_id")
+_SEARCH = {"section": ("name", "sis_id", "source_id", "subject", "period", "course_code"),
+           "school": ("name", "sis_id", "source_id")}
+_PERSON_SEARCH = ("first_name", "last_name", "username", "email", "sis_id", "source_id")
+
+
+class Catalog:
+    def __init__(self, data: dict):
+        self.data = data
+        self._sorted: dict[str, list[dict]] = {}
+        self._keys: dict[str, list[str]] = {}
+        self._ids: dict[str, dict[str, dict]] = {}
+
+    def docs(self, type_: str) -> list[dict]:
+        """Every record of a type, sorted for display."""
+        if type_ not in self._sorted:
+            fields = _PERSON_SORT if type_ in PEOPLE_TYPES else _SORT.get(type_, ("source_id",))
+            docs = list(self.data[TABLES[type_]].values())
+            docs.sort(key=lambda d: tuple(str(d.get(f) or "").lower() for f in fields))
+            self._sorted[type_] = docs
+        return self._sorted[type_]
+
+    def get(self, type_: str, source_id: str) -> dict | None:
+        if type_ not in self._ids:
+            self._ids[type_] = {d["source_id"]: d for d in self.data[TABLES[type_]].values()}
+        return self._ids[type_].get(source_id)
+
+    def rows(self, type_: str, school: str | None = None, text: str = "",
+             status: str | None = None) -> list[dict]:
+        """The records of a type in a school (None: all) whose text matches."""
+        docs = self.docs(type_)
+        needle = text.strip().lower()
+        keys = self._search_keys(type_) if needle else None
+        out = []
+        for i, doc in enumerate(docs):
+            if status and doc["status"] != status:
+                continue
+            if school and not _in_school(type_, doc, school):
+                continue
+            if needle and needle not in keys[i]:
+                continue
+            out.append(doc)
+        return out
+
+    def _search_keys(self, type_: str) -> list[str]:
+        if type_ not in self._keys:
+            fields = _PERSON_SEARCH if type_ in PEOPLE_TYPES else _SEARCH.get(type_, ("name",))
+            self._keys[type_] = [" ".join(str(d.get(f) or "") for f in fields).lower()
+                                 for d in self.docs(type_)]
+        return self._keys[type_]
+
+    # -- names -------------------------------------------------------------------------
+
+    def name(self, type_: str, source_id: str) -> str:
+        doc = self.get(type_, source_id)
+        if doc is None:
+            return source_id
+        if type_ in PEOPLE_TYPES:
+            return " ".join(p for p in (doc.get("first_name"), doc.get("last_name")) if p) \
+                or source_id
+        return doc.get("name") or source_id
+
+    def names(self, type_: str, source_ids) -> str:
+        return ", ".join(self.name(type_, s) for s in source_ids)
+
+    # -- cross-references ----------------------------------------------------------------
+
+    @cached_property
+    def _sections_by_person(self) -> dict[str, list[dict]]:
+        index: dict[str, list[dict]] = {}
+        for sec in self.docs("section"):
+            for sid in (*sec.get("teacher_ids", ()), *sec.get("student_ids", ())):
+                index.setdefault(sid, []).append(sec)
+        return index
+
+    def sections_of(self, source_id: str) -> list[dict]:
+        return self._sections_by_person.get(source_id, [])
+
+    @cached_property
+    def _contacts_by_student(self) -> dict[str, list[tuple[dict, dict]]]:
+        index: dict[str, list[tuple[dict, dict]]] = {}
+        for contact in self.docs("contact"):
+            for rel in contact.get("relationships") or ():
+                index.setdefault(rel["student_id"], []).append((contact, rel))
+        return index
+
+    def contacts_of(self, student_id: str) -> list[tuple[dict, dict]]:
+        """(contact, relationship) pairs of a student."""
+        return self._contacts_by_student.get(student_id, [])
+
+    @cached_property
+    def school_stats(self) -> dict[str, dict[str, int]]:
+        """Per school id: active users and sections."""
+        stats: dict[str, dict[str, int]] = {}
+        for type_ in PEOPLE_TYPES:
+            for doc in self.data[TABLES[type_]].values():
+                if doc["status"] == ACTIVE:
+                    for school in doc.get("school_ids") or ():
+                        stats.setdefault(school, {"users": 0, "sections": 0})["users"] += 1
+        for doc in self.data[TABLES["section"]].values():
+            if doc["status"] == ACTIVE:
+                stats.setdefault(doc.get("school_id"), {"users": 0, "sections": 0})[
+                    "sections"] += 1
+        return stats
+
+
+def _in_school(type_: str, doc: dict, school: str) -> bool:
+    if type_ == "section":
+        return doc.get("school_id") == school
+    if type_ == "school":
+        return doc["source_id"] == school
+    return school in (doc.get("school_ids") or ())
