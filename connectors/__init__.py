@@ -9,4 +9,9 @@ def make_connector(source: dict):
     if kind == "oneroster_csv":
         from .oneroster_csv import OneRosterCsvConnector
         return OneRosterCsvConnector(source["path"])
+    if kind == "clever":
+        from .clever import CleverConnector
+        options = {key: source[key] for key in ("district_id", "schools", "page_size",
+                                                "timeout") if source.get(key)}
+        return CleverConnector(source.get("base_url"), source["token"], **options)
     raise ValueError(f"source.kind {kind} is not available yet")

@@ -80,3 +80,11 @@ def district(n_students: int = 10, **extra) -> Feed:
                                    last_name="Cher", school_ids=["sch1"])],
                      student=students,
                      section=[section("c1", [s["source_id"] for s in students])], **extra)
+
+
+@pytest.fixture
+def clever_server():
+    """A real HTTP server on 127.0.0.1 playing Clever's API for the demo district."""
+    from .clever_server import CleverServer
+    with CleverServer(FIXTURES / "clever-v3-demo") as server:
+        yield server
