@@ -11,6 +11,7 @@ from connectors.feed import Connector, Progress, SourceError
 
 from . import clock, history, safety, staging
 from .apply import apply_actions
+from .bulk import gc_paused
 from .config import Config, describe_source
 from .errors import BlockedError, RosterError, StaleError
 from .model import ACTION_TYPES, ACTIVE, TABLES
@@ -38,6 +39,10 @@ class Engine:
         """Fetch, stage, and with `commit` apply at once unless blocked (and not forced).
 
         A fetch that fails is recorded as a failed sync and stages nothing."""
+        with gc_paused():
+            return self._sync(mode, trigger, commit, force, progress)
+
+    def _sync(self, mode, trigger, commit, force, progress) -> dict:
         started = clock.stamp()
         cursor = _meta(self.store.load())["cursor"] if mode == "quick" else None
         try:
@@ -86,7 +91,7 @@ class Engine:
 
     def commit(self, sync_id: int | None = None, disable: list[str] = (),
                force: bool = False) -> dict:
-        with self.store.locked("commit"):
+        with gc_paused(), self.store.locked("commit"):
             data = self.store.load()
             doc = history.get(data, sync_id)
             if doc["status"] not in history.COMMITTABLE:

@@ -22,6 +22,7 @@ import orjson
 from filelock import FileLock, Timeout
 
 from . import clock
+from .bulk import gc_paused
 from .errors import BusyError, RosterError
 from .model import ALL_TYPES, TABLES
 
@@ -79,7 +80,8 @@ class Store:
         if not self.path.exists():
             return empty_data()
         try:
-            raw = orjson.loads(self.path.read_bytes())
+            with gc_paused():
+                raw = orjson.loads(self.path.read_bytes())
         except orjson.JSONDecodeError as exc:
             raise RosterError(f"{self.path}: the store is not valid JSON ({exc}); "
                               f"the previous version is in {self.backup.name}") from None
@@ -132,7 +134,8 @@ class Store:
     def read_plan(self, sync_id: int) -> dict:
         path = self.plan_path(sync_id)
         try:
-            plan = orjson.loads(path.read_bytes())
+            with gc_paused():
+                plan = orjson.loads(path.read_bytes())
         except FileNotFoundError:
             raise RosterError(f"sync {sync_id} has no actions on disk ({path} is missing)") from None
         disabled = self.disabled_ids(sync_id)
