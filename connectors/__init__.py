@@ -14,4 +14,10 @@ def make_connector(source: dict):
         options = {key: source[key] for key in ("district_id", "schools", "page_size",
                                                 "timeout") if source.get(key)}
         return CleverConnector(source.get("base_url"), source["token"], **options)
+    if kind == "oneroster_rest":
+        from .oneroster_rest import OneRosterRestConnector
+        options = {key: source[key] for key in ("token_url", "scope", "page_size", "timeout",
+                                                "demographics") if source.get(key)}
+        return OneRosterRestConnector(source["base_url"], source["auth"], source["client_id"],
+                                      source["client_secret"], **options)
     raise ValueError(f"source.kind {kind} is not available yet")

@@ -12,6 +12,7 @@ from connectors.feed import Connector, Progress, SourceError
 from . import clock, history, safety, staging
 from .apply import apply_actions
 from .bulk import gc_paused
+from .catalog import Catalog
 from .config import Config, describe_source
 from .errors import BlockedError, RosterError, StaleError
 from .model import ACTION_TYPES, ACTIVE, TABLES
@@ -25,6 +26,7 @@ class Engine:
         self.config = config
         self.store = Store(config.store_path)
         self._connector = connector
+        self._applied_cache: dict[int, list[dict]] = {}
 
     @property
     def connector(self) -> Connector:
@@ -35,16 +37,23 @@ class Engine:
     # -- staging -----------------------------------------------------------------------
 
     def sync(self, mode: str = "full", trigger: str = "manual", commit: bool = False,
-             force: bool = False, progress: Progress | None = None) -> dict:
+             force: bool = False, progress: Progress | None = None, since: str | None = None,
+             schools: list[str] | None = None) -> dict:
         """Fetch, stage, and with `commit` apply at once unless blocked (and not forced).
 
-        A fetch that fails is recorded as a failed sync and stages nothing."""
+        `since` (ISO 8601) starts a quick sync at that time instead of the last commit;
+        `schools` limits this sync to those school ids. A fetch that fails is recorded as
+        a failed sync and stages nothing; a Cancelled raised by `progress` stages nothing."""
         with gc_paused():
-            return self._sync(mode, trigger, commit, force, progress)
+            return self._sync(mode, trigger, commit, force, progress, since, schools)
 
-    def _sync(self, mode, trigger, commit, force, progress) -> dict:
+    def _sync(self, mode, trigger, commit, force, progress, since, schools) -> dict:
         started = clock.stamp()
-        cursor = _meta(self.store.load())["cursor"] if mode == "quick" else None
+        data, seen = self.store.load(), self.store.version()
+        if trigger == "auto" and not _meta(data)["enabled"]:
+            raise RosterError("the integration is disabled (see the dashboard's Status tab); "
+                              "no automatic sync was run")
+        cursor = (since or _meta(data)["cursor"]) if mode == "quick" else None
         try:
             feed = self.connector.fetch(mode, cursor, progress)
         except SourceError as exc:
@@ -52,11 +61,12 @@ class Engine:
             self._record_failure(mode, trigger, started, message)
             raise RosterError(message) from None
         with self.store.locked("sync"):
-            data = self.store.load()
+            if self.store.version() != seen:
+                data = self.store.load()
             doc = history.new_sync(data, mode=feed.mode, trigger=trigger,
                                    source=describe_source(self.config.source),
                                    started_at=started)
-            plan = staging.stage(feed, data)
+            plan = staging.stage(feed, data, schools)
             reasons = safety.block_reasons(plan["actions"], data, self.config.sync)
             history.finish(doc, plan, _meta(data)["state"], reasons)
             self.store.write_plan(doc["id"], plan)
@@ -145,6 +155,13 @@ class Engine:
         except SourceError as exc:
             raise RosterError(scrub(str(exc), self.config.secrets)) from None
 
+    def set_sync_enabled(self, enabled: bool) -> None:
+        """Turn the integration on or off; off, scheduled (auto) syncs do nothing."""
+        with self.store.locked("settings"):
+            data = self.store.load()
+            _meta(data)["enabled"] = enabled
+            self.store.write(data)
+
     # -- reading -----------------------------------------------------------------------
 
     def history(self) -> list[dict]:
@@ -161,6 +178,29 @@ class Engine:
         except RosterError:
             warnings = []  # a failed sync has no plan
         return _report(doc, warnings)
+
+    def catalog(self) -> Catalog:
+        """The store, indexed for browsing."""
+        return Catalog(self.store.load())
+
+    def record_history(self, type_: str, source_id: str) -> list[tuple[dict, dict]]:
+        """(sync, action) for each committed sync that touched this record, newest first."""
+        action_id = f"{type_}:{source_id}"
+        out = []
+        for doc in self.history():
+            if doc["status"] != "committed":
+                continue
+            for action in self._applied(doc["id"]):
+                if action["id"] == action_id:
+                    out.append((doc, action))
+        return out
+
+    def _applied(self, sync_id: int) -> list[dict]:
+        """A committed sync's actions, cached: committed plans never change."""
+        if sync_id not in self._applied_cache:
+            self._applied_cache[sync_id] = [a for a in self.plan(sync_id)["actions"]
+                                            if a["enabled"]]
+        return self._applied_cache[sync_id]
 
     def status(self) -> dict:
         data = self.store.load()

@@ -17,3 +17,7 @@ class BusyError(RosterError):
 
 class StaleError(RosterError):
     """The store changed after the sync was staged."""
+
+
+class Cancelled(RosterError):
+    """The admin cancelled a fetch; nothing was staged. Raised from a progress callback."""

@@ -15,16 +15,24 @@ from connectors.feed import Feed, Membership, TypeFeed
 
 from .model import (ACTION_TYPES, ACTIVE, ARCHIVED, MEMBER_FIELDS, REFERENCE_TYPES,
                     SOURCE_FIELDS, TABLES, label, warning)
+from .scope import InScope, restrict
 
 
-def stage(feed: Feed, data: dict) -> dict:
-    """The plan for `feed` against the store `data`: actions, reference changes, warnings."""
+def stage(feed: Feed, data: dict, schools: list[str] | None = None) -> dict:
+    """The plan for `feed` against the store `data`: actions, reference changes, warnings.
+
+    With `schools`, the sync covers only those schools (see scope.py)."""
+    tests: dict[str, InScope] = {}
+    if schools is not None:
+        feed, tests = restrict(feed, data, set(schools))
     warnings = list(feed.warnings)
     types = dict(feed.types)
     if feed.membership is not None:
-        types["section"] = _with_members(types.get("section"), feed.membership,
-                                         index(data, "section"), warnings)
-    actions = [a for t in ACTION_TYPES for a in diff_type(t, types.get(t), index(data, t))]
+        sections = _within(index(data, "section"), tests.get("section"))
+        types["section"] = _with_members(types.get("section"), feed.membership, sections,
+                                         warnings)
+    actions = [a for t in ACTION_TYPES
+               for a in diff_type(t, types.get(t), index(data, t), tests.get(t))]
     reference = [a for t in REFERENCE_TYPES for a in diff_type(t, types.get(t), index(data, t))]
     return {"actions": actions, "reference": reference, "warnings": warnings,
             "cursor": feed.cursor, "district": feed.district}
@@ -35,7 +43,15 @@ def index(data: dict, type_: str) -> dict[str, dict]:
     return {doc["source_id"]: doc for doc in data.get(TABLES[type_], {}).values()}
 
 
-def diff_type(type_: str, feed: TypeFeed | None, stored: dict[str, dict]) -> list[dict]:
+def _within(stored: dict[str, dict], in_scope: InScope | None) -> dict[str, dict]:
+    if in_scope is None:
+        return stored
+    return {sid: doc for sid, doc in stored.items() if in_scope(doc)}
+
+
+def diff_type(type_: str, feed: TypeFeed | None, stored: dict[str, dict],
+              in_scope: InScope | None = None) -> list[dict]:
+    """Actions for one type. Only stored records in scope can be archived."""
     if feed is None:
         return []
     actions = []
@@ -46,9 +62,10 @@ def diff_type(type_: str, feed: TypeFeed | None, stored: dict[str, dict]) -> lis
         action = _compare(type_, stored.get(sid), rec)
         if action:
             actions.append(action)
-    gone = (sid for sid in stored if sid not in seen) if feed.complete else feed.deleted
+    candidates = _within(stored, in_scope)
+    gone = (sid for sid in candidates if sid not in seen) if feed.complete else feed.deleted
     for sid in gone:
-        old = stored.get(sid)
+        old = candidates.get(sid)
         if old is not None and old["status"] == ACTIVE and not old.get("local"):
             actions.append(_action(type_, "archive", old))
     return actions

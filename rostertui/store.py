@@ -90,6 +90,14 @@ class Store:
         data[META_TABLE] = {"1": {**EMPTY_META, **raw.get(META_TABLE, {}).get("1", {})}}
         return data
 
+    def version(self) -> tuple | None:
+        """Changes whenever the file is replaced: reload only when it differs."""
+        try:
+            st = self.path.stat()
+        except FileNotFoundError:
+            return None
+        return (st.st_ino, st.st_mtime_ns, st.st_size)
+
     def write(self, data: dict) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         atomic_write(self.path, orjson.dumps(data), backup=self.backup)

@@ -60,9 +60,10 @@ def student(sid: str, **values) -> dict:
 
 
 def section(sid: str, students=(), teachers=("t1",), **values) -> dict:
-    return make("section", source_id=sid, name=values.pop("name", f"Section {sid}"),
-                school_id="sch1", student_ids=list(students), teacher_ids=list(teachers),
-                **values)
+    values.setdefault("name", f"Section {sid}")
+    values.setdefault("school_id", "sch1")
+    return make("section", source_id=sid, student_ids=list(students),
+                teacher_ids=list(teachers), **values)
 
 
 def full_feed(**types) -> Feed:
@@ -87,4 +88,12 @@ def clever_server():
     """A real HTTP server on 127.0.0.1 playing Clever's API for the demo district."""
     from .clever_server import CleverServer
     with CleverServer(FIXTURES / "clever-v3-demo") as server:
+        yield server
+
+
+@pytest.fixture
+def oneroster_server():
+    """A real HTTP server on 127.0.0.1 playing a OneRoster 1.1 REST server (edfi-v1p1)."""
+    from .oneroster_server import OneRosterServer
+    with OneRosterServer(FIXTURES / "oneroster-csv" / "edfi-v1p1") as server:
         yield server

@@ -10,6 +10,7 @@ import pytest
 from tinydb import Query, TinyDB
 
 from connectors.feed import Feed, Membership, SourceError, TypeFeed
+from rostertui.model import make
 from rostertui.engine import Engine
 from rostertui.errors import BlockedError, BusyError, RosterError, StaleError
 
@@ -301,3 +302,83 @@ def test_section_feed_without_members_keeps_members_from_enrollments(engine, sou
     engine.sync(commit=True)
     sec = stored(engine, "sections")["c1"]
     assert sec["student_ids"] == ["s1"] and sec["teacher_ids"] == ["t1"]
+
+
+def two_schools(extra_student: bool = True) -> Feed:
+    feed = district(4)
+    feed.types["school"].records.append(make("school", source_id="sch2", name="Low"))
+    students = feed.types["student"].records
+    students[3]["school_ids"] = ["sch2"]
+    feed.types["section"].records.append(section("c2", ["s3"], school_id="sch2"))
+    return feed
+
+
+def test_school_scope_syncs_only_those_schools(engine, source):
+    source.next = two_schools()
+    report = engine.sync(schools=["sch1"], commit=True)
+    assert report["counts"]["school"]["add"] == 2  # schools are always listed
+    assert set(stored(engine, "students")) == {"s0", "s1", "s2"}
+    assert set(stored(engine, "sections")) == {"c1"}
+    source.next = two_schools()
+    engine.sync(commit=True)  # everything
+    feed = two_schools()
+    feed.types["student"].records.pop()  # s3 left sch2 ...
+    feed.types["section"].records.pop()
+    source.next = feed
+    report = engine.sync(schools=["sch1"])
+    assert report["counts"]["student"]["archive"] == 0  # ... but sch2 is out of scope
+    assert report["counts"]["section"]["archive"] == 0
+
+
+def test_scheduled_sync_respects_disabled_integration(engine, source):
+    source.next = district(2)
+    engine.set_sync_enabled(False)
+    with pytest.raises(RosterError, match="integration is disabled"):
+        engine.sync(trigger="auto")
+    assert engine.status()["enabled"] is False
+    assert engine.sync(trigger="manual")["status"] == "staged"
+    engine.set_sync_enabled(True)
+    assert engine.sync(trigger="auto")["status"] == "staged"
+
+
+def test_quick_since_overrides_the_stored_cursor(engine, source):
+    feed = district(2)
+    feed.cursor = "2026-01-01T00:00:00Z"
+    source.next = feed
+    engine.sync(commit=True)
+    source.next = Feed(source="test", mode="quick")
+    engine.sync(mode="quick")
+    assert source.last_cursor == "2026-01-01T00:00:00Z"
+    engine.sync(mode="quick", since="2025-12-01T00:00:00Z")
+    assert source.last_cursor == "2025-12-01T00:00:00Z"
+
+
+def test_cancel_from_progress_stages_nothing(engine, source):
+    from rostertui.errors import Cancelled
+
+    class Cancelling:
+        kind = "test"
+
+        def fetch(self, mode, cursor, progress=None):
+            progress("students", 10, None)
+            raise AssertionError("not reached")
+
+    def cancel(*_):
+        raise Cancelled("cancelled")
+
+    engine._connector = Cancelling()
+    with pytest.raises(Cancelled):
+        engine.sync(progress=cancel)
+    assert engine.history() == []
+
+
+def test_record_history_lists_the_syncs_that_touched_it(engine, source):
+    source.next = district(2)
+    engine.sync(commit=True)
+    feed = district(2)
+    feed.types["student"].records[0]["email"] = "new@example.org"
+    source.next = feed
+    engine.sync(commit=True)
+    touched = engine.record_history("student", "s0")
+    assert [(d["id"], a["kind"]) for d, a in touched] == [(2, "update"), (1, "add")]
+    assert [d["id"] for d, _ in engine.record_history("student", "s1")] == [1]

@@ -1,0 +1,336 @@
+"""OneRoster 1.1 REST (an SIS, or ClassLink Roster Server): a full snapshot, or the
+records changed since the last committed sync (filter=dateLastModified>'<cursor>').
+
+Each JSON object is flattened into the CSV row oneroster_map reads, so both OneRoster
+connectors share every value rule and a district read over REST equals the same district
+read as CSV. The cursor is the fetch's own start time, taken before the first request:
+a record changed while a sync reads is fetched again by the next quick sync, never lost.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import re
+from contextlib import ExitStack, contextmanager
+from datetime import datetime
+from itertools import chain
+from typing import Iterator
+from urllib.parse import urljoin
+
+import httpx
+from authlib.common.errors import AuthlibBaseError
+from authlib.common.security import is_secure_transport
+from authlib.integrations.httpx_client import OAuth1Auth, OAuth2Client
+from authlib.oauth1.rfc5849.signature import generate_signature_base_string
+from authlib.oauth1.rfc5849.util import escape
+
+from rostertui import clock
+from rostertui.redact import scrub
+
+from .feed import Feed, Progress, SourceError
+from .http import JsonClient, RetryPolicy
+from .oneroster_map import FILES, REQUIRED, Problems, Roster
+
+AUTHS = ("oauth1", "oauth2")
+HMAC_SHA256 = "HMAC-SHA256"
+STAMP = "%Y-%m-%dT%H:%M:%SZ"  # the cursor: clock.stamp()'s format
+SORT = {"sort": "sourcedId", "orderBy": "asc"}
+# A reference (or list of references) -> the CSV column holding its sourcedId(s). A key
+# holding a plain value keeps its name: an academicSession's schoolYear is a year, a
+# course's schoolYear is a reference.
+REF_COLUMNS = {"parent": "parentSourcedId", "schoolYear": "schoolYearSourcedId",
+               "org": "orgSourcedId", "orgs": "orgSourcedIds", "course": "courseSourcedId",
+               "school": "schoolSourcedId", "terms": "termSourcedIds",
+               "agents": "agentSourcedIds", "user": "userSourcedId",
+               "class": "classSourcedId"}
+DROPPED = frozenset({"password"})
+
+
+class OneRosterRestConnector:
+    kind = "oneroster_rest"
+
+    def __init__(self, base_url: str, auth: str, client_id: str, client_secret: str,
+                 token_url: str | None = None, scope: str | None = None,
+                 page_size: int = 1000, timeout: float = 30, demographics: bool = False,
+                 retry: RetryPolicy | None = None):
+        if auth not in AUTHS:
+            raise SourceError(f"source.auth must be oauth1 or oauth2, not {auth!r}")
+        if auth == "oauth2" and not token_url:
+            raise SourceError("source.token_url is required with auth: oauth2")
+        if page_size < 1:
+            raise SourceError(f"source.page_size must be at least 1, not {page_size}")
+        for key, url in (("base_url", base_url), ("token_url", token_url)):
+            if url and not is_secure_transport(url):
+                raise SourceError(f"source.{key} must start with https:// (plain http only "
+                                  "reaches a server on this machine)")
+        self.base_url = base_url.rstrip("/")
+        self.auth = auth
+        self.client_id = client_id
+        self.client_secret = client_secret
+        self.token_url = token_url
+        self.scope = scope
+        self.page_size = page_size
+        self.timeout = timeout
+        self.retry = retry
+        self.files = [f for f in FILES if f != "demographics" or demographics]
+        self._root = httpx.URL(self.base_url).path
+
+    def describe(self) -> dict:
+        return {"kind": self.kind, "base_url": self.base_url, "auth": self.auth,
+                "client_id": self.client_id}
+
+    def fetch(self, mode: str, cursor: str | None, progress: Progress | None = None) -> Feed:
+        """Every collection as bulk files ("full"), or what changed after `cursor`, the
+        start time of the last committed sync, as delta files ("quick")."""
+        if mode not in ("full", "quick"):
+            raise ValueError(f"unknown sync mode {mode!r}")
+        if mode == "quick" and cursor is None:
+            raise SourceError("no previous sync time is stored: run a full sync first "
+                              "(rostertui sync --full)")
+        started = clock.stamp()
+        params = {} if mode == "full" else {"filter": _since(cursor)}
+        kind = "bulk" if mode == "full" else "delta"
+        roster = Roster(self.kind, dict.fromkeys(self.files, kind), Problems())
+        with self._session() as client:
+            for file in self.files:
+                self._read(client, roster, file, params, progress)
+        feed = roster.finish(self.base_url)
+        feed.cursor = started
+        return feed
+
+    def check(self) -> dict:
+        """District and schools from /orgs; counts from X-Total-Count of a one-record page,
+        or by paging when the server sends no total."""
+        roster = Roster(self.kind, {"orgs": "bulk"}, Problems())
+        with self._session() as client:
+            self._read(client, roster, "orgs", {}, None)
+            counts = {file: self._count(client, file) for file in self.files}
+        feed = roster.finish(self.base_url)
+        return {"district": feed.district["name"] if feed.district else None,
+                "schools": [r["name"] for r in feed.types["school"].records],
+                "counts": counts}
+
+    # -- reading -----------------------------------------------------------------------
+
+    def _read(self, client: JsonClient, roster: Roster, file: str, params: dict,
+              progress: Progress | None) -> None:
+        """A whole collection into the roster: its columns (and so its metadata and
+        demographics extras) are known only once every record is in."""
+        rows = []
+        for objects, total in self._pages(client, file, params):
+            rows.extend({**dict.fromkeys(REQUIRED[file], ""), **flatten(obj)}
+                        for obj in objects)
+            if progress:
+                progress(file, len(rows), total)
+        columns = list(dict.fromkeys(chain(REQUIRED[file], (k for row in rows for k in row))))
+        add = roster.begin(file, columns, f"/{file}")  # never None: REQUIRED is in columns
+        for line, row in enumerate(rows, 1):  # "line": the record's place in the collection
+            add(row, line)
+
+    def _count(self, client: JsonClient, file: str) -> int:
+        _, total = next(self._pages(client, file, {}, limit=1))
+        if total is not None:
+            return total
+        return sum(len(objects) for objects, _ in self._pages(client, file, {}))
+
+    def _pages(self, client: JsonClient, file: str, params: dict,
+               limit: int | None = None) -> Iterator[tuple[list[dict], int | None]]:
+        """(objects, total) of each page, sorted by sourcedId: limit/offset, or the
+        server's Link rel="next" when it sends one. Ends on a short or empty page, or
+        when the total is reached (a server may send fewer than `limit` per page)."""
+        limit = limit or self.page_size
+        where = f"GET {self._root}/{file}"
+        query = {**params, "limit": limit, **SORT}
+        url, page_query, done, seen, first = f"/{file}", {**query, "offset": 0}, 0, set(), None
+        while True:
+            payload, headers = client.get_json(url, page_query)
+            objects = _envelope(payload, file, where)
+            total = _total(headers)
+            if objects and objects[0].get("sourcedId") == first:
+                raise SourceError(f"{where}: the server sent the same page twice; stopped "
+                                  "to avoid a loop")
+            first = objects[0].get("sourcedId") if objects else None
+            done += len(objects)
+            yield objects, total
+            if _last_page(len(objects), limit, done, total, where):
+                return
+            link = _next_link(headers)
+            if link:
+                url, page_query = self._follow(link, seen, where), None
+            else:
+                url, page_query = f"/{file}", {**query, "offset": done}
+
+    def _follow(self, link: str, seen: set[str], where: str) -> str:
+        """The next page's absolute URL; it must stay under the base URL (the credentials
+        go with it) and must not repeat."""
+        url = urljoin(self.base_url + "/", link)
+        if not url.startswith(self.base_url + "/"):
+            raise SourceError(f"{where}: the server's next link leads away from the base URL "
+                              f"({httpx.URL(url).host}); stopped")
+        if url in seen:
+            raise SourceError(f"{where}: the server's next link repeats "
+                              f"({httpx.URL(url).query.decode()}); stopped to avoid a loop")
+        seen.add(url)
+        return url
+
+    # -- auth --------------------------------------------------------------------------
+
+    @contextmanager
+    def _session(self) -> Iterator[JsonClient]:
+        with ExitStack() as stack:
+            if self.auth == "oauth1":
+                auth: httpx.Auth = _OAuth1(self.client_id, self.client_secret,
+                                           signature_method=HMAC_SHA256)
+            else:
+                oauth = stack.enter_context(OAuth2Client(
+                    self.client_id, self.client_secret, scope=self.scope,
+                    token_endpoint=self.token_url, grant_type="client_credentials",
+                    timeout=self.timeout))
+                auth = _ClientCredentials(oauth, self.client_secret)
+            yield stack.enter_context(JsonClient(
+                self.base_url, auth=auth, timeout=self.timeout, retry=self.retry,
+                secrets=[self.client_secret]))
+
+
+def _sign_hmac_sha256(client: OAuth1Auth, request) -> str:
+    """RFC 5849's HMAC-SHA1 signature with SHA-256, as OneRoster 1.1 requires; authlib
+    builds the base string (every query and oauth_* parameter) but ships only SHA-1."""
+    key = f"{escape(client.client_secret or '')}&{escape(client.token_secret or '')}"
+    base_string = generate_signature_base_string(request)
+    digest = hmac.new(key.encode(), base_string.encode(), hashlib.sha256).digest()
+    return base64.b64encode(digest).decode()
+
+
+class _OAuth1(OAuth1Auth):
+    """authlib's two-legged OAuth 1.0a signer (no token), with HMAC-SHA256."""
+
+    SIGNATURE_METHODS = {**OAuth1Auth.SIGNATURE_METHODS, HMAC_SHA256: _sign_hmac_sha256}
+
+
+class _ClientCredentials(httpx.Auth):
+    """OAuth 2 client credentials: authlib's OAuth2Client fetches a bearer token from the
+    token URL on the first request and again once it expires."""
+
+    def __init__(self, oauth: OAuth2Client, secret: str):
+        self.oauth = oauth
+        self.secret = secret
+        self.where = f"POST {httpx.URL(oauth.metadata['token_endpoint']).path}"
+
+    def auth_flow(self, request: httpx.Request):
+        try:
+            if self.oauth.token:
+                self.oauth.ensure_active_token()
+            else:
+                self.oauth.fetch_token()
+        except (AuthlibBaseError, httpx.HTTPError, ValueError) as exc:
+            raise SourceError(scrub(f"{self.where}: {_token_failure(exc)}",
+                                    [self.secret])) from None
+        yield from self.oauth.token_auth.auth_flow(request)
+
+
+def _token_failure(exc: Exception) -> str:
+    if isinstance(exc, AuthlibBaseError):
+        detail = f"{exc.error}: {exc.description}" if exc.description else exc.error
+        return (f"the OAuth 2 client was rejected ({' '.join(str(detail).split())[:200]}); "
+                "check source.client_id, client_secret and scope")
+    if isinstance(exc, httpx.HTTPStatusError):
+        return f"the token endpoint failed (HTTP {exc.response.status_code})"
+    if isinstance(exc, httpx.HTTPError):
+        return f"cannot reach the token endpoint ({type(exc).__name__}: {exc})"
+    return "the token endpoint did not answer a JSON token; check source.token_url"
+
+
+# -- paging ------------------------------------------------------------------------------
+
+def _since(cursor: str) -> str:
+    """The quick sync's filter; the cursor must be a time this connector stored."""
+    try:
+        datetime.strptime(cursor, STAMP)
+    except ValueError:
+        raise SourceError(f"the stored sync position {cursor!r} is not a time: run a full "
+                          "sync first (rostertui sync --full)") from None
+    return f"dateLastModified>'{cursor}'"
+
+
+def _envelope(payload: object, file: str, where: str) -> list[dict]:
+    """The list under the collection's key; a 200 without it is an error, never an
+    empty collection."""
+    objects = payload.get(file) if isinstance(payload, dict) else None
+    if not isinstance(objects, list):
+        raise SourceError(f"{where}: the answer has no \"{file}\" list; is the base URL a "
+                          "OneRoster 1.1 REST server?")
+    if not all(isinstance(obj, dict) for obj in objects):
+        raise SourceError(f"{where}: the \"{file}\" list holds something other than records")
+    return objects
+
+
+def _total(headers: httpx.Headers) -> int | None:
+    value = (headers.get("x-total-count") or headers.get("x-count") or "").strip()
+    return int(value) if value.isdigit() else None
+
+
+def _last_page(count: int, limit: int, done: int, total: int | None, where: str) -> bool:
+    if total is None:
+        return count < limit
+    if done >= total:
+        return True
+    if not count:
+        raise SourceError(f"{where}: the server announced {total} records but sent {done}")
+    return False
+
+
+def _next_link(headers: httpx.Headers) -> str | None:
+    """The rel="next" target of an RFC 5988 Link header."""
+    for target, params in re.findall(r"<([^>]*)>([^<]*)", headers.get("link", "")):
+        if re.search(r'rel\s*=\s*"?[^"]*\bnext\b', params):
+            return target
+    return None
+
+
+# -- flattening: a REST object -> the CSV row of oneroster_map ----------------------------
+
+def flatten(obj: dict) -> dict[str, str]:
+    """A REST object as its CSV row (header -> text); `password` is never kept."""
+    row: dict[str, str] = {}
+    for key, value in obj.items():
+        if key not in DROPPED:
+            row.update(FLATTENERS.get(key, _plain)(key, value))
+    return row
+
+
+def _plain(key: str, value) -> dict[str, str]:
+    column = REF_COLUMNS.get(key, key) if isinstance(value, (dict, list)) else key
+    return {column: _text(value)}
+
+
+def _metadata(key: str, value) -> dict[str, str]:
+    """{"metadata": {"city": ...}} -> the CSV's metadata.city column."""
+    if not isinstance(value, dict):
+        return {}
+    return {f"metadata.{k}": _text(v) for k, v in value.items()}
+
+
+def _user_ids(key: str, value) -> dict[str, str]:
+    """[{"type": "LDAP", "identifier": "12"}, ...] -> "{LDAP:12},..." as in the CSV."""
+    if not isinstance(value, list):
+        return {key: _text(value)}
+    return {key: ",".join(f"{{{_text(i.get('type'))}:{_text(i.get('identifier'))}}}"
+                          for i in value if isinstance(i, dict))}
+
+
+def _text(value) -> str:
+    """A value as its CSV text: a reference as its sourcedId, a list as "a,b"."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dict):
+        return _text(value.get("sourcedId"))
+    if isinstance(value, list):
+        return ",".join(_text(v) for v in value)
+    return str(value)
+
+
+FLATTENERS = {"metadata": _metadata, "userIds": _user_ids}
