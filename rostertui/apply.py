@@ -31,9 +31,10 @@ def _apply_table(table: dict, actions: list[dict]) -> None:
             ids[sid] = str(next_id)
             next_id += 1
             continue
-        doc_id = ids.get(sid)
+        doc_id = ids.get(action["link"]["from"] if "link" in action else sid)
         if doc_id is None:
             continue  # gone since (a forced revert over a later sync): nothing to change
+        ids[sid] = doc_id
         if action["kind"] == "remove":
             del table[doc_id]
             del ids[sid]
@@ -65,7 +66,8 @@ def invert(action: dict, current: dict | None) -> dict:
     """The action that undoes `action`. `current` is the stored doc now (for an add,
     what a removal must be able to put back)."""
     kind = _INVERSE_KIND[action["kind"]]
-    inverse = {k: v for k, v in action.items() if k not in ("changes", "members", "record")}
+    inverse = {k: v for k, v in action.items()
+               if k not in ("changes", "members", "record", "link")}
     inverse["kind"] = kind
     inverse["changes"] = {f: [a, b] for f, (b, a) in action.get("changes", {}).items()}
     if kind == "remove":

@@ -55,6 +55,15 @@ def build_parser() -> argparse.ArgumentParser:
     sh.add_argument("sync_id", type=int)
     _command(sub, "status", "the source, the last sync and the counts in the store")
     _command(sub, "check", "test the connection: authenticate, then count what is shared")
+    w = _command(sub, "warnings", "list a sync's data warnings, or export them as CSV")
+    w.add_argument("sync_id", nargs="?", type=int, help="default: the newest staged sync")
+    w.add_argument("--csv", type=Path, metavar="PATH", help="write them to this CSV file")
+    w.add_argument("--code", help="only warnings with this code (e.g. missing_username)")
+    sc = _command(sub, "schedule", "print a cron line or systemd units for unattended syncs",
+                  json=False)
+    sc.add_argument("--print", dest="kind", choices=("cron", "systemd"), required=True)
+    sc.add_argument("--every", choices=("daily", "weekly"), default="daily")
+    sc.add_argument("--at", default="02:30", metavar="HH:MM", help="default 02:30")
 
     g = sub.add_parser("demo-data", help="write a realistic OneRoster 1.1 CSV district",
                        description="Write a deterministic OneRoster 1.1 CSV district, or with "
@@ -165,6 +174,23 @@ def _check(engine, args) -> int:
     return 0
 
 
+def _warnings(engine, args) -> int:
+    found = engine.warnings(args.sync_id, args.code)
+    if args.csv:
+        from .export import write_warnings
+        print(f"wrote {write_warnings(args.csv, found):,} warnings to {args.csv}")
+    else:
+        _emit(args, found, output.warnings_table)
+    return 0
+
+
+def _schedule(engine, args) -> int:
+    from . import schedule
+    make = schedule.cron if args.kind == "cron" else schedule.systemd
+    print(make(engine.config.path or config_mod.default_path(), args.every, args.at))
+    return 0
+
+
 def _demo_data(args) -> int:
     from . import demo_data
     if args.changes_from:
@@ -178,4 +204,5 @@ def _demo_data(args) -> int:
 
 
 COMMANDS = {"sync": _sync, "commit": _commit, "discard": _discard, "history": _history,
-            "show": _show, "status": _status, "check": _check}
+            "show": _show, "status": _status, "check": _check, "warnings": _warnings,
+            "schedule": _schedule}

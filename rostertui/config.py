@@ -7,6 +7,7 @@ so that logs and error text can be scrubbed of them.
 
 from __future__ import annotations
 
+import copy
 import os
 import re
 import stat
@@ -29,10 +30,24 @@ _SOURCE = {
     "scope": (str, None), "page_size": (int, None), "timeout": (float, 30.0),
     "demographics": (bool, False),
 }
+USERNAME_SOURCES = ("district_username", "email", "sis_id")
+MATCH_KEYS = ("source_id", "email", "username", "name")
+REQUIRED_FIELDS = {"student": ["email", "username", "graduation_year"], "teacher": ["email"],
+                   "staff": ["first_name", "last_name", "sis_id", "email"]}
 SCHEMA = {
     "source": _SOURCE,
     "store": {"path": (str, None)},
-    "sync": {"delete_threshold": (int, 500), "delete_threshold_percent": (float, 25.0)},
+    "sync": {
+        "delete_threshold": (int, 500), "delete_threshold_percent": (float, 25.0),
+        "username_source": (str, "district_username", USERNAME_SOURCES),
+        "match_existing": (list, ["source_id"], MATCH_KEYS),
+        "unique_section_names": (bool, False),
+        "contacts": (bool, True),
+        "required_fields": (dict, REQUIRED_FIELDS),
+        "sections": {"include": (list, []), "exclude": (list, [])},
+    },
+    "schools": (dict, {}),
+    "limits": {"max_sections": (int, None), "max_users": (int, None)},
 }
 # Which source keys each kind accepts, and which it needs.
 KIND_KEYS = {
@@ -52,6 +67,8 @@ class Config:
     source: dict
     store_path: Path
     sync: dict
+    schools: dict[str, str | None] = field(default_factory=dict)
+    limits: dict = field(default_factory=dict)
     secrets: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
@@ -91,7 +108,9 @@ def from_dict(raw: dict, path: Path | None = None, base_dir: Path | None = None)
         source["path"] = str((base / source["path"]).expanduser())
     store = values["store"]["path"]
     store_path = (base / store).expanduser() if store else paths.data_dir() / "store.json"
-    cfg = Config(path, source, store_path, values["sync"], secrets)
+    _check_policies(values, where)
+    cfg = Config(path, source, store_path, values["sync"], values["schools"],
+                 values["limits"], secrets)
     if path and secrets and _readable_by_others(path):
         cfg.warnings.append(f"{path} holds secrets and is readable by group or others; "
                             f"run: chmod 600 {path}")
@@ -111,21 +130,32 @@ def _check_section(raw: dict, schema: dict, prefix: str, where: str, secrets: li
                 raise RosterError(f"{where}: '{name}' must be a mapping of keys")
             out[key] = _check_section(sub, spec, name + ".", where, secrets)
             continue
-        kind, default = spec
+        kind, default, *choices = spec
         value = raw.get(key)
         if value is None:
-            out[key] = list(default) if isinstance(default, list) else default
+            out[key] = copy.deepcopy(default)
             continue
         value = _expand(value, name, where)
         out[key] = _coerce(value, kind, name, where)
+        if choices:
+            _check_choices(out[key], choices[0], name, where)
         if key in SECRET_KEYS and out[key]:
             secrets.append(out[key])
     return out
 
 
+def _check_choices(value, choices: tuple, name: str, where: str) -> None:
+    for item in value if isinstance(value, list) else [value]:
+        if item not in choices:
+            raise RosterError(f"{where}: '{name}' must be one of {', '.join(choices)}, "
+                              f"not '{item}'")
+
+
 def _expand(value, name: str, where: str):
     if isinstance(value, list):
         return [_expand(v, name, where) for v in value]
+    if isinstance(value, dict):
+        return {k: _expand(v, f"{name}.{k}", where) for k, v in value.items()}
     if not isinstance(value, str):
         return value
 
@@ -152,11 +182,11 @@ def _coerce(value, kind: type, name: str, where: str):
     if kind is str and isinstance(value, (int, float)) and not isinstance(value, bool):
         return str(value)
     if kind is list and isinstance(value, list):
-        return [str(v) for v in value]
+        return [v if isinstance(v, dict) else str(v) for v in value]
     if isinstance(value, kind) and not (kind is int and isinstance(value, bool)):
         return value
     names = {str: "a string", int: "a whole number", float: "a number", bool: "true or false",
-             list: "a list"}
+             list: "a list", dict: "a mapping of keys"}
     raise RosterError(f"{where}: '{name}' must be {names[kind]}, not {type(value).__name__}")
 
 
@@ -181,6 +211,21 @@ def _check_source(source: dict, where: str) -> None:
             raise RosterError(f"{where}: 'source.base_url' must end in /ims/oneroster/v1p1")
     if kind == "clever":
         source["base_url"] = source.get("base_url") or "https://api.clever.com"
+
+
+def _check_policies(values: dict, where: str) -> None:
+    """The policy keys whose shape the plain schema cannot say."""
+    from .policies import section_rules
+
+    sync = values["sync"]
+    for type_, fields in sync["required_fields"].items():
+        if type_ not in REQUIRED_FIELDS or not isinstance(fields, list):
+            raise RosterError(f"{where}: 'sync.required_fields.{type_}' must be a list, for "
+                              f"one of {', '.join(REQUIRED_FIELDS)}")
+    for which in ("include", "exclude"):
+        section_rules.parse(sync["sections"][which], f"sync.sections.{which}", where)
+    values["schools"] = {str(k): None if v is None else str(v)
+                         for k, v in values["schools"].items()}
 
 
 def _readable_by_others(path: Path) -> bool:

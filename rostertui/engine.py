@@ -6,16 +6,19 @@ connector -> stage (plan written beside the store, sync recorded) -> review (tog
 
 from __future__ import annotations
 
+import uuid
+
 from connectors import make_connector
 from connectors.feed import Connector, Progress, SourceError
 
-from . import clock, history, safety, staging
+from . import clock, history, policies, safety
 from .apply import apply_actions
 from .bulk import gc_paused
 from .catalog import Catalog
 from .config import Config, describe_source
 from .errors import BlockedError, RosterError, StaleError
-from .model import ACTION_TYPES, ACTIVE, TABLES
+from .model import (ACTION_TYPES, ACTIVE, LOCAL_FIELDS, PEOPLE_TYPES, SOURCE_FIELDS, TABLES,
+                    blank)
 from .redact import scrub
 from .review import Review
 from .store import META_TABLE, SYNCS_TABLE, Store
@@ -66,8 +69,8 @@ class Engine:
             doc = history.new_sync(data, mode=feed.mode, trigger=trigger,
                                    source=describe_source(self.config.source),
                                    started_at=started)
-            plan = staging.stage(feed, data, schools)
-            reasons = safety.block_reasons(plan["actions"], data, self.config.sync)
+            plan = policies.stage(feed, data, self.config, schools)
+            reasons = safety.block_reasons(plan["actions"], data, self.config)
             history.finish(doc, plan, _meta(data)["state"], reasons)
             self.store.write_plan(doc["id"], plan)
             if commit and (force or not reasons):
@@ -113,7 +116,7 @@ class Engine:
             review = Review(self.store, doc)
             review.set_enabled(list(disable), False)
             plan = review.plan
-            reasons = safety.block_reasons(plan["actions"], data, self.config.sync)
+            reasons = safety.block_reasons(plan["actions"], data, self.config)
             if reasons and not force:
                 raise BlockedError(f"sync {doc['id']} is blocked: {'; '.join(reasons)}. "
                                    "Untick archives in review, or commit with --force")
@@ -155,6 +158,46 @@ class Engine:
         except SourceError as exc:
             raise RosterError(scrub(str(exc), self.config.secrets)) from None
 
+    # -- local data ----------------------------------------------------------------------
+
+    def create_local(self, type_: str, fields: dict) -> dict:
+        """An account made here, outside the source: marked local, never archived by a
+        sync, and linkable to a source record by sync.match_existing."""
+        if type_ not in PEOPLE_TYPES:
+            raise RosterError(f"local records can be {', '.join(PEOPLE_TYPES)}, not {type_}")
+        unknown = sorted(set(fields) - set(SOURCE_FIELDS[type_]) - set(LOCAL_FIELDS[type_]))
+        if unknown:
+            raise RosterError(f"a {type_} has no field '{unknown[0]}'")
+        doc = {**blank(type_), **fields, "status": ACTIVE, "local": True}
+        doc["source_id"] = fields.get("source_id") or f"local-{uuid.uuid4().hex[:12]}"
+        with self.store.locked("local account"):
+            data = self.store.load()
+            table = data[TABLES[type_]]
+            if any(d["source_id"] == doc["source_id"] for d in table.values()):
+                raise RosterError(f"a {type_} with source id {doc['source_id']} exists")
+            table[str(max(map(int, table), default=0) + 1)] = doc
+            _meta(data)["state"] = f"local-{doc['source_id']}"  # plans staged before: stale
+            self.store.write(data)
+        return doc
+
+    def set_local_fields(self, type_: str, source_id: str, fields: dict) -> dict:
+        """Fields kept here (a section's display name, notes, priority): no sync touches
+        them, so they need not make a staged sync stale."""
+        allowed = LOCAL_FIELDS.get(type_, ())
+        unknown = sorted(set(fields) - set(allowed))
+        if unknown:
+            raise RosterError(f"'{unknown[0]}' is not a local field of a {type_}; "
+                              f"local fields: {', '.join(allowed)}")
+        with self.store.locked("local fields"):
+            data = self.store.load()
+            doc = next((d for d in data[TABLES[type_]].values()
+                        if d["source_id"] == source_id), None)
+            if doc is None:
+                raise RosterError(f"there is no {type_} {source_id}")
+            doc.update(fields)
+            self.store.write(data)
+        return doc
+
     def set_sync_enabled(self, enabled: bool) -> None:
         """Turn the integration on or off; off, scheduled (auto) syncs do nothing."""
         with self.store.locked("settings"):
@@ -178,6 +221,28 @@ class Engine:
         except RosterError:
             warnings = []  # a failed sync has no plan
         return _report(doc, warnings)
+
+    def warnings(self, sync_id: int | None = None, code: str | None = None) -> list[dict]:
+        """A sync's data warnings (default: the newest sync that has a plan)."""
+        if sync_id is None:
+            staged = [d for d in self.history() if self.store.plan_path(d["id"]).exists()]
+            if not staged:
+                raise RosterError("no sync has been staged yet; run: rostertui sync")
+            sync_id = staged[0]["id"]
+        found = self.plan(sync_id)["warnings"]
+        return [w for w in found if code is None or w["code"] == code]
+
+    def schools(self) -> list[dict]:
+        """Every school with whether it is synced, its local organization and its counts."""
+        catalog = self.catalog()
+        selected = self.config.schools
+        rows = []
+        for doc in catalog.docs("school"):
+            sid = doc["source_id"]
+            stats = catalog.school_stats.get(sid, {"users": 0, "sections": 0})
+            rows.append({"school": doc, "synced": not selected or sid in selected,
+                         "local_org": selected.get(sid), **stats})
+        return rows
 
     def catalog(self) -> Catalog:
         """The store, indexed for browsing."""

@@ -51,6 +51,13 @@ SOURCE_FIELDS: dict[str, tuple[str, ...]] = {
                "school_year_id"),
 }
 
+# Fields an admin keeps here. A sync writes only SOURCE_FIELDS, so these always survive.
+LOCAL_FIELDS: dict[str, tuple[str, ...]] = {
+    "section": ("display_name", "notes", "priority"),
+    "school": ("notes",),
+    "teacher": ("notes",), "student": ("notes",), "staff": ("notes",), "contact": ("notes",),
+}
+
 LIST_FIELDS = frozenset({"legacy_ids", "school_ids", "teacher_ids", "student_ids", "term_ids",
                          "grades", "relationships"})
 MEMBER_FIELDS = ("teacher_ids", "student_ids")

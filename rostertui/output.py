@@ -82,6 +82,14 @@ def show(doc: dict, r: dict) -> str:
     return "\n".join(lines)
 
 
+def warnings_table(warnings: list[dict]) -> str:
+    if not warnings:
+        return "no warnings"
+    lines = [f"{w['code']:24} {w['type']:8} {safe(w['source_id'])[:24]:24} {safe(w['message'])}"
+             for w in warnings]
+    return "\n".join(lines + [f"{len(warnings):,} warnings ({_codes(warnings)})"])
+
+
 def action_line(a: dict) -> str:
     box = "[x]" if a["enabled"] else "[ ]"
     line = f"{box} {safe(a['id'])}  {a['kind']}  {safe(a['label'])}"

@@ -22,7 +22,12 @@ def test_defaults_and_relative_paths(tmp_path):
                                       "store:\n  path: data/store.json\n"))
     assert cfg.source["path"] == str(tmp_path / "district")
     assert cfg.store_path == tmp_path / "data" / "store.json"
-    assert cfg.sync == {"delete_threshold": 500, "delete_threshold_percent": 25.0}
+    assert cfg.sync["delete_threshold"] == 500
+    assert cfg.sync["delete_threshold_percent"] == 25.0
+    assert cfg.sync["username_source"] == "district_username"
+    assert cfg.sync["match_existing"] == ["source_id"] and cfg.sync["contacts"] is True
+    assert cfg.sync["required_fields"]["student"] == ["email", "username", "graduation_year"]
+    assert cfg.schools == {} and cfg.limits == {"max_sections": None, "max_users": None}
 
 
 def test_env_vars_expand_and_are_known_secrets(tmp_path, monkeypatch):
@@ -78,6 +83,12 @@ def test_example_config_is_valid_and_documents_every_key(tmp_path):
     cfg = config.load(example)
     assert cfg.source["kind"] == "oneroster_csv"
     text = example.read_text()
-    for section, keys in config.SCHEMA.items():
-        for key in keys:
-            assert f"{key}:" in text, f"config.example.yaml does not document {section}.{key}"
+
+    def keys(schema, prefix=""):
+        for key, spec in schema.items():
+            yield prefix + key
+            if isinstance(spec, dict):
+                yield from keys(spec, f"{prefix}{key}.")
+
+    for name in keys(config.SCHEMA):
+        assert f"{name.rsplit('.', 1)[-1]}:" in text, f"config.example.yaml lacks {name}"

@@ -1,0 +1,70 @@
+"""Data warnings, computed at staging over the roster as it will be after the commit.
+
+Impero's three (student email, student username, teacher email), Enriching Students'
+required fields and graduation year (all in sync.required_fields), duplicate usernames
+and emails, sections without a teacher, rosters naming unknown people, and people who
+sit in a synced school's sections but belong to no synced school (as NEO reports).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from ..model import label, warning
+
+ACCOUNT_TYPES = ("teacher", "student", "staff")
+
+
+def compute(after: dict[str, dict[str, dict]], required: dict[str, list[str]],
+            left_out: dict[str, dict]) -> list[dict]:
+    """`left_out`: people the school selection left out, by source id."""
+    out = []
+    for type_, fields in required.items():
+        for rec in after.get(type_, {}).values():
+            out += [warning(f"missing_{f}", type_, rec["source_id"],
+                            f"{label(type_, rec)} has no {f.replace('_', ' ')}")
+                    for f in fields if not rec.get(f)]
+    out += _duplicates(after, "username") + _duplicates(after, "email")
+    out += _sections(after, left_out)
+    return out
+
+
+def _duplicates(after: dict, field: str) -> list[dict]:
+    holders: dict[str, list[tuple[str, dict]]] = defaultdict(list)
+    for type_ in ACCOUNT_TYPES:
+        for rec in after.get(type_, {}).values():
+            value = (rec.get(field) or "").strip().lower()
+            if value:
+                holders[value].append((type_, rec))
+    out = []
+    for value, recs in holders.items():
+        if len(recs) > 1:
+            names = "; ".join(label(t, r) for t, r in recs)
+            out += [warning(f"duplicate_{field}", t, r["source_id"],
+                            f"{field} {value} is shared by {names}") for t, r in recs]
+    return out
+
+
+def _sections(after: dict, left_out: dict[str, dict]) -> list[dict]:
+    out = []
+    people = {"teacher_ids": after.get("teacher", {}), "student_ids": after.get("student", {})}
+    for sec in after.get("section", {}).values():
+        sid = sec["source_id"]
+        if not sec.get("teacher_ids"):
+            out.append(warning("section_without_teacher", "section", sid,
+                               f"{label('section', sec)} has no teacher"))
+        for field, known in people.items():
+            role = field[:-4]
+            for member in sec.get(field) or ():
+                if member in known:
+                    continue
+                if member in left_out:
+                    out.append(warning("outside_synced_schools", role, member,
+                                       f"{label(role, left_out[member])} is in "
+                                       f"{label('section', sec)} but belongs to no synced "
+                                       "school, so was not synced"))
+                else:
+                    out.append(warning("unknown_reference", "section", sid,
+                                       f"{label('section', sec)} names {role} {member}, "
+                                       "who is not in the roster"))
+    return out

@@ -1,0 +1,42 @@
+"""sync.username_source: which value becomes a person's username, as Impero does.
+
+The chosen source first, then the district username, then the part of the email before
+the @. When the chosen value is empty the person gets a warning even if a fallback was
+found: the SIS record still needs fixing. A source username that is replaced is kept in
+extra.district_username.
+"""
+
+from __future__ import annotations
+
+from connectors.feed import Feed
+
+from ..model import label, warning
+
+ACCOUNT_TYPES = ("teacher", "student", "staff")
+NAMES = {"district_username": "district username", "email": "email", "sis_id": "SIS id"}
+
+
+def apply(feed: Feed, source: str) -> list[dict]:
+    """Set every account's username; the warnings for those the source left without."""
+    warnings = []
+    for type_ in ACCOUNT_TYPES:
+        tf = feed.types.get(type_)
+        for rec in tf.records if tf else ():
+            options = _options(rec)
+            name = next((options[k] for k in (source, "district_username", "email")
+                         if options[k]), "")
+            if not options[source]:
+                made = f"using '{name}'" if name else "no username could be made"
+                warnings.append(warning("missing_username", type_, rec["source_id"],
+                                        f"{label(type_, rec)} has no {NAMES[source]}; {made}"))
+            if name != rec["username"]:
+                if rec["username"]:
+                    rec["extra"] = {**rec["extra"], "district_username": rec["username"]}
+                rec["username"] = name
+    return warnings
+
+
+def _options(rec: dict) -> dict[str, str]:
+    return {"district_username": rec.get("username") or "",
+            "email": (rec.get("email") or "").partition("@")[0],
+            "sis_id": rec.get("sis_id") or ""}
