@@ -14,7 +14,7 @@ import hashlib
 import hmac
 import re
 from contextlib import ExitStack, contextmanager
-from datetime import datetime
+from datetime import datetime, timezone
 from itertools import chain
 from typing import Iterator
 from urllib.parse import urljoin
@@ -35,7 +35,6 @@ from .oneroster_map import FILES, REQUIRED, Problems, Roster
 
 AUTHS = ("oauth1", "oauth2")
 HMAC_SHA256 = "HMAC-SHA256"
-STAMP = "%Y-%m-%dT%H:%M:%SZ"  # the cursor: clock.stamp()'s format
 SORT = {"sort": "sourcedId", "orderBy": "asc"}
 # A reference (or list of references) -> the CSV column holding its sourcedId(s). A key
 # holding a plain value keeps its name: an academicSession's schoolYear is a year, a
@@ -82,8 +81,9 @@ class OneRosterRestConnector:
                 "client_id": self.client_id}
 
     def fetch(self, mode: str, cursor: str | None, progress: Progress | None = None) -> Feed:
-        """Every collection as bulk files ("full"), or what changed after `cursor`, the
-        start time of the last committed sync, as delta files ("quick")."""
+        """Every collection as bulk files ("full"), or what changed after `cursor` as delta
+        files ("quick"); `cursor` is the last committed sync's start, or a time the admin
+        gave."""
         if mode not in ("full", "quick"):
             raise ValueError(f"unknown sync mode {mode!r}")
         if mode == "quick" and cursor is None:
@@ -91,11 +91,15 @@ class OneRosterRestConnector:
                               "(rostertui sync --full)")
         started = clock.stamp()
         params = {} if mode == "full" else {"filter": _since(cursor)}
-        kind = "bulk" if mode == "full" else "delta"
-        roster = Roster(self.kind, dict.fromkeys(self.files, kind), Problems())
+        file_mode = "bulk" if mode == "full" else "delta"
+        roster = Roster(self.kind, dict.fromkeys(self.files, file_mode), Problems())
         with self._session() as client:
             for file in self.files:
-                self._read(client, roster, file, params, progress)
+                # Demographics unfiltered: a changed student's demographics row has
+                # usually not changed, and without it the student would lose them. The
+                # roster applies demographics only to the students in this feed.
+                self._read(client, roster, file, {} if file == "demographics" else params,
+                           progress)
         feed = roster.finish(self.base_url)
         feed.cursor = started
         return feed
@@ -143,15 +147,17 @@ class OneRosterRestConnector:
         limit = limit or self.page_size
         where = f"GET {self._root}/{file}"
         query = {**params, "limit": limit, **SORT}
-        url, page_query, done, seen, first = f"/{file}", {**query, "offset": 0}, 0, set(), None
+        url, page_query = f"/{file}", {**query, "offset": 0}
+        done, first, seen = 0, None, set()
         while True:
             payload, headers = client.get_json(url, page_query)
             objects = _envelope(payload, file, where)
             total = _total(headers)
-            if objects and objects[0].get("sourcedId") == first:
+            page_first = objects[0].get("sourcedId") if objects else None
+            if page_first is not None and page_first == first:
                 raise SourceError(f"{where}: the server sent the same page twice; stopped "
                                   "to avoid a loop")
-            first = objects[0].get("sourcedId") if objects else None
+            first = page_first
             done += len(objects)
             yield objects, total
             if _last_page(len(objects), limit, done, total, where):
@@ -245,13 +251,16 @@ def _token_failure(exc: Exception) -> str:
 # -- paging ------------------------------------------------------------------------------
 
 def _since(cursor: str) -> str:
-    """The quick sync's filter; the cursor must be a time this connector stored."""
+    """The quick sync's filter. The cursor is a stored start time, or a time the admin
+    gave (any ISO 8601; without a zone it is UTC), sent as UTC to the second."""
     try:
-        datetime.strptime(cursor, STAMP)
+        moment = datetime.fromisoformat(cursor)
     except ValueError:
-        raise SourceError(f"the stored sync position {cursor!r} is not a time: run a full "
-                          "sync first (rostertui sync --full)") from None
-    return f"dateLastModified>'{cursor}'"
+        raise SourceError(f"the quick sync start {cursor!r} is not an ISO 8601 time "
+                          "(like 2026-01-31T00:00:00Z); or run a full sync") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return f"dateLastModified>'{clock.stamp(moment)}'"
 
 
 def _envelope(payload: object, file: str, where: str) -> list[dict]:

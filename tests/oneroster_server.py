@@ -115,8 +115,8 @@ class OneRosterServer:
         """Answer requests nth .. nth+times-1 (counted from now) to `path` with a fault.
 
         kind: an HTTP status (429 takes retry_after= and reset=), "html", "truncated",
-        "drop" (connection closed mid-body), "body" (answer status= (200) with body=,
-        e.g. no envelope), "loop" (Link next = this page, or to=)."""
+        "drop" (connection closed mid-body), "body" (status= (200) and body=, e.g. without
+        the envelope; the headers are kept), "loop" (Link next = this page, or to=)."""
         with self._lock:
             first = self._hits[path] + nth
             self._faults.append(Fault(path, kind, first, first + times - 1, opts))
@@ -246,13 +246,15 @@ class _Handler(clever_server._Handler):
 
 
 def load(fixtures: Path) -> dict[str, dict[str, dict]]:
-    """Each CSV file's rows by sourcedId (a stray trailing comma dropped)."""
+    """Each CSV file's rows by sourcedId (a stray trailing comma dropped), last modified
+    at OLD unless the row says when."""
     data = {}
     for file in FILES:
         with (fixtures / f"{file}.csv").open(encoding="utf-8-sig", newline="") as f:
-            rows = ({k: v for k, v in row.items() if k is not None}
-                    for row in csv.DictReader(f))
-            data[file] = {row["sourcedId"]: row for row in rows}
+            rows = [{k: v for k, v in row.items() if k is not None}
+                    for row in csv.DictReader(f)]
+        data[file] = {row["sourcedId"]: {**row, "dateLastModified": row["dateLastModified"]
+                                         or OLD} for row in rows}
     return data
 
 
@@ -275,7 +277,6 @@ def to_json(file: str, row: dict, root: str) -> dict:
         else:
             obj[column] = value
     obj["status"] = row.get("status") or "active"
-    obj["dateLastModified"] = row.get("dateLastModified") or OLD
     return obj
 
 
@@ -292,7 +293,7 @@ def _split(value: str) -> list[str]:
 def _apply(fault: Fault, answer: Answer, uri: str) -> Answer:
     """This server's faults, then the Clever server's common ones."""
     if fault.kind == "body":
-        return _json(fault.opts.get("status", 200), fault.opts["body"])
+        return _json(fault.opts.get("status", 200), fault.opts["body"], answer.headers)
     if fault.kind == "loop":
         answer.headers["Link"] = f'<{fault.opts.get("to", uri)}>; rel="next"'
         return answer
