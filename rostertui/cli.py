@@ -50,6 +50,10 @@ def build_parser() -> argparse.ArgumentParser:
     d = _command(sub, "discard", "drop a staged sync without applying it", json=False)
     d.add_argument("sync_id", nargs="?", type=int, help="default: the latest staged sync")
 
+    r = _command(sub, "revert", "undo a committed sync with its recorded before-values")
+    r.add_argument("sync_id", type=int)
+    r.add_argument("--force", action="store_true",
+                   help="revert even records that later syncs changed again")
     _command(sub, "history", "list every sync, newest first")
     sh = _command(sub, "show", "print a sync's report and its actions")
     sh.add_argument("sync_id", type=int)
@@ -141,6 +145,11 @@ def _commit(engine, args) -> int:
     return 0
 
 
+def _revert(engine, args) -> int:
+    _emit(args, engine.revert(args.sync_id, force=args.force), output.sync_report)
+    return 0
+
+
 def _discard(engine, args) -> int:
     report = engine.discard(args.sync_id)
     print(f"sync {report['sync_id']} discarded; the store is unchanged")
@@ -203,6 +212,6 @@ def _demo_data(args) -> int:
     return 0
 
 
-COMMANDS = {"sync": _sync, "commit": _commit, "discard": _discard, "history": _history,
+COMMANDS = {"sync": _sync, "commit": _commit, "discard": _discard, "revert": _revert, "history": _history,
             "show": _show, "status": _status, "check": _check, "warnings": _warnings,
             "schedule": _schedule}

@@ -11,7 +11,7 @@ import uuid
 from connectors import make_connector
 from connectors.feed import Connector, Progress, SourceError
 
-from . import clock, history, policies, safety
+from . import clock, history, policies, safety, undo
 from .apply import apply_actions
 from .bulk import gc_paused
 from .catalog import Catalog
@@ -128,6 +128,7 @@ class Engine:
         enabled = [a for a in plan["actions"] if a["enabled"]]
         apply_actions(data, enabled + plan["reference"])
         meta = _meta(data)
+        doc["cursor_before"] = meta["cursor"]
         meta["state"] = f"sync-{doc['id']}"
         meta["last_commit_started_at"] = doc["started_at"]
         if plan["cursor"] is not None:
@@ -135,11 +136,32 @@ class Engine:
         if plan["district"]:
             meta["district"] = plan["district"]
         doc.update(status="committed", committed_at=clock.stamp(), enabled=len(enabled),
+                   reverted_by=None,
                    disabled=len(plan["actions"]) - len(enabled), forced=forced,
                    disabled_ids=[a["id"] for a in plan["actions"] if not a["enabled"]])
         for other in data[SYNCS_TABLE].values():
             if other["status"] in ("staged", "blocked"):
                 other["error"] = f"stale: sync {doc['id']} was committed after it was staged"
+
+    def revert(self, sync_id: int, force: bool = False) -> dict:
+        """Undo a committed sync; refused when later syncs changed the same records,
+        unless forced. The revert is recorded as a sync of its own."""
+        started = clock.stamp()
+        with gc_paused(), self.store.locked("revert"):
+            data = self.store.load()
+            doc = history.get(data, sync_id)
+            undo.check_revertible(doc)
+            plan = self.store.read_plan(doc["id"])
+            applied = [a for a in plan["actions"] if a["enabled"]]
+            clashing = undo.conflicts(data, doc, applied,
+                                      lambda i: self.store.read_plan(i)["actions"])
+            if clashing and not force:
+                raise undo.refuse(doc, clashing)
+            new, new_plan = undo.revert(data, doc, plan, started)
+            new["forced"] = bool(clashing)
+            self.store.write_plan(new["id"], new_plan)
+            self.store.write(data)
+        return _report(new, [])
 
     def discard(self, sync_id: int | None = None) -> dict:
         with self.store.locked("discard"):

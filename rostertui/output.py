@@ -64,11 +64,14 @@ def history_table(syncs: list[dict]) -> str:
 
 def note(d: dict) -> str:
     if d["status"] == "committed":
-        return f"Committed {d['committed_at']}" + (" (forced)" if d.get("forced") else "")
+        what = f"Reverts sync {d['reverts']}; committed" if d.get("reverts") else "Committed"
+        return f"{what} {d['committed_at']}" + (" (forced)" if d.get("forced") else "")
     if d["status"] == "failed":
         return safe(d["error"] or "")[:200]
     if d["status"] == "blocked":
         return "; ".join(d["blocked_reasons"])
+    if d["status"] == "reverted":
+        return f"Reverted by sync {d['reverted_by']}"
     return safe(d.get("error") or "")
 
 
