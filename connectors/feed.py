@@ -18,11 +18,16 @@ Progress = Callable[[str, int, "int | None"], None]
 class TypeFeed:
     """Records of one type. `complete`: this is the whole set, so a stored record that
     is missing from it was removed at the source. Otherwise `records` are upserts and
-    `deleted` lists the source ids removed."""
+    `deleted` lists the source ids removed.
+
+    `unsent` names, per source id, fields this feed did not carry (a delta without the
+    student's demographics row): staging keeps their stored values. "extra.*" means
+    extra keys absent from the record are kept rather than removed."""
 
     complete: bool
     records: list[dict] = field(default_factory=list)
     deleted: list[str] = field(default_factory=list)
+    unsent: dict[str, frozenset[str]] = field(default_factory=dict)
 
 
 @dataclass

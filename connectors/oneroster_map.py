@@ -62,6 +62,7 @@ WARN_EMPTY = {"student": ("email", "username"), "teacher": ("email", "username")
 # Demographics columns mapped to fields rather than copied into `extra`.
 DEMOGRAPHIC_BASE = frozenset({"sourcedId", "status", "dateLastModified", "birthDate", "sex"})
 MAX_PROBLEMS = 50
+DEMOGRAPHIC_FIELDS = frozenset({"dob", "gender", "extra.*"})
 
 
 def split_list(value: str) -> list[str]:
@@ -139,6 +140,7 @@ class Roster:
         self._org_types: dict[str, str] = {}
         self._course_codes: dict[str, str] = {}
         self._students: dict[str, dict] = {}
+        self._with_demographics: set[str] = set()
         self._contacts: dict[str, tuple[dict, str]] = {}  # id -> (record, role)
         self._agents: dict[str, set[str]] = {}  # contact id -> student ids naming it
         self._members: dict[tuple[str, str, str], bool] = {}
@@ -182,7 +184,17 @@ class Roster:
                                     for s in sorted(self._agents.get(contact_id, ()))]
         if self.feed.membership is not None:
             self.feed.membership.rows = [(c, r, u, a) for (c, r, u), a in self._members.items()]
+        self._mark_unsent_demographics()
         return self.feed
+
+    def _mark_unsent_demographics(self) -> None:
+        """Without a bulk demographics file, a student with no row in this set keeps the
+        demographics already stored rather than having them cleared."""
+        if self.modes.get("demographics") == "bulk" or "student" not in self.feed.types:
+            return
+        unsent = self.feed.types["student"].unsent
+        for sid in self._students.keys() - self._with_demographics:
+            unsent[sid] = DEMOGRAPHIC_FIELDS
 
     # -- helpers -------------------------------------------------------------------
 
@@ -350,6 +362,7 @@ class Roster:
         sid = head[0]
         student = self._students.get(sid)
         if student is not None:
+            self._with_demographics.add(sid)
             student["dob"] = row.get("birthDate", "")
             student["gender"] = row.get("sex", "")
             student["extra"].update((k, flag(v)) for k, v in self._extra(row).items())

@@ -63,7 +63,7 @@ class Engine:
             message = scrub(str(exc), self.config.secrets)
             self._record_failure(mode, trigger, started, message)
             raise RosterError(message) from None
-        with self.store.locked("sync"):
+        with self.store.locked("sync", wait=0):
             if self.store.version() != seen:
                 data = self.store.load()
             doc = history.new_sync(data, mode=feed.mode, trigger=trigger,
@@ -79,7 +79,7 @@ class Engine:
         return _report(doc, plan["warnings"])
 
     def _record_failure(self, mode: str, trigger: str, started: str, message: str) -> None:
-        with self.store.locked("sync"):
+        with self.store.locked("sync", wait=0):
             data = self.store.load()
             doc = history.new_sync(data, mode=mode, trigger=trigger,
                                    source=describe_source(self.config.source),
@@ -104,7 +104,7 @@ class Engine:
 
     def commit(self, sync_id: int | None = None, disable: list[str] = (),
                force: bool = False) -> dict:
-        with gc_paused(), self.store.locked("commit"):
+        with gc_paused(), self.store.locked("commit", wait=0):
             data = self.store.load()
             doc = history.get(data, sync_id)
             if doc["status"] not in history.COMMITTABLE:
@@ -147,7 +147,7 @@ class Engine:
         """Undo a committed sync; refused when later syncs changed the same records,
         unless forced. The revert is recorded as a sync of its own."""
         started = clock.stamp()
-        with gc_paused(), self.store.locked("revert"):
+        with gc_paused(), self.store.locked("revert", wait=0):
             data = self.store.load()
             doc = history.get(data, sync_id)
             undo.check_revertible(doc)
@@ -164,7 +164,7 @@ class Engine:
         return _report(new, [])
 
     def discard(self, sync_id: int | None = None) -> dict:
-        with self.store.locked("discard"):
+        with self.store.locked("discard", wait=0):
             data = self.store.load()
             doc = history.get(data, sync_id)
             if doc["status"] not in ("staged", "blocked"):

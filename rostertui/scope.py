@@ -28,7 +28,7 @@ def restrict(feed: Feed, data: dict, schools: set[str]) -> tuple[Feed, dict[str,
             types[type_] = tf
             continue
         kept = [r for r in tf.records if test(r)]
-        types[type_] = TypeFeed(tf.complete, kept, tf.deleted)
+        types[type_] = TypeFeed(tf.complete, kept, tf.deleted, tf.unsent)
     membership = feed.membership
     if membership is not None:
         sections = tests["section"]

@@ -59,7 +59,7 @@ def diff_type(type_: str, feed: TypeFeed | None, stored: dict[str, dict],
     for rec in feed.records:
         sid = rec["source_id"]
         seen.add(sid)
-        action = _compare(type_, stored.get(sid), rec)
+        action = _compare(type_, stored.get(sid), rec, feed.unsent.get(sid, frozenset()))
         if action:
             actions.append(action)
     candidates = _within(stored, in_scope)
@@ -71,12 +71,12 @@ def diff_type(type_: str, feed: TypeFeed | None, stored: dict[str, dict],
     return actions
 
 
-def _compare(type_: str, old: dict | None, rec: dict) -> dict | None:
+def _compare(type_: str, old: dict | None, rec: dict, unsent: frozenset[str]) -> dict | None:
     if old is None:
         action = _action(type_, "add", rec)
         action["record"] = rec
         return action
-    changes = field_changes(type_, old, rec)
+    changes = field_changes(type_, old, rec, unsent)
     if old["status"] == ARCHIVED:
         kind = "reactivate"
     elif changes:
@@ -98,20 +98,25 @@ def _action(type_: str, kind: str, rec: dict) -> dict:
             "label": label(type_, rec), "enabled": True}
 
 
-def field_changes(type_: str, old: dict, new: dict) -> dict[str, list]:
-    """{field: [before, after]} over the fields the source owns."""
+def field_changes(type_: str, old: dict, new: dict,
+                  unsent: frozenset[str] = frozenset()) -> dict[str, list]:
+    """{field: [before, after]} over the fields the source owns and sent."""
     changes = {}
     for f in SOURCE_FIELDS[type_]:
+        if f in unsent:
+            continue
         if f == "extra":
-            changes.update(_extra_changes(old.get("extra") or {}, new.get("extra") or {}))
+            changes.update(_extra_changes(old.get("extra") or {}, new.get("extra") or {},
+                                          keep_absent="extra.*" in unsent))
         elif old.get(f) != new.get(f):
             changes[f] = [old.get(f), new.get(f)]
     return changes
 
 
-def _extra_changes(old: dict, new: dict) -> dict[str, list]:
+def _extra_changes(old: dict, new: dict, keep_absent: bool) -> dict[str, list]:
+    keys = new.keys() if keep_absent else old.keys() | new.keys()
     return {f"extra.{k}": [old.get(k), new.get(k)]
-            for k in sorted(old.keys() | new.keys()) if old.get(k) != new.get(k)}
+            for k in sorted(keys) if old.get(k) != new.get(k)}
 
 
 def member_changes(changes: dict) -> dict:

@@ -114,12 +114,20 @@ class Store:
             raise BusyError(f"the store {self.path} is busy: {self._describe_holder()}; "
                             "try again when it has finished") from None
         try:
+            self._sweep()
             self._holder.write_bytes(orjson.dumps({
                 "purpose": purpose, "user": current_user(), "pid": os.getpid(),
                 "host": socket.gethostname(), "since": clock.stamp()}))
             yield
         finally:
             self._lock.release()
+
+    def _sweep(self) -> None:
+        """Remove temp files of writers that were killed mid-write: with the lock held,
+        no live writer owns one."""
+        for name in (self.path.name, self.backup.name):
+            for tmp in self.path.parent.glob(f".{name}.*.tmp"):
+                tmp.unlink(missing_ok=True)
 
     def _describe_holder(self) -> str:
         try:
