@@ -13,6 +13,7 @@ cursor is "start:<unix time>": the next quick sync reads every event kept.
 from __future__ import annotations
 
 import time
+from datetime import datetime, timezone
 from functools import partial
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
@@ -123,18 +124,25 @@ class CleverConnector:
             self._schools(client)  # checks the filter names known schools
         final: dict[tuple[str, str], tuple[str, dict]] = {}
         last, read = cursor, 0
+        since = _iso(cursor)
         for rows in self._events(client, cursor):
             for row in rows:
-                _collapse(final, row)
+                if since is None or str(row.get("created") or "") >= since:
+                    _collapse(final, row)
             last, read = rows[-1]["id"], read + len(rows)
             progress("events", read, None)
         return Feed(source=self.kind, mode="quick", types=_changes(final, scope),
                     district=district, cursor=last)
 
     def _events(self, client: JsonClient, cursor: str):
-        if cursor.startswith(START):
-            since = cursor.removeprefix(START)
-            if not since.isdigit() or time.time() - int(since) > EVENTS_KEPT:
+        """Events after an event id; or every kept event, from a "start:" position or an
+        ISO time (a quick sync "since a date": _quick keeps those created since then)."""
+        iso = _iso(cursor)
+        if cursor.startswith(START) or iso:
+            since = (datetime.fromisoformat(iso.replace("Z", "+00:00")).timestamp() if iso
+                     else cursor.removeprefix(START))
+            if not str(since).replace(".", "", 1).isdigit() \
+                    or time.time() - float(since) > EVENTS_KEPT:
                 raise _unavailable("the stored position is older than the 30 days "
                                    "Clever keeps events")
             params = {}
@@ -241,6 +249,19 @@ class Scope:
 
 
 # -- events --------------------------------------------------------------------------------
+
+def _iso(cursor: str) -> str | None:
+    """The cursor as a UTC ISO time when it is one (a date the admin chose), else None."""
+    if "-" not in cursor:
+        return None  # an event id
+    try:
+        moment = datetime.fromisoformat(cursor.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S")
+
 
 def _collapse(final: dict, row: dict) -> None:
     """Fold one event into `final`: (collection, id) -> (verb, object), the last one winning.

@@ -19,10 +19,19 @@ from itertools import chain
 from typing import Iterator
 from urllib.parse import urljoin
 
+import warnings
+
 import httpx
 from authlib.common.errors import AuthlibBaseError
 from authlib.common.security import is_secure_transport
-from authlib.integrations.httpx_client import OAuth1Auth, OAuth2Client
+
+with warnings.catch_warnings():
+    # authlib 1.9 warns on import that its httpx client moves to an "httpx2" package;
+    # the design card fixes httpx, and the warning would reach every admin's terminal.
+    # authlib.deprecate installs an "always" filter when imported: import it first.
+    import authlib.deprecate  # noqa: F401
+    warnings.filterwarnings("ignore", message="The httpx module is deprecated")
+    from authlib.integrations.httpx_client import OAuth1Auth, OAuth2Client
 from authlib.oauth1.rfc5849.signature import generate_signature_base_string
 from authlib.oauth1.rfc5849.util import escape
 

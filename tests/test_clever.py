@@ -412,3 +412,21 @@ def test_make_connector_builds_clever_from_the_config(tmp_path, clever_server):
     default = make_connector({"kind": "clever", "token": TOKEN})
     assert default.describe()["base_url"] == "https://api.clever.com"
     assert TOKEN not in repr(default.describe())
+
+
+def test_quick_sync_since_a_date_reads_the_events_created_since(tmp_path, clever_server):
+    from datetime import timedelta
+
+    from rostertui import clock
+    engine = Engine(config(tmp_path), connector=connector(clever_server))
+    engine.sync(commit=True)
+    steve = clever_server.get("users", STEVE)
+    steve["name"] = {**steve["name"], "last": "Since"}
+    clever_server.add_event("users.updated", steve)
+    yesterday = clock.stamp(clock.now() - timedelta(days=1))
+    report = engine.sync(mode="quick", since=yesterday)
+    assert report["counts"]["student"]["update"] == 1
+    later = engine.sync(mode="quick", since=clock.stamp(clock.now() + timedelta(hours=1)))
+    assert sum(sum(c.values()) for c in later["counts"].values()) == 0
+    with pytest.raises(RosterError, match="older than the 30 days"):
+        engine.sync(mode="quick", since="2000-01-01T00:00:00Z")
