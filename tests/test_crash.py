@@ -127,7 +127,8 @@ def recommit(folder: Path, staged: dict) -> None:
 def test_two_commits_at_once_one_proceeds_other_is_told(staged, tmp_path):
     folder = copy_store(staged["template"], tmp_path / "both")
     procs = [subprocess.Popen([sys.executable, "-m", "rostertui", "--config",
-                               str(config_for(folder, staged["base"] / "d2")), "commit"],
+                               str(config_for(folder, staged["base"] / "d2")), "commit",
+                               str(staged["sync_id"])],
                               cwd=folder, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                               text=True) for _ in range(2)]
     results = [(p.wait(timeout=120), p.stderr.read()) for p in procs]
@@ -135,5 +136,6 @@ def test_two_commits_at_once_one_proceeds_other_is_told(staged, tmp_path):
     assert codes[0] == 0, results
     assert roster(folder / "store.json") == staged["after"]
     loser = [err for code, err in results if code != 0]
-    if loser:  # the second waited on the lock, or found the sync already committed
-        assert "busy" in loser[0] and " by " in loser[0] or "is committed" in loser[0]
+    if loser:  # the second found the store locked, or the sync already committed
+        assert ("busy: commit by " in loser[0]) or f"sync {staged['sync_id']} is committed" \
+            in loser[0], loser[0]
