@@ -1,0 +1,180 @@
+"""Ways to break a copy of the Ed-Fi OneRoster CSV set. Each `Build` gets the folder of
+the copy, changes it, and returns the path to sync when that is not the folder (a zip)."""
+
+from __future__ import annotations
+
+import zipfile
+import zlib
+from pathlib import Path
+from typing import Callable
+
+Build = Callable[[Path], "Path | None"]
+MiB = 1 << 20
+GIB_2_5 = 2560                 # MiB: a member just over the 2 GiB limit
+CRC_OF_2_5_GIB = 0x4B667A2E    # zlib.crc32 of 2.5 GiB of zeros (2.5 s to compute; fixed)
+
+
+def edit(name: str, old: str, new: str) -> Build:
+    """Replace the first `old` in a file of the set."""
+    def build(folder: Path) -> None:
+        path = folder / name
+        text = path.read_bytes().decode()
+        assert old in text, f"{old!r} not in {name}"
+        path.write_bytes(text.replace(old, new, 1).encode())
+    return build
+
+
+def append(name: str, *lines: str) -> Build:
+    def build(folder: Path) -> None:
+        path = folder / name
+        text = path.read_bytes().decode().rstrip("\n")
+        path.write_bytes((text + "\n" + "\n".join(lines) + "\n").encode())
+    return build
+
+
+def rewrite(name: str, change: Callable[[bytes], bytes]) -> Build:
+    """Replace a file by `change(its bytes)`."""
+    def build(folder: Path) -> None:
+        path = folder / name
+        path.write_bytes(change(path.read_bytes()))
+    return build
+
+
+def every_file(change: Callable[[bytes], bytes]) -> Build:
+    def build(folder: Path) -> None:
+        for path in folder.iterdir():
+            path.write_bytes(change(path.read_bytes()))
+    return build
+
+
+def header_only(*names: str) -> Build:
+    return steps(*(rewrite(n, lambda data: data.split(b"\n")[0] + b"\n") for n in names))
+
+
+def remove(name: str) -> Build:
+    return lambda folder: (folder / name).unlink()
+
+
+def directory(name: str) -> Build:
+    """The file replaced by a folder of the same name."""
+    def build(folder: Path) -> None:
+        (folder / name).unlink()
+        (folder / name).mkdir()
+    return build
+
+
+def delta(*files: str) -> Build:
+    """The manifest says these files are deltas."""
+    return steps(*(edit("manifest.csv", f"file.{f},bulk", f"file.{f},delta") for f in files))
+
+
+def steps(*builds: Build) -> Build:
+    """Each build in turn; the last path one returns is the source."""
+    def build(folder: Path) -> Path | None:
+        source = None
+        for step in builds:
+            source = step(folder) or source
+        return source
+    return build
+
+
+# -- big files, written a MiB at a time (never whole in memory) ------------------------
+
+def huge_field(name: str, old: str, mib: int) -> Build:
+    """Replace the field `old` (with the commas around it) by a field of `mib` MiB."""
+    def build(folder: Path) -> None:
+        path = folder / name
+        head, tail = path.read_bytes().split(old.encode(), 1)
+        chunk = b"x" * MiB
+        with path.open("wb") as fh:
+            fh.write(head + b",")
+            for _ in range(mib):
+                fh.write(chunk)
+            fh.write(b"," + tail)
+    return build
+
+
+def many_rows(name: str, row: str, count: int, last: str) -> Build:
+    """Append `count` rows (`row` formatted with 0, 1, ...), streamed, then the row `last`."""
+    def build(folder: Path) -> None:
+        path = folder / name
+        text = path.read_bytes().decode().rstrip("\n")
+        with path.open("w", encoding="utf-8", newline="") as fh:
+            fh.write(text + "\n")
+            fh.writelines(row.format(i) + "\n" for i in range(count))
+            fh.write(last + "\n")
+    return build
+
+
+# -- zips --------------------------------------------------------------------------------
+
+def zipped(*, inside: str = "", drop: tuple[str, ...] = (), extra: dict[str, bytes] | None = None,
+           raw: Callable[[zipfile.ZipFile], None] | None = None) -> Build:
+    """The set as set.zip beside the folder: its files under `inside`, but not `drop`,
+    plus `extra` members and what `raw` writes."""
+    def build(folder: Path) -> Path:
+        dest = folder.parent / "set.zip"
+        with zipfile.ZipFile(dest, "w", zipfile.ZIP_DEFLATED) as zf:
+            for path in sorted(folder.iterdir()):
+                if path.name not in drop:
+                    zf.write(path, inside + path.name)
+            for name, data in (extra or {}).items():
+                zf.writestr(name, data)
+            if raw:
+                raw(zf)
+        return dest
+    return build
+
+
+def empty_zip(folder: Path) -> Path:
+    dest = folder.parent / "set.zip"
+    zipfile.ZipFile(dest, "w").close()
+    return dest
+
+
+def not_a_zip(folder: Path) -> Path:
+    dest = folder.parent / "set.zip"
+    dest.write_bytes(b"PK\x03\x04" + b"this is not a zip archive" * 40)
+    return dest
+
+
+def zeros_member(name: str, mib: int) -> Callable[[zipfile.ZipFile], None]:
+    """A deflated member of `mib` MiB of zeros, built without deflating them all: after a
+    full flush each MiB of zeros deflates to the same bytes. A real bomb, 1000:1."""
+    def write(zf: zipfile.ZipFile) -> None:
+        z = zlib.compressobj(9, zlib.DEFLATED, -15)
+        block = z.compress(bytes(MiB)) + z.flush(zlib.Z_FULL_FLUSH)
+        stream = block * mib + z.flush()
+        raw_member(zf, name, stream, mib * MiB, _zeros_crc(mib))
+    return write
+
+
+def lying_member(name: str, data: bytes, declared: int) -> Callable[[zipfile.ZipFile], None]:
+    """A member whose headers say `declared` bytes while its data inflates to all of
+    `data` (the CRC is that of `data`)."""
+    def write(zf: zipfile.ZipFile) -> None:
+        z = zlib.compressobj(9, zlib.DEFLATED, -15)
+        raw_member(zf, name, z.compress(data) + z.flush(), declared, zlib.crc32(data))
+    return write
+
+
+def raw_member(zf: zipfile.ZipFile, name: str, stream: bytes, size: int, crc: int) -> None:
+    """Write an already deflated member, its headers saying `size` and `crc`."""
+    info = zipfile.ZipInfo(name, date_time=(2021, 1, 4, 0, 0, 0))
+    info.compress_type = zipfile.ZIP_DEFLATED
+    info.file_size, info.compress_size, info.CRC = size, len(stream), crc
+    info.header_offset = zf.fp.tell()
+    zf.fp.write(info.FileHeader())
+    zf.fp.write(stream)
+    zf.start_dir = zf.fp.tell()  # where close() writes the central directory
+    zf.filelist.append(info)
+    zf.NameToInfo[name] = info
+
+
+def _zeros_crc(mib: int) -> int:
+    if mib == GIB_2_5:
+        return CRC_OF_2_5_GIB
+    crc, block = 0, bytes(MiB)
+    for _ in range(mib):
+        crc = zlib.crc32(block, crc)
+    return crc
