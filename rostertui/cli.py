@@ -7,6 +7,7 @@ Exit codes: 0 ok; 1 error (one line on stderr naming the file, line, key or reco
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -105,6 +106,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("rostertui: interrupted; nothing was committed", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # `rostertui show 1 | head`: the reader has all it wanted
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 def _run(args: argparse.Namespace) -> int:

@@ -100,7 +100,8 @@ def from_dict(raw: dict, path: Path | None = None, base_dir: Path | None = None)
     if not isinstance(raw, dict):
         raise RosterError(f"{where}: the config must be a mapping of keys")
     secrets: list[str] = []
-    values = _check_section(raw, SCHEMA, "", where, secrets)
+    in_file: list[str] = []  # secret keys written in the file itself, not from ${VAR}
+    values = _check_section(raw, SCHEMA, "", where, secrets, in_file)
     source = values["source"]
     _check_source(source, where)
     base = base_dir or (path.parent if path else Path.cwd())
@@ -111,13 +112,14 @@ def from_dict(raw: dict, path: Path | None = None, base_dir: Path | None = None)
     _check_policies(values, where)
     cfg = Config(path, source, store_path, values["sync"], values["schools"],
                  values["limits"], secrets)
-    if path and secrets and _readable_by_others(path):
-        cfg.warnings.append(f"{path} holds secrets and is readable by group or others; "
-                            f"run: chmod 600 {path}")
+    if path and in_file and _readable_by_others(path):
+        cfg.warnings.append(f"{path} holds secrets ({', '.join(in_file)}) and is readable "
+                            f"by group or others; run: chmod 600 {path}")
     return cfg
 
 
-def _check_section(raw: dict, schema: dict, prefix: str, where: str, secrets: list) -> dict:
+def _check_section(raw: dict, schema: dict, prefix: str, where: str, secrets: list,
+                   in_file: list) -> dict:
     unknown = sorted(set(raw) - set(schema))
     if unknown:
         raise RosterError(f"{where}: unknown key '{prefix}{unknown[0]}'")
@@ -128,19 +130,22 @@ def _check_section(raw: dict, schema: dict, prefix: str, where: str, secrets: li
             sub = raw.get(key) or {}
             if not isinstance(sub, dict):
                 raise RosterError(f"{where}: '{name}' must be a mapping of keys")
-            out[key] = _check_section(sub, spec, name + ".", where, secrets)
+            out[key] = _check_section(sub, spec, name + ".", where, secrets, in_file)
             continue
         kind, default, *choices = spec
         value = raw.get(key)
         if value is None:
             out[key] = copy.deepcopy(default)
             continue
+        literal = isinstance(value, str) and not _ENV.search(value)
         value = _expand(value, name, where)
         out[key] = _coerce(value, kind, name, where)
         if choices:
             _check_choices(out[key], choices[0], name, where)
         if key in SECRET_KEYS and out[key]:
             secrets.append(out[key])
+            if literal:
+                in_file.append(name)
     return out
 
 

@@ -67,7 +67,7 @@ def note(d: dict) -> str:
         what = f"Reverts sync {d['reverts']}; committed" if d.get("reverts") else "Committed"
         return f"{what} {d['committed_at']}" + (" (forced)" if d.get("forced") else "")
     if d["status"] == "failed":
-        return safe(d["error"] or "")[:200]
+        return safe((d["error"] or "").splitlines()[0])[:200]
     if d["status"] == "blocked":
         return "; ".join(d["blocked_reasons"])
     if d["status"] == "reverted":

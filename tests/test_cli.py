@@ -182,3 +182,13 @@ def test_help_lists_every_command(tmp_path):
     for command in ("sync", "commit", "discard", "history", "show", "status", "check",
                     "demo-data"):
         assert command in out
+
+
+def test_output_cut_short_by_a_pipe_is_not_an_error(tmp_path, days):
+    base, _ = days
+    use_source(tmp_path, base / "d1")
+    run(tmp_path, "sync")
+    env = {**os.environ, "ROSTERTUI_DATA_DIR": str(tmp_path / "data")}
+    proc = subprocess.run(f"{sys.executable} -m rostertui show 1 | head -3", shell=True,
+                          cwd=tmp_path, capture_output=True, text=True, env=env, timeout=120)
+    assert len(proc.stdout.splitlines()) == 3 and "Traceback" not in proc.stderr

@@ -92,3 +92,11 @@ def test_example_config_is_valid_and_documents_every_key(tmp_path):
 
     for name in keys(config.SCHEMA):
         assert f"{name.rsplit('.', 1)[-1]}:" in text, f"config.example.yaml lacks {name}"
+
+
+def test_secrets_only_from_env_need_no_chmod_warning(tmp_path, monkeypatch):
+    monkeypatch.setenv("TOK", "abc")
+    path = write(tmp_path, "source:\n  kind: clever\n  token: ${TOK}\n")
+    os.chmod(path, 0o644)
+    cfg = config.load(path)
+    assert cfg.warnings == [] and cfg.secrets == ["abc"]

@@ -135,8 +135,8 @@ def test_a_config_with_a_secret_that_others_can_read_is_warned(tmp_path, mode, s
     assert run.code == 0, run.err
     warnings = [line for line in run.err.splitlines() if line.startswith("rostertui: warning:")]
     if warned:
-        assert warnings == [f"rostertui: warning: {work.config} holds secrets and is readable "
-                            f"by group or others; run: chmod 600 {work.config}"]
+        assert warnings == [f"rostertui: warning: {work.config} holds secrets (source.token) "
+                            f"and is readable by group or others; run: chmod 600 {work.config}"]
     else:
         assert warnings == []
     assert CLEVER_SECRET not in run.out + run.err
