@@ -1,0 +1,55 @@
+"""What one staged action would do, for the action list's detail pane."""
+
+from __future__ import annotations
+
+from rich.text import Text
+
+from rostertui.catalog import Catalog
+from rostertui.text import safe
+
+from .columns import MEMBER_LABELS
+from .document import document, fields, heading, label, plain_fields, text_of
+
+KIND_HEADS = {"add": "New", "update": "Changes", "archive": "Will be archived",
+              "reactivate": "Comes back (reactivated)"}
+MEMBER_TYPES = {"student_ids": "student", "teacher_ids": "teacher"}
+SHOWN = 12  # members listed by name before "and N more"
+
+
+def describe(action: dict, catalog: Catalog | None) -> Text:
+    head = Text.assemble((f"{KIND_HEADS[action['kind']]} {action['type']}: ", "bold"),
+                         safe(action["label"]), f"   ({'on' if action['enabled'] else 'off'})")
+    record = action.get("record") or (catalog and catalog.get(action["type"],
+                                                               action["source_id"]))
+    members = action.get("members") or {}
+    changes = {f: c for f, c in (action.get("changes") or {}).items() if f not in members}
+    parts = [head, _changes(changes), *(_members(f, m, catalog) for f, m in members.items())]
+    if action["kind"] in ("add", "archive") and record:
+        parts.append(plain_fields(action["type"], record))
+    return document(*parts)
+
+
+def _changes(changes: dict) -> Text:
+    return Text("\n").join(
+        Text.assemble((f"{label(f):<14}", "bold"), (safe(_short(before)), "red"), " -> ",
+                      (safe(_short(after)), "green"))
+        for f, (before, after) in changes.items())
+
+
+def _short(value) -> str:
+    text = text_of(value) if value not in (None, "") else "(empty)"
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def _members(field: str, change: dict, catalog: Catalog | None) -> Text:
+    type_ = MEMBER_TYPES.get(field)
+
+    def names(ids: list[str]) -> str:
+        shown = [catalog.name(type_, i) if catalog and type_ else i for i in ids[:SHOWN]]
+        more = f" and {len(ids) - SHOWN} more" if len(ids) > SHOWN else ""
+        return ", ".join(shown) + more
+
+    title = MEMBER_LABELS.get(field, field).capitalize()
+    return document(heading(f"{title}: +{len(change['added'])} -{len(change['removed'])}"),
+                    fields([("Added", names(change["added"])),
+                            ("Removed", names(change["removed"]))]))

@@ -1,0 +1,119 @@
+"""A filtered list of one record type: school filter, status, search, and the rows."""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import Input, Select, Static
+
+from rostertui.catalog import Catalog
+from rostertui.text import safe
+
+from .labels import plural
+from .rowtable import Column, RowTable
+
+ANY = ""  # the Select value meaning "no filter"
+STATUSES = [("Any status", ANY), ("Active", "active"), ("Archived", "archived")]
+
+Columns = Callable[[Catalog], list[Column]]
+Opener = Callable[[Catalog, dict], Screen]
+
+
+class Browser(Vertical):
+    """Rows come from Catalog.rows, so a keystroke costs one pass over precomputed keys."""
+
+    BINDINGS = [
+        Binding("slash", "search", "Search"),
+        Binding("f", "school_filter", "School"),
+        Binding("escape,down", "table", "Back to the list", show=False),
+    ]
+
+    def __init__(self, type_: str, columns: Columns, opener: Opener, *,
+                 school_filter: bool = True, id: str | None = None):
+        super().__init__(id=id, classes="browser")
+        self.type_ = type_
+        self.columns = columns
+        self.opener = opener
+        self.school_filter = school_filter
+        self.catalog: Catalog | None = None
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(classes="filters"):
+            if self.school_filter:
+                yield Select([("All schools", ANY)], value=ANY, allow_blank=False,
+                             compact=True, id="school")
+            yield Select(STATUSES, value=ANY, allow_blank=False, compact=True, id="status")
+            yield Input(placeholder="/ Search name, username, email, SIS ID", compact=True,
+                        id="search")
+        yield RowTable(empty="Loading the store…", classes="main")
+        yield Static(classes="count")
+
+    @property
+    def table(self) -> RowTable:
+        return self.query_one(RowTable)
+
+    def load(self, catalog: Catalog) -> None:
+        """Show the rows of a freshly loaded catalog, keeping the filters."""
+        self.catalog = catalog
+        if self.school_filter:
+            school = self.query_one("#school", Select)
+            with self.prevent(Select.Changed):
+                kept = school.value
+                school.set_options([("All schools", ANY)] + [
+                    (Text(safe(d.get("name") or d["source_id"])), d["source_id"])
+                    for d in catalog.docs("school")])
+                school.value = kept if catalog.get("school", str(kept)) else ANY
+        name = plural(self.type_).lower()
+        self.table.empty = f"No {name} match" if catalog.docs(self.type_) else \
+            f"No {name} in the store yet: press s to sync now"
+        self.refilter(columns=self.columns(catalog))
+
+    def filter_status(self, status: str | None) -> None:
+        self.query_one("#status", Select).value = status or ANY
+
+    def refilter(self, columns: list[Column] | None = None) -> None:
+        if self.catalog is None:
+            return
+        school = self.query_one("#school", Select).value if self.school_filter else ANY
+        status = self.query_one("#status", Select).value
+        text = self.query_one("#search", Input).value
+        rows = self.catalog.rows(self.type_, school or None, text, status or None)
+        self.table.show(rows, columns=columns)
+        everything = len(self.catalog.docs(self.type_))
+        self.query_one(".count", Static).update(  # one line, always: no layout pass
+            f"{len(rows):,} of {everything:,} {plural(self.type_).lower()}", layout=False)
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        event.stop()
+        self.refilter()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.table.focus()
+
+    def on_select_changed(self, event: Select.Changed) -> None:
+        event.stop()
+        self.refilter()
+
+    def on_row_table_selected(self, event: RowTable.Selected) -> None:
+        event.stop()
+        if self.catalog is not None:
+            self.app.push_screen(self.opener(self.catalog, event.row))
+
+    def check_action(self, action: str, parameters: tuple) -> bool:
+        return action != "table" or not self.table.has_focus
+
+    def action_search(self) -> None:
+        self.query_one("#search", Input).focus()
+
+    def action_school_filter(self) -> None:
+        if self.school_filter:
+            self.query_one("#school", Select).focus()
+
+    def action_table(self) -> None:
+        self.table.focus()

@@ -1,0 +1,233 @@
+"""The dashboard: seven tabs over the store, and the Sync now / review entry points.
+
+The store is read in a worker thread (a 100,000-student store takes seconds to load
+and index); tabs show what they have until the fresh data arrives.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+from pathlib import Path
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import Button, Header, TabbedContent, TabPane
+
+from rostertui.catalog import Catalog
+from rostertui.errors import RosterError
+from rostertui.export import write_warnings
+from rostertui.model import ACTION_TYPES, ALL_TYPES
+
+from . import bulk, columns, notices
+from .ask import AskScreen
+from .browse_screen import BrowseScreen
+from .browser import Browser
+from .footer import KeyFooter
+from .history_tab import HistoryTab
+from .job import JobScreen
+from .messages import OpenReport, ShowTab
+from .overview_tab import OverviewTab
+from .person_screen import PersonScreen
+from .record_history import RecordHistory
+from .report import ReportScreen
+from .school_screen import SchoolScreen
+from .section_screen import SectionScreen
+from .status_tab import StatusTab
+from .sync_dialog import SyncChoice, SyncDialog
+from .sync_now import PENDING, announce, last_planned, sync_job
+
+TABS = [("status", "Status"), ("history", "History"), ("overview", "Overview"),
+        ("schools", "Schools"), ("teachers", "Teachers"), ("students", "Students"),
+        ("sections", "Sync classes")]
+TAB_OF_TYPE = {"school": "schools", "teacher": "teachers", "student": "students",
+               "section": "sections"}
+TAB_KEYS = Binding.Group("Tabs", compact=True)
+
+
+def warm(catalog: Catalog) -> Catalog:
+    """Build the sorted lists, indexes and search keys now, in the worker, rather than on
+    the first keystroke (a search that matches nothing builds the keys)."""
+    for type_ in ACTION_TYPES:
+        catalog.rows(type_, text="\0")
+    for type_ in ALL_TYPES:
+        catalog.get(type_, "")
+    catalog.school_stats
+    catalog.sections_of("")
+    catalog.contacts_of("")
+    return catalog
+
+
+class Dashboard(Screen):
+    CSS_PATH = "dashboard.tcss"
+    BINDINGS = [
+        *(Binding(str(n), f"tab('{tab}')", label, group=TAB_KEYS)
+          for n, (tab, label) in enumerate(TABS, 1)),
+        Binding("s", "sync", "Sync now"),
+        Binding("r", "review", "Review"),
+    ]
+
+    def __init__(self):
+        super().__init__()
+        self.catalog: Catalog | None = None
+        self.syncs: list[dict] = []
+
+    def on_mount(self) -> None:
+        self.record_history = RecordHistory(self.app.engine)
+        self.action_tab("status")
+        self.reload()
+        for warning in self.app.engine.config.warnings:  # e.g. a config others can read
+            notices.warn(self, warning)
+
+    def compose(self) -> ComposeResult:
+        config = self.app.engine.config
+        yield Header()
+        with TabbedContent(id="tabs"):
+            with TabPane("Status", id="status"):
+                yield StatusTab()
+            with TabPane("History", id="history"):
+                yield HistoryTab()
+            with TabPane("Overview", id="overview"):
+                yield OverviewTab()
+            with TabPane("Schools", id="schools"):
+                yield Browser("school", lambda c: columns.schools(c, config.schools),
+                              self._opener("school"), school_filter=False)
+            with TabPane("Teachers", id="teachers"):
+                yield Browser("teacher", columns.people, self._opener("teacher"))
+            with TabPane("Students", id="students"):
+                yield Browser("student", columns.people, self._opener("student"))
+            with TabPane("Sync classes", id="sections"):
+                yield Browser("section", columns.sections, self._opener("section"))
+        yield KeyFooter()
+
+    # -- loading -----------------------------------------------------------------------
+
+    @work(thread=True, exclusive=True, group="load")
+    def reload(self) -> None:
+        """Status and history first (the first tab), then the catalog for the lists."""
+        engine = self.app.engine
+        try:
+            status, syncs = bulk.load(lambda: (engine.status(), engine.history()))
+            self.app.call_from_thread(self._show_status, status, syncs)
+            catalog = bulk.load(lambda: warm(engine.catalog()))
+        except RosterError as exc:
+            self.app.call_from_thread(notices.error, self, exc)
+            return
+        self.app.call_from_thread(self._show_catalog, catalog)
+
+    def _show_status(self, status: dict, syncs: list[dict]) -> None:
+        self.syncs = syncs
+        self.query_one(StatusTab).show(status, syncs)
+        self.query_one(HistoryTab).show(syncs)
+        self.query_one(OverviewTab).show(status["counts"], syncs)
+
+    def _show_catalog(self, catalog: Catalog) -> None:
+        self.catalog = catalog
+        for browser in self.query(Browser):
+            browser.load(catalog)
+
+    # -- navigation --------------------------------------------------------------------
+
+    def action_tab(self, tab: str) -> None:
+        self.query_one(TabbedContent).active = tab
+        self.call_after_refresh(self.query_one(f"#{tab} .main").focus)
+
+    def on_show_tab(self, event: ShowTab) -> None:
+        tab = TAB_OF_TYPE.get(event.type_)
+        if tab:
+            self.action_tab(tab)
+            self.query_one(f"#{tab} Browser", Browser).filter_status(event.status)
+        elif self.catalog is not None:
+            self.app.push_screen(BrowseScreen(self.catalog, event.type_, columns.people,
+                                              self._opener(event.type_), event.status))
+
+    def _opener(self, type_: str):
+        screen = {"school": SchoolScreen, "section": SectionScreen}.get(type_, PersonScreen)
+        return lambda catalog, doc: screen(catalog, type_, doc, self._record_history)
+
+    def _record_history(self, type_: str, source_id: str) -> list:
+        return self.record_history.of(self.syncs, type_, source_id)
+
+    def action_school_filter(self) -> None:
+        active = self.query_one(TabbedContent).active
+        tab = active if active in ("teachers", "students", "sections") else "students"
+        self.action_tab(tab)
+        self.call_after_refresh(self.query_one(f"#{tab} Browser", Browser).action_school_filter)
+
+    # -- reports, commit, discard --------------------------------------------------------
+
+    def on_open_report(self, event: OpenReport) -> None:
+        self.open_report(event.sync_id)
+
+    def open_report(self, sync_id: int, then: str | None = None) -> None:
+        self.app.push_screen(ReportScreen(sync_id, self.catalog, self.reload, then))
+
+    def pending(self) -> dict | None:
+        return next((d for d in self.syncs if d["status"] in PENDING), None)
+
+    def _open_pending(self, then: str | None = None) -> None:
+        doc = self.pending()
+        if doc is None:
+            notices.info(self, "There is no staged sync to review: press s to sync now.")
+        else:
+            self.open_report(doc["id"], then)
+
+    def action_review(self) -> None:
+        self.app.clear_notifications()  # the "press r" offer has been taken
+        self._open_pending()
+
+    def action_commit(self) -> None:
+        self._open_pending("commit")
+
+    def action_discard(self) -> None:
+        self._open_pending("discard")
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        actions = {"sync-now": self.action_sync, "review": self.action_review,
+                   "commit": self.action_commit, "discard": self.action_discard}
+        if event.button.id in actions:
+            event.stop()
+            actions[event.button.id]()
+
+    # -- warnings ----------------------------------------------------------------------
+
+    def action_export_warnings(self) -> None:
+        doc = last_planned(self.syncs)
+        if doc is None:
+            notices.info(self, "No sync has been staged yet: there are no warnings to export.")
+            return
+        self.app.push_screen(AskScreen(
+            f"Export the {doc['warnings']:,} data warnings of sync {doc['id']}",
+            "A CSV file (code, type, source_id, message). Enter saves, Escape cancels.",
+            f"warnings-sync-{doc['id']}.csv"), partial(self._export_to, doc["id"]))
+
+    def _export_to(self, sync_id: int, path: str | None) -> None:
+        if path:
+            self.export_warnings(sync_id, path)
+
+    @work(thread=True, group="export")
+    def export_warnings(self, sync_id: int, path: str) -> None:
+        try:
+            written = write_warnings(Path(path), self.app.engine.warnings(sync_id))
+        except (RosterError, OSError) as exc:
+            self.app.call_from_thread(notices.error, self, exc)
+            return
+        self.app.call_from_thread(notices.info, self, f"Wrote {written:,} warnings to {path}")
+
+    # -- sync now ----------------------------------------------------------------------
+
+    def action_sync(self) -> None:
+        schools = [(d["source_id"], d.get("name") or d["source_id"])
+                   for d in self.catalog.docs("school")] if self.catalog else []
+        self.app.push_screen(SyncDialog(schools), self._start_sync)
+
+    def _start_sync(self, choice: SyncChoice | None) -> None:
+        if choice is not None:
+            title = f"{choice.mode.capitalize()} sync: fetching from the source…"
+            self.app.push_screen(JobScreen(title, sync_job(self.app.engine, choice),
+                                           cancellable=True), self._synced)
+
+    def _synced(self, outcome: tuple[bool, object]) -> None:
+        self.reload()
+        announce(self, outcome)

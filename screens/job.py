@@ -1,0 +1,116 @@
+"""A modal that runs one engine call in a worker thread, with progress per record type.
+
+The engine calls `Feedback` from its thread; it posts throttled progress messages to
+the UI and raises Cancelled once Escape was pressed, which makes the engine stage nothing.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any, Callable
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.screen import ModalScreen
+from textual.widgets import Label, ProgressBar, Static
+
+from rostertui.errors import Cancelled, RosterError
+from rostertui.text import safe
+
+from . import notices
+
+THROTTLE = 0.1  # seconds between progress updates of one type
+
+
+class Feedback:
+    def __init__(self, screen: JobScreen):
+        self.screen = screen
+        self.cancel = threading.Event()
+        self._last: dict[str, float] = {}
+
+    @property
+    def cancelled(self) -> bool:
+        return self.cancel.is_set()
+
+    def __call__(self, type_: str, done: int, total: int | None) -> None:
+        if self.cancel.is_set():
+            raise Cancelled("cancelled: nothing was staged")
+        now = time.monotonic()
+        if now - self._last.get(type_, 0.0) >= THROTTLE or (total and done >= total):
+            self._last[type_] = now
+            self.screen.post_message(JobScreen.Progress(type_, done, total))
+
+
+Job = Callable[[Feedback], Any]
+
+
+class JobScreen(ModalScreen[tuple[bool, Any]]):
+    """Dismissed with (True, result) or (False, the RosterError)."""
+
+    CSS_PATH = "modal.tcss"
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+
+    class Progress(Message):
+        def __init__(self, type_: str, done: int, total: int | None):
+            super().__init__()
+            self.type_ = type_
+            self.done = done
+            self.total = total
+
+    def __init__(self, title: str, job: Job, *, cancellable: bool = False):
+        super().__init__()
+        self.heading = title
+        self.job = job
+        self.cancellable = cancellable
+        self.feedback = Feedback(self)
+        self._bars: dict[str, Horizontal] = {}
+
+    def compose(self) -> ComposeResult:
+        hint = "Escape cancels: nothing will be staged." if self.cancellable else \
+            "Please wait: this cannot be interrupted."
+        with Vertical(classes="dialog"):
+            yield Static(Text(self.heading, style="bold"), classes="title")
+            yield ProgressBar(show_eta=False, show_percentage=False, id="working")
+            yield Vertical(id="bars")
+            yield Static(hint, id="hint", classes="hint")
+
+    def on_mount(self) -> None:
+        self.run_job()
+
+    @work(thread=True)
+    def run_job(self) -> None:
+        try:
+            outcome = (True, self.job(self.feedback))
+        except RosterError as exc:
+            outcome = (False, exc)
+        self.app.call_from_thread(self._done, outcome)
+
+    async def _done(self, outcome: tuple[bool, Any]) -> None:
+        while self.app.screen is not self:  # help or the palette, opened over this
+            await self.app.pop_screen()
+        self.dismiss(outcome)
+
+    async def on_job_screen_progress(self, event: Progress) -> None:
+        """One bar per record type (or file), counting records; a total when known."""
+        row = self._bars.get(event.type_)
+        if row is None:
+            row = self._bars[event.type_] = Horizontal(
+                Label(safe(event.type_)[:16], classes="type", markup=False),
+                ProgressBar(show_eta=False, show_percentage=False),
+                Label("", classes="done", markup=False))
+            await self.query_one("#bars", Vertical).mount(row)
+        row.query_one(ProgressBar).update(total=event.total, progress=event.done)
+        row.query_one(".done", Label).update(
+            f"{event.done:,}" + (f" of {event.total:,}" if event.total else " records"))
+
+    def action_cancel(self) -> None:
+        if not self.cancellable:
+            notices.info(self, "This cannot be cancelled; it finishes in a moment.")
+            return
+        self.feedback.cancel.set()
+        self.query_one("#hint", Static).update("Cancelling…")

@@ -1,0 +1,33 @@
+"""Which committed syncs touched a record, for the detail screens.
+
+Engine.record_history reloads the whole store on every call: seconds at 100,000
+students, with the GIL held by the parser. This indexes each committed plan once, by
+action id, and answers from the history list the dashboard already has.
+"""
+
+from __future__ import annotations
+
+from rostertui.engine import Engine
+
+
+class RecordHistory:
+    def __init__(self, engine: Engine):
+        self.engine = engine
+        self._applied: dict[int, dict[str, dict]] = {}  # committed plans never change
+
+    def of(self, syncs: list[dict], type_: str, source_id: str) -> list[tuple[dict, dict]]:
+        """(sync, action) for each committed sync that touched the record, newest first."""
+        action_id = f"{type_}:{source_id}"
+        out = []
+        for doc in syncs:
+            if doc["status"] == "committed":
+                action = self._actions(doc["id"]).get(action_id)
+                if action is not None:
+                    out.append((doc, action))
+        return out
+
+    def _actions(self, sync_id: int) -> dict[str, dict]:
+        if sync_id not in self._applied:
+            self._applied[sync_id] = {a["id"]: a for a in self.engine.plan(sync_id)["actions"]
+                                      if a["enabled"]}
+        return self._applied[sync_id]

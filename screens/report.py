@@ -1,0 +1,215 @@
+"""A sync's report: counts per type and kind (enabled/total), warnings and commit log.
+
+Commit and Discard happen here, after a confirmation that restates what will be applied;
+a sync over the delete threshold needs a second confirmation naming the archives.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import Header, Static
+
+from rostertui.catalog import Catalog
+from rostertui.errors import BlockedError, RosterError
+from rostertui.model import ACTION_TYPES, KINDS
+from rostertui.review import Review
+
+from . import bulk, columns, notices
+from .action_list import ActionListScreen
+from .columns import note_text
+from .confirm import ConfirmScreen
+from .counter_grid import CounterGrid
+from .footer import KeyFooter
+from .job import JobScreen
+from .labels import KIND_LABELS, plural, when
+from .rowtable import RowTable
+
+
+class ReportScreen(Screen):
+    CSS_PATH = "report.tcss"
+    BINDINGS = [
+        Binding("escape", "app.pop_screen", "Back"),
+        Binding("c", "commit", "Commit"),
+        Binding("d", "discard", "Discard"),
+    ]
+
+    def __init__(self, sync_id: int, catalog: Catalog | None, on_change: Callable[[], None],
+                 then: str | None = None):
+        """`then`: "commit" or "discard" to start that once the report is shown."""
+        super().__init__()
+        self.sync_id = sync_id
+        self.catalog = catalog
+        self.on_change = on_change
+        self.then = then
+        self.doc: dict | None = None
+        self.review: Review | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static("Loading…", id="summary")
+        yield CounterGrid([(k, KIND_LABELS[k]) for k in KINDS], classes="main")
+        yield Static(id="warnings-title", classes="heading")
+        yield RowTable(columns.warnings(), empty="No data warnings", id="warnings")
+        yield KeyFooter()
+
+    def on_mount(self) -> None:
+        self.title = f"Sync {self.sync_id}"
+        self.query_one(CounterGrid).focus()
+        self.load()
+
+    @property
+    def editable(self) -> bool:
+        return self.review is not None and self.review.editable
+
+    def check_action(self, action: str, parameters: tuple) -> bool:
+        return action not in ("commit", "discard") or self.editable
+
+    @work(thread=True, exclusive=True, group="load")
+    def load(self) -> None:
+        engine = self.app.engine
+        try:
+            review = bulk.load(engine.review, self.sync_id)
+        except RosterError:  # a failed sync has no plan, only its record
+            review = None
+        try:
+            doc = review.doc if review else engine.sync_doc(self.sync_id)
+        except RosterError as exc:
+            self.app.call_from_thread(notices.error, self, exc)
+            return
+        self.app.call_from_thread(self._show, doc, review)
+
+    def _show(self, doc: dict, review: Review | None) -> None:
+        self.doc, self.review = doc, review
+        self.sub_title = doc["status"]
+        self.query_one("#summary", Static).update(self._summary())
+        self.refresh_counts()
+        warnings = review.warnings if review else []
+        self.query_one("#warnings-title", Static).update(f"Data warnings ({len(warnings):,})")
+        self.query_one("#warnings", RowTable).show(warnings)
+        self.refresh_bindings()
+        then, self.then = self.then, None
+        if then and self.editable:
+            getattr(self, then)()
+        elif then:
+            notices.warn(self, f"Sync {self.sync_id} is {doc['status']}: nothing to {then}")
+
+    def _summary(self) -> Text:
+        d = self.doc
+        lines = [Text(f"{d['mode'].capitalize()} sync, {d['trigger']}, by {d['user']}, started "
+                      f"{when(d['started_at'])}: {d['status']}")]
+        note = note_text(d)
+        if d["status"] == "committed":
+            note += f" · {d['enabled']:,} applied, {d['disabled']:,} unticked"
+        if note:
+            lines.append(Text(note, style="red" if d["status"] in ("blocked", "failed")
+                              else ""))
+        if self.editable:
+            lines.append(Text("Enter on a count lists its actions; c commits, d discards.",
+                              style="dim"))
+        return Text("\n").join(lines)
+
+    def refresh_counts(self) -> None:
+        if self.review is None:
+            counts = {t: {k: (0, n) for k, n in self.doc["counts"][t].items()}
+                      for t in ACTION_TYPES}
+        else:
+            counts = self.review.tally()
+        self.query_one(CounterGrid).fill([
+            (t, plural(t), [f"{on:,}/{n:,}" if n else "-" for on, n in
+                            (counts[t].get(k, (0, 0)) for k in KINDS)])
+            for t in ACTION_TYPES])
+
+    def on_counter_grid_picked(self, event: CounterGrid.Picked) -> None:
+        event.stop()
+        if self.review is None:
+            return
+        self.app.push_screen(ActionListScreen(self.review, event.row, event.column,
+                                              self.catalog), self._back_from_list)
+
+    def _back_from_list(self, result: str | None) -> None:
+        self.refresh_counts()
+        if result == "commit":
+            self.action_commit()
+
+    # -- commit and discard ------------------------------------------------------------
+
+    def action_commit(self) -> None:
+        if self.editable:
+            self.commit()
+
+    def action_discard(self) -> None:
+        if self.editable:
+            self.discard()
+
+    @work(exclusive=True, group="flow")
+    async def commit(self) -> None:
+        review, sid = self.review, self.sync_id
+        tally = review.tally()
+        if not await self.app.push_screen_wait(ConfirmScreen(
+                f"Commit sync {sid}?", commit_summary(tally), f"Commit {enabled(tally):,}")):
+            return
+        engine = self.app.engine
+        ok, result = await self._run(f"Committing sync {sid}…", lambda _: engine.commit(sid))
+        if not ok and isinstance(result, BlockedError):
+            archives = review.archives_enabled()
+            body = Text.assemble(str(result), "\n\nCommitting anyway will archive ",
+                                 (f"{archives:,} records", "bold"), ".")
+            if not await self.app.push_screen_wait(ConfirmScreen(
+                    "Over the delete threshold", body, f"Archive {archives:,} records",
+                    danger=True)):
+                notices.info(self, f"Sync {sid} was not committed; it stays staged.")
+                return
+            ok, result = await self._run(f"Committing sync {sid} (forced)…",
+                                         lambda _: engine.commit(sid, force=True))
+        if ok:
+            notices.info(self, f"Sync {sid} committed: {result['enabled']:,} actions applied, "
+                               f"{result['disabled']:,} left out.", title="Committed")
+        self._changed(ok, result)
+
+    @work(exclusive=True, group="flow")
+    async def discard(self) -> None:
+        sid = self.sync_id
+        if not await self.app.push_screen_wait(ConfirmScreen(
+                f"Discard sync {sid}?",
+                Text("None of its actions will be applied; the store stays as it is."),
+                "Discard", danger=True)):
+            return
+        engine = self.app.engine
+        ok, result = await self._run(f"Discarding sync {sid}…", lambda _: engine.discard(sid))
+        if ok:
+            notices.info(self, f"Sync {sid} discarded; the store is unchanged.")
+        self._changed(ok, result)
+
+    async def _run(self, title: str, job) -> tuple[bool, object]:
+        return await self.app.push_screen_wait(JobScreen(title, job))
+
+    def _changed(self, ok: bool, result) -> None:
+        if not ok:
+            notices.error(self, result)
+        self.on_change()
+        self.load()
+
+
+def enabled(tally: dict) -> int:
+    return sum(on for kinds in tally.values() for on, _ in kinds.values())
+
+
+def commit_summary(tally: dict) -> Text:
+    """The enabled counts restated, one line per type with actions."""
+    total = sum(n for kinds in tally.values() for _, n in kinds.values())
+    on = enabled(tally)
+    lines = [Text(f"{on:,} of {total:,} actions will be applied:")]
+    for type_ in ACTION_TYPES:
+        parts = [f"{KIND_LABELS[k].lower()} {e:,}/{n:,}" for k, (e, n) in tally[type_].items()
+                 if n]
+        if parts:
+            lines.append(Text(f"  {plural(type_):<9} " + ", ".join(parts)))
+    if total - on:
+        lines.append(Text(f"{total - on:,} unticked actions are left out.", style="bold"))
+    return Text("\n").join(lines)

@@ -1,0 +1,218 @@
+"""A virtual table over a list held outside it: only the visible rows are ever drawn.
+
+Textual's DataTable measures every row it is given (about 14 s for 100,000 rows), so
+every list in the dashboard uses this instead: `show(rows)` is O(1) whatever the size,
+and each frame renders one header line plus the rows on screen (the Line API).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable, Sequence
+
+from rich.cells import cell_len, set_cell_size
+from rich.segment import Segment
+from textual.binding import Binding
+from textual.events import Click
+from textual.geometry import Size
+from textual.message import Message
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from rostertui.text import safe
+
+
+@dataclass(frozen=True)
+class Column:
+    title: str
+    value: Callable[[Any], object]
+    width: int | None = None  # None: shares what the fixed columns leave, in `flex` parts
+    right: bool = False
+    flex: int = 1
+
+
+def fit(text: str, width: int, right: bool = False) -> str:
+    """`text` cropped (with an ellipsis) or padded to exactly `width` cells."""
+    if cell_len(text) > width:
+        return set_cell_size(text, width - 1) + "…" if width > 1 else set_cell_size(text, width)
+    pad = " " * (width - cell_len(text))
+    return pad + text if right else text + pad
+
+
+def widths(columns: Sequence[Column], total: int, gap: int = 1) -> list[int]:
+    """Each column's width: fixed ones as asked, the rest share what is left by `flex`."""
+    fixed = sum(c.width for c in columns if c.width is not None)
+    parts = sum(c.flex for c in columns if c.width is None) or 1
+    left = max(0, total - fixed - gap * (len(columns) - 1))
+    out, flexed, shared = [], 0, 0
+    for c in columns:
+        if c.width is not None:
+            out.append(c.width)
+            continue
+        flexed += c.flex
+        share = left * flexed // parts - shared  # cumulative, so the shares add up to `left`
+        shared += share
+        out.append(share)
+    return out
+
+
+class RowTable(ScrollView, can_focus=True):
+    """Rows of any kind rendered through `columns`; with `checked`, a checkbox column."""
+
+    BINDINGS = [
+        Binding("up", "move(-1)", "Up", show=False),
+        Binding("down", "move(1)", "Down", show=False),
+        Binding("pageup", "page(-1)", "Page up", show=False),
+        Binding("pagedown", "page(1)", "Page down", show=False),
+        Binding("home", "jump(0)", "First", show=False),
+        Binding("end", "jump(-1)", "Last", show=False),
+        Binding("enter", "select", "Open", show=False),
+        Binding("space", "toggle", "Tick"),
+    ]
+    COMPONENT_CLASSES = {"rowtable--header", "rowtable--cursor", "rowtable--empty"}
+    DEFAULT_CSS = """
+    RowTable { height: 1fr; overflow-x: hidden; background: $surface; }
+    RowTable > .rowtable--header { text-style: bold; background: $panel; color: $text; }
+    RowTable > .rowtable--cursor { background: $panel-lighten-2; }
+    RowTable:focus > .rowtable--cursor { background: $accent; color: $text; text-style: bold; }
+    RowTable > .rowtable--empty { color: $text-muted; text-style: italic; }
+    """
+
+    class _RowMessage(Message):
+        def __init__(self, table: RowTable, row: Any):
+            super().__init__()
+            self.table = table
+            self.row = row
+
+        @property
+        def control(self) -> RowTable:
+            return self.table
+
+    class Highlighted(_RowMessage):
+        """The cursor moved to `row` (None: the list is empty)."""
+
+    class Selected(_RowMessage):
+        """Enter on `row`."""
+
+    class Toggled(_RowMessage):
+        """Space on `row` of a table with a checkbox column."""
+
+    def __init__(self, columns: Sequence[Column] = (), *, checked: Callable[[Any], bool] | None
+                 = None, empty: str = "Nothing to show", id: str | None = None,
+                 classes: str | None = None):
+        super().__init__(id=id, classes=classes)
+        self.columns = list(columns)
+        self.checked = checked
+        self.empty = empty
+        self.rows: Sequence[Any] = ()
+        self.cursor = 0
+
+    # -- the model -------------------------------------------------------------------
+
+    def show(self, rows: Sequence[Any], cursor: int = 0, columns: Sequence[Column] | None
+             = None) -> None:
+        """Display `rows` (kept by reference, never copied) with the cursor on `cursor`."""
+        if columns is not None:
+            self.columns = list(columns)
+        self.rows = rows
+        self.virtual_size = Size(self.size.width, len(rows) + 1)
+        self.cursor = -1
+        self._go(max(0, min(cursor, len(rows) - 1)))
+        self.refresh()
+
+    @property
+    def row(self) -> Any:
+        return self.rows[self.cursor] if 0 <= self.cursor < len(self.rows) else None
+
+    def refresh_row(self, index: int | None = None) -> None:
+        """Redraw one row (default: the cursor's) after its data changed in place."""
+        index = self.cursor if index is None else index
+        y = index - self.scroll_offset.y + 1
+        if 1 <= y < self.size.height:
+            self.refresh_lines(y)
+
+    # -- the cursor ------------------------------------------------------------------
+
+    def _go(self, index: int) -> None:
+        index = max(0, min(index, len(self.rows) - 1))
+        if index == self.cursor:
+            return
+        old, self.cursor = self.cursor, index
+        visible = max(1, self.size.height - 1)
+        top = self.scroll_offset.y
+        if index < top:
+            self.scroll_to(y=index, animate=False, immediate=True)
+        elif index >= top + visible:
+            self.scroll_to(y=index - visible + 1, animate=False, immediate=True)
+        self.refresh_row(old)
+        self.refresh_row(index)
+        self.post_message(self.Highlighted(self, self.row))
+
+    def action_move(self, delta: int) -> None:
+        self._go(self.cursor + delta)
+
+    def action_page(self, direction: int) -> None:
+        self._go(self.cursor + direction * max(1, self.size.height - 2))
+
+    def action_jump(self, index: int) -> None:
+        self._go(index if index >= 0 else len(self.rows) - 1)
+
+    def action_select(self) -> None:
+        if self.row is not None:
+            self.post_message(self.Selected(self, self.row))
+
+    def check_action(self, action: str, parameters: tuple) -> bool:
+        return action != "toggle" or self.checked is not None
+
+    def action_toggle(self) -> None:
+        if self.row is not None:
+            self.post_message(self.Toggled(self, self.row))
+
+    def on_click(self, event: Click) -> None:
+        if event.y >= 1:
+            self._go(self.scroll_offset.y + event.y - 1)
+            if event.chain == 2:
+                self.action_select()
+
+    def on_focus(self) -> None:
+        self.refresh_row()
+
+    def on_blur(self) -> None:
+        self.refresh_row()
+
+    def on_resize(self) -> None:
+        self.virtual_size = Size(self.size.width, len(self.rows) + 1)
+
+    # -- drawing ---------------------------------------------------------------------
+
+    def _layout(self) -> list[Column]:
+        if self.checked is None:
+            return self.columns
+        checked = self.checked
+        return [Column("", lambda row: "[x]" if checked(row) else "[ ]", 3), *self.columns]
+
+    @staticmethod
+    def _line(columns: list[Column], cells: list[str], width: int) -> str:
+        sizes = widths(columns, width)
+        return " ".join(fit(text, w, c.right) for text, w, c in zip(cells, sizes, columns))
+
+    def _strip(self, text: str, width: int, component: str | None = None) -> Strip:
+        style = self.rich_style
+        if component:
+            style += self.get_component_rich_style(component)
+        return Strip([Segment(fit(text, width), style)], width)
+
+    def render_line(self, y: int) -> Strip:
+        width = self.scrollable_content_region.width
+        columns = self._layout()
+        if y == 0:
+            heads = [c.title for c in columns]
+            return self._strip(self._line(columns, heads, width), width, "rowtable--header")
+        index = self.scroll_offset.y + y - 1
+        if index < len(self.rows):
+            cells = [safe(c.value(self.rows[index])) for c in columns]
+            cursor = "rowtable--cursor" if index == self.cursor else None
+            return self._strip(self._line(columns, cells, width), width, cursor)
+        if index == 0:
+            return self._strip(" " + self.empty, width, "rowtable--empty")
+        return Strip.blank(width, self.rich_style)

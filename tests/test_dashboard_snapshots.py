@@ -1,0 +1,61 @@
+"""Snapshots at 80x24 of a fixed district, clock and user (see test_dashboard.py).
+
+After an intended change of the look: pytest tests/test_dashboard_snapshots.py
+--snapshot-update, then review the SVGs in tests/__snapshots__/.
+"""
+
+from __future__ import annotations
+
+from rostertui.engine import Engine
+from screens.action_list import ActionListScreen
+from screens.rowtable import RowTable
+
+from .test_dashboard import (SIZE, dashboard, day1, engine_on, fixed_clock_and_user,  # noqa: F401
+                             make_config, on_screen, report_loaded, started, until)
+
+
+def staged(tmp_path, source):
+    engine = engine_on(tmp_path, source)
+    engine.sync()
+    return dashboard(engine)
+
+
+def test_status_tab_with_a_staged_sync(snap_compare, tmp_path, source):
+    assert snap_compare(staged(tmp_path, source), terminal_size=SIZE, run_before=started)
+
+
+def test_report_of_a_staged_sync(snap_compare, tmp_path, source):
+    async def open_report(pilot):
+        await started(pilot)
+        await pilot.press("r")
+        await report_loaded(pilot)
+
+    assert snap_compare(staged(tmp_path, source), terminal_size=SIZE, run_before=open_report)
+
+
+def test_action_list_with_an_unticked_action(snap_compare, tmp_path, source):
+    async def untick(pilot):
+        await started(pilot)
+        await pilot.press("r")
+        await report_loaded(pilot)
+        await pilot.press("down", "down", "right", "enter")
+        await on_screen(pilot, ActionListScreen)
+        await pilot.press("space")
+
+    assert snap_compare(staged(tmp_path, source), terminal_size=SIZE, run_before=untick)
+
+
+def test_students_with_markup_and_escapes_in_names(snap_compare, tmp_path, source):
+    feed = day1()
+    feed.types["student"].records[0].update(first_name="[bold]x[/]", last_name="\x1b[31mRed")
+    feed.types["student"].records[1].update(first_name="[red]Ann", last_name="O'Neil\x07")
+    engine = Engine(make_config(tmp_path), connector=source)
+    source.next = feed
+    engine.sync(commit=True)
+
+    async def students(pilot):
+        await started(pilot)
+        await pilot.press("6")
+        await until(pilot, lambda: isinstance(pilot.app.focused, RowTable))
+
+    assert snap_compare(dashboard(engine), terminal_size=SIZE, run_before=students)
