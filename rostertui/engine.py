@@ -30,6 +30,29 @@ class Engine:
         self.store = Store(config.store_path)
         self._connector = connector
         self._applied_cache: dict[int, list[dict]] = {}
+        self._snapshot: tuple[tuple | None, dict] | None = None  # (store version, data)
+
+    # -- the loaded store --------------------------------------------------------------
+
+    def _read(self) -> dict:
+        """The store for reading, parsed once per version of the file (a parse costs a
+        second or two at 100,000 students). Callers must not change it."""
+        version = self.store.version()
+        if self._snapshot is None or self._snapshot[0] != version:
+            self._snapshot = (version, self.store.load())
+        return self._snapshot[1]
+
+    def _take(self) -> dict:
+        """The store to change: the cached parse if current (handed over, so a failed
+        write cannot leave a half-changed cache behind), else a fresh one."""
+        snapshot, self._snapshot = self._snapshot, None
+        if snapshot is not None and snapshot[0] == self.store.version():
+            return snapshot[1]
+        return self.store.load()
+
+    def _write(self, data: dict) -> None:
+        self.store.write(data)
+        self._snapshot = (self.store.version(), data)
 
     @property
     def connector(self) -> Connector:
@@ -52,7 +75,8 @@ class Engine:
 
     def _sync(self, mode, trigger, commit, force, progress, since, schools) -> dict:
         started = clock.stamp()
-        data, seen = self.store.load(), self.store.version()
+        seen = self.store.version()
+        data = self._take()
         if trigger == "auto" and not _meta(data)["enabled"]:
             raise RosterError("the integration is disabled (see the dashboard's Status tab); "
                               "no automatic sync was run")
@@ -65,7 +89,7 @@ class Engine:
             raise RosterError(message) from None
         with self.store.locked("sync", wait=0):
             if self.store.version() != seen:
-                data = self.store.load()
+                data = self._take()
             doc = history.new_sync(data, mode=feed.mode, trigger=trigger,
                                    source=describe_source(self.config.source),
                                    started_at=started)
@@ -75,17 +99,17 @@ class Engine:
             self.store.write_plan(doc["id"], plan)
             if commit and (force or not reasons):
                 self._apply(data, doc, plan, force and bool(reasons))
-            self.store.write(data)
+            self._write(data)
         return _report(doc, plan["warnings"])
 
     def _record_failure(self, mode: str, trigger: str, started: str, message: str) -> None:
         with self.store.locked("sync", wait=0):
-            data = self.store.load()
+            data = self._take()
             doc = history.new_sync(data, mode=mode, trigger=trigger,
                                    source=describe_source(self.config.source),
                                    started_at=started)
             doc.update(status="failed", error=message, finished_at=clock.stamp())
-            self.store.write(data)
+            self._write(data)
 
     # -- review ------------------------------------------------------------------------
 
@@ -105,7 +129,7 @@ class Engine:
     def commit(self, sync_id: int | None = None, disable: list[str] = (),
                force: bool = False) -> dict:
         with gc_paused(), self.store.locked("commit", wait=0):
-            data = self.store.load()
+            data = self._take()
             doc = history.get(data, sync_id)
             if doc["status"] not in history.COMMITTABLE:
                 raise RosterError(f"sync {doc['id']} is {doc['status']}; only a staged "
@@ -121,7 +145,7 @@ class Engine:
                 raise BlockedError(f"sync {doc['id']} is blocked: {'; '.join(reasons)}. "
                                    "Untick archives in review, or commit with --force")
             self._apply(data, doc, plan, force and bool(reasons))
-            self.store.write(data)
+            self._write(data)
         return _report(doc, plan["warnings"])
 
     def _apply(self, data: dict, doc: dict, plan: dict, forced: bool) -> None:
@@ -148,7 +172,7 @@ class Engine:
         unless forced. The revert is recorded as a sync of its own."""
         started = clock.stamp()
         with gc_paused(), self.store.locked("revert", wait=0):
-            data = self.store.load()
+            data = self._take()
             doc = history.get(data, sync_id)
             undo.check_revertible(doc)
             plan = self.store.read_plan(doc["id"])
@@ -160,18 +184,18 @@ class Engine:
             new, new_plan = undo.revert(data, doc, plan, started)
             new["forced"] = bool(clashing)
             self.store.write_plan(new["id"], new_plan)
-            self.store.write(data)
+            self._write(data)
         return _report(new, [])
 
     def discard(self, sync_id: int | None = None) -> dict:
         with self.store.locked("discard", wait=0):
-            data = self.store.load()
+            data = self._take()
             doc = history.get(data, sync_id)
             if doc["status"] not in ("staged", "blocked"):
                 raise RosterError(f"sync {doc['id']} is {doc['status']}; only a staged "
                                   "sync can be discarded")
             doc["status"] = "discarded"
-            self.store.write(data)
+            self._write(data)
         return self.report(doc["id"])
 
     def check(self) -> dict:
@@ -193,13 +217,13 @@ class Engine:
         doc = {**blank(type_), **fields, "status": ACTIVE, "local": True}
         doc["source_id"] = fields.get("source_id") or f"local-{uuid.uuid4().hex[:12]}"
         with self.store.locked("local account"):
-            data = self.store.load()
+            data = self._take()
             table = data[TABLES[type_]]
             if any(d["source_id"] == doc["source_id"] for d in table.values()):
                 raise RosterError(f"a {type_} with source id {doc['source_id']} exists")
             table[str(max(map(int, table), default=0) + 1)] = doc
             _meta(data)["state"] = f"local-{doc['source_id']}"  # plans staged before: stale
-            self.store.write(data)
+            self._write(data)
         return doc
 
     def set_local_fields(self, type_: str, source_id: str, fields: dict) -> dict:
@@ -211,29 +235,29 @@ class Engine:
             raise RosterError(f"'{unknown[0]}' is not a local field of a {type_}; "
                               f"local fields: {', '.join(allowed)}")
         with self.store.locked("local fields"):
-            data = self.store.load()
+            data = self._take()
             doc = next((d for d in data[TABLES[type_]].values()
                         if d["source_id"] == source_id), None)
             if doc is None:
                 raise RosterError(f"there is no {type_} {source_id}")
             doc.update(fields)
-            self.store.write(data)
+            self._write(data)
         return doc
 
     def set_sync_enabled(self, enabled: bool) -> None:
         """Turn the integration on or off; off, scheduled (auto) syncs do nothing."""
         with self.store.locked("settings"):
-            data = self.store.load()
+            data = self._take()
             _meta(data)["enabled"] = enabled
-            self.store.write(data)
+            self._write(data)
 
     # -- reading -----------------------------------------------------------------------
 
     def history(self) -> list[dict]:
-        return history.listing(self.store.load())
+        return history.listing(self._read())
 
     def sync_doc(self, sync_id: int | None = None) -> dict:
-        return history.get(self.store.load(), sync_id)
+        return history.get(self._read(), sync_id)
 
     def report(self, sync_id: int) -> dict:
         """The shape of `--json`: the sync's counts, status and warnings."""
@@ -268,7 +292,7 @@ class Engine:
 
     def catalog(self) -> Catalog:
         """The store, indexed for browsing."""
-        return Catalog(self.store.load())
+        return Catalog(self._read())
 
     def record_history(self, type_: str, source_id: str) -> list[tuple[dict, dict]]:
         """(sync, action) for each committed sync that touched this record, newest first."""
@@ -290,7 +314,7 @@ class Engine:
         return self._applied_cache[sync_id]
 
     def status(self) -> dict:
-        data = self.store.load()
+        data = self._read()
         syncs = history.listing(data)
         return {"source": describe_source(self.config.source), "store": str(self.store.path),
                 "district": _meta(data)["district"], "enabled": _meta(data)["enabled"],

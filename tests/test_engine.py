@@ -382,3 +382,19 @@ def test_record_history_lists_the_syncs_that_touched_it(engine, source):
     touched = engine.record_history("student", "s0")
     assert [(d["id"], a["kind"]) for d, a in touched] == [(2, "update"), (1, "add")]
     assert [d["id"] for d, _ in engine.record_history("student", "s1")] == [1]
+
+
+def test_reads_share_one_parse_until_the_file_changes(tmp_path, engine, source, monkeypatch):
+    source.next = district(3)
+    engine.sync(commit=True)
+    loads = []
+    real = engine.store.load
+    monkeypatch.setattr(engine.store, "load", lambda: loads.append(1) or real())
+    engine.status(), engine.history(), engine.catalog(), engine.sync_doc(1)
+    assert loads == []  # the commit's own data is reused
+    other = Engine(config(tmp_path), connector=source)  # another process, say
+    source.next = district(4)
+    other.sync(commit=True)
+    assert engine.status()["counts"]["student"]["active"] == 4
+    engine.history()
+    assert loads == [1]
