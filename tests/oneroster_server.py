@@ -16,21 +16,18 @@ import hashlib
 import hmac
 import re
 import secrets
-import threading
 import time
-from collections import Counter
 from datetime import datetime, timezone
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
-from urllib.parse import parse_qsl, unquote_plus, urlencode, urlsplit
+from urllib.parse import parse_qsl, unquote_plus, urlencode
 
 from authlib.common.errors import AuthlibBaseError
 from authlib.oauth1.rfc5849.signature import generate_signature_base_string
 from authlib.oauth1.rfc5849.util import escape
 from authlib.oauth1.rfc5849.wrapper import OAuth1Request
 
-from . import clever_server
-from .clever_server import Answer, Fault, _json, _Server, _write
+from .loopback import Answer, Fault, LoopbackServer, apply, json_answer
 
 API = "/ims/oneroster/v1p1"
 TOKEN_PATH = "/oauth2/token"
@@ -56,9 +53,12 @@ TYPES = {"orgs": "org", "academicSessions": "academicSession"}
 LISTS = frozenset({"grades", "subjects", "subjectCodes", "periods"})
 
 
-class OneRosterServer:
+class OneRosterServer(LoopbackServer):
+    """Besides the common faults: "loop" (Link next = this page, or to=)."""
+
     def __init__(self, fixtures: Path, client_id: str = CLIENT_ID,
                  client_secret: str = CLIENT_SECRET):
+        super().__init__()
         self.client_id, self.client_secret = client_id, client_secret
         self.rows = load(fixtures)
         # Options a test may change:
@@ -68,23 +68,11 @@ class OneRosterServer:
         self.expires_in = 3600                    # OAuth 2 token lifetime, seconds
         self.skew = 0                             # seconds the server's clock is ahead
         self.scope: str | None = SCOPE            # the scope a token request must ask for
-        # What a test reads:
-        self.requests: list[tuple[str, dict]] = []  # (path, query) of each request
+        # What a test reads (and self.requests, the (path, query) of each request):
         self.schemes: list[str] = []                # auth scheme of each accepted API call
         self.refusals: list[str] = []               # why each 401 was sent
         self._tokens: dict[str, float] = {}         # bearer token -> expiry
         self._nonces: set[tuple[str, str]] = set()
-        self._hits: Counter = Counter()
-        self._faults: list[Fault] = []
-        self._lock = threading.Lock()
-        self._httpd = _Server(("127.0.0.1", 0), _Handler)
-        self._httpd.app = self
-        self._thread = threading.Thread(target=self._httpd.serve_forever, args=(0.05,),
-                                        daemon=True)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self._httpd.server_address[1]}"
 
     @property
     def base_url(self) -> str:
@@ -93,14 +81,6 @@ class OneRosterServer:
     @property
     def token_url(self) -> str:
         return self.url + TOKEN_PATH
-
-    def __enter__(self) -> OneRosterServer:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self._httpd.shutdown()
-        self._httpd.server_close()
 
     # -- what tests call ---------------------------------------------------------------
 
@@ -111,36 +91,17 @@ class OneRosterServer:
             row["dateLastModified"] = _now()
             self.rows[file][sid] = row
 
-    def fault(self, path: str, kind: str | int, nth: int = 1, times: int = 1, **opts) -> None:
-        """Answer requests nth .. nth+times-1 (counted from now) to `path` with a fault.
-
-        kind: an HTTP status (429 takes retry_after= and reset=), "html", "truncated",
-        "drop" (connection closed mid-body), "body" (status= (200) and body=, e.g. without
-        the envelope; the headers are kept), "loop" (Link next = this page, or to=)."""
-        with self._lock:
-            first = self._hits[path] + nth
-            self._faults.append(Fault(path, kind, first, first + times - 1, opts))
-
-    def hits(self, path: str) -> int:
-        return self._hits[path]
-
     def queries(self, file: str) -> list[dict]:
         return [q for path, q in self.requests if path == f"{API}/{file}"]
 
     # -- serving -----------------------------------------------------------------------
 
-    def handle(self, req: BaseHTTPRequestHandler) -> None:
-        parts = urlsplit(req.path)
-        path, query = parts.path, dict(parse_qsl(parts.query))
-        with self._lock:
-            self.requests.append((path, query))
-            self._hits[path] += 1
-            fault = next((f for f in self._faults
-                          if f.path == path and f.first <= self._hits[path] <= f.last), None)
-            answer = self._answer(req, path, query)
-        if fault is not None:
-            answer = _apply(fault, answer, f"{self.url}{path}?{urlencode(query)}")
-        _write(req, answer)
+    def _apply(self, fault: Fault, answer: Answer, req, path: str, query: dict) -> Answer:
+        if fault.kind == "loop":
+            uri = f"{self.url}{path}?{urlencode(query)}"
+            answer.headers["Link"] = f'<{fault.opts.get("to", uri)}>; rel="next"'
+            return answer
+        return apply(fault, answer)
 
     def _answer(self, req: BaseHTTPRequestHandler, path: str, query: dict) -> Answer:
         if path == TOKEN_PATH:
@@ -148,10 +109,10 @@ class OneRosterServer:
         refusal = self._refusal(req)
         if refusal:
             self.refusals.append(refusal)
-            return _json(401, {"imsx_codeMajor": "failure", "error": refusal})
+            return json_answer(401, {"imsx_codeMajor": "failure", "error": refusal})
         file = path.removeprefix(API + "/")
         if req.command != "GET" or file not in self.rows:
-            return _json(404, {"imsx_codeMajor": "failure", "error": "Not Found"})
+            return json_answer(404, {"imsx_codeMajor": "failure", "error": "Not Found"})
         return self._page(path, file, query)
 
     def _page(self, path: str, file: str, query: dict) -> Answer:
@@ -161,7 +122,7 @@ class OneRosterServer:
         if "filter" in query:
             since = FILTER.fullmatch(query["filter"])
             if not since:
-                return _json(400, {"error": f"unsupported filter {query['filter']}"})
+                return json_answer(400, {"error": f"unsupported filter {query['filter']}"})
             rows = [r for r in rows if _time(r["dateLastModified"]) > _time(since[1])]
         limit, offset = int(query.get("limit", DEFAULT_LIMIT)), int(query.get("offset", 0))
         page = rows[offset:offset + min(limit, self.max_limit or limit)]
@@ -171,7 +132,7 @@ class OneRosterServer:
             first = urlencode({**query, "offset": 0})
             headers["Link"] = (f'<{self.url}{path}?{after}>; rel="next", '
                                f'<{self.url}{path}?{first}>; rel="first"')
-        return _json(200, {file: [to_json(file, r, self.base_url) for r in page]}, headers)
+        return json_answer(200, {file: [tojson_answer(file, r, self.base_url) for r in page]}, headers)
 
     # -- auth --------------------------------------------------------------------------
 
@@ -217,7 +178,7 @@ class OneRosterServer:
     def _token(self, req: BaseHTTPRequestHandler) -> Answer:
         """The client credentials grant, the client by HTTP Basic or in the form."""
         if req.command != "POST":
-            return _json(405, {"error": "invalid_request"})
+            return json_answer(405, {"error": "invalid_request"})
         length = int(req.headers.get("Content-Length") or 0)
         form = dict(parse_qsl(req.rfile.read(length).decode()))
         client = (form.get("client_id"), form.get("client_secret"))
@@ -226,23 +187,16 @@ class OneRosterServer:
             pair = base64.b64decode(basic[6:]).decode().partition(":")
             client = (unquote_plus(pair[0]), unquote_plus(pair[2]))
         if client != (self.client_id, self.client_secret):
-            return _json(401, {"error": "invalid_client",
+            return json_answer(401, {"error": "invalid_client",
                                "error_description": "client authentication failed"})
         if form.get("grant_type") != "client_credentials":
-            return _json(400, {"error": "unsupported_grant_type"})
+            return json_answer(400, {"error": "unsupported_grant_type"})
         if self.scope and form.get("scope") != self.scope:
-            return _json(400, {"error": "invalid_scope"})
+            return json_answer(400, {"error": "invalid_scope"})
         token = secrets.token_hex(16)
         self._tokens[token] = time.time() + self.expires_in
-        return _json(200, {"access_token": token, "token_type": "bearer",
+        return json_answer(200, {"access_token": token, "token_type": "bearer",
                            "expires_in": self.expires_in, "scope": form.get("scope", "")})
-
-
-class _Handler(clever_server._Handler):
-    server_version = "FakeOneRoster/1.1"
-
-    def do_POST(self) -> None:  # noqa: N802 (http.server's name)
-        self.server.app.handle(self)
 
 
 def load(fixtures: Path) -> dict[str, dict[str, dict]]:
@@ -258,7 +212,7 @@ def load(fixtures: Path) -> dict[str, dict[str, dict]]:
     return data
 
 
-def to_json(file: str, row: dict, root: str) -> dict:
+def tojson_answer(file: str, row: dict, root: str) -> dict:
     """A CSV row as the REST object ClassLink would send."""
     obj: dict = {"metadata": {}}
     for column, value in row.items():
@@ -288,16 +242,6 @@ def _refs(value: str, type_: str, many: bool, root: str):
 
 def _split(value: str) -> list[str]:
     return [v.strip() for v in value.split(",") if v.strip()]
-
-
-def _apply(fault: Fault, answer: Answer, uri: str) -> Answer:
-    """This server's faults, then the Clever server's common ones."""
-    if fault.kind == "body":
-        return _json(fault.opts.get("status", 200), fault.opts["body"], answer.headers)
-    if fault.kind == "loop":
-        answer.headers["Link"] = f'<{fault.opts.get("to", uri)}>; rel="next"'
-        return answer
-    return clever_server._apply(fault, answer, uri)
 
 
 def _time(value: str) -> datetime:

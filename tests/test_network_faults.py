@@ -22,7 +22,6 @@ import yaml
 
 from connectors.http import RetryPolicy
 
-from . import clever_server as clever_module
 from .clever_server import TOKEN, CleverServer
 from .conftest import FIXTURES
 from .hostile.workdir import STORE, Workdir
@@ -76,20 +75,6 @@ def committed(tmp_path_factory) -> dict[str, Workdir]:
 @pytest.fixture(autouse=True)
 def instant_backoff(monkeypatch):
     monkeypatch.setattr(RetryPolicy, "backoff", lambda self, retry: 0.0)
-
-
-@pytest.fixture
-def with_body_fault(monkeypatch):
-    """The Clever test server answers a "body" fault (status= (200), body=) as the
-    OneRoster one does: a 200 without the `data` envelope."""
-    common = clever_module._apply
-
-    def apply(fault, answer, uri):
-        if fault.kind == "body":
-            return clever_module._json(fault.opts.get("status", 200), fault.opts["body"])
-        return common(fault, answer, uri)
-
-    monkeypatch.setattr(clever_module, "_apply", apply)
 
 
 def free_port() -> int:
@@ -163,7 +148,7 @@ FAULTS = [
 
 
 @pytest.mark.parametrize("fault", FAULTS, ids=lambda f: f"{f.kind}-{f.id}")
-def test_a_fault_fails_cleanly(fault, committed, tmp_path, capsys, with_body_fault):
+def test_a_fault_fails_cleanly(fault, committed, tmp_path, capsys):
     kind = KINDS[fault.kind]
     with kind.server() as server:
         source = dict(fault.source)
