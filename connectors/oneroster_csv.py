@@ -10,8 +10,9 @@ import zipfile
 import zlib
 from contextlib import contextmanager
 from functools import partial
+from itertools import chain, islice
 from pathlib import Path
-from typing import IO, Callable, Iterator
+from typing import IO, Callable, Iterable, Iterator
 
 from connectors.feed import Feed, Progress, SourceError
 from connectors.oneroster_map import FILES, NOUNS, Problems, Roster
@@ -20,7 +21,9 @@ from rostertui.bulk import gc_paused
 MAX_FILE_BYTES = 2 * 1024 ** 3  # per file, uncompressed
 BOMB_RATIO = 200                # compression ratio refused for members over BOMB_MIN_BYTES
 BOMB_MIN_BYTES = 10 * 1024 ** 2
+MAX_LINE_CHARS = 1024 ** 2      # one physical line (csv's field limit is far lower)
 PROGRESS_EVERY = 10_000
+READ_CHARS = 1 << 17       # the block _fast_lines splits
 MODES = ("bulk", "delta", "absent")
 
 Opener = Callable[[], IO[bytes]]
@@ -148,32 +151,117 @@ def _modes(manifest: dict[str, str] | None, members: dict[str, Opener],
 def _read(file: str, opener: Opener, roster: Roster, problems: Problems,
           progress: Progress | None) -> None:
     label = f"{file}.csv"
-    records = _records(opener, label, problems)
-    first = next(records, None)
-    header = [h.strip() for h in first[1]] if first else []
+    batches = _batches(opener, label, problems)
+    first = next(batches, None)
+    header = [h.strip() for h in first[1][0]] if first else []
     add = roster.begin(file, header, label) if first else None
     if add is None:
-        records.close()
+        batches.close()
         return
     for col in {h for h in header if h and header.count(h) > 1}:
         problems.add(f"{label} line 1: column {col} appears twice")
     width, id_col = len(header), header.index("sourcedId")
     blanks = [i for i, h in enumerate(header) if not h]
     count = 0
-    for line, row in records:
-        if not row:
-            continue  # a blank line
-        problem = (len(row) != width or blanks) and _misfit(row, width, blanks)
-        if problem:
-            sid = row[id_col] if id_col < len(row) else ""
-            problems.add(f"{label} line {line} ({NOUNS[file]} {sid}): {problem}")
-            continue
-        add(dict(zip(header, row)), line)
-        count += 1
+    rows: list[list[str]] = []
+    lines: list[int] = []
+
+    def flush(upto: int) -> None:
+        """Map the first `upto` waiting rows; report progress on every PROGRESS_EVERY."""
+        nonlocal count, rows, lines
+        if not upto:
+            return
+        roster.add_many(rows[:upto], lines[:upto])
+        rows, lines = rows[upto:], lines[upto:]
+        count += upto
         if progress and count % PROGRESS_EVERY == 0:
             progress(file, count, None)
+
+    first[0].pop(0)
+    first[1].pop(0)  # the header
+    for batch_lines, batch in chain([first], batches):
+        if not blanks and set(map(len, batch)) == {width}:  # every row fits: all at once
+            rows += batch
+            lines += batch_lines
+        else:
+            for line, row in zip(batch_lines, batch):
+                if not row:
+                    continue  # a blank line
+                problem = (len(row) != width or blanks) and _misfit(row, width, blanks)
+                if problem:
+                    flush(len(rows))  # the rows before it first, so problems keep line order
+                    sid = row[id_col] if id_col < len(row) else ""
+                    problems.add(f"{label} line {line} ({NOUNS[file]} {sid}): {problem}")
+                    continue
+                rows.append(row)
+                lines.append(line)
+        while len(rows) >= PROGRESS_EVERY - count % PROGRESS_EVERY:
+            flush(PROGRESS_EVERY - count % PROGRESS_EVERY)
+    flush(len(rows))
     if progress:
         progress(file, count, None)
+
+
+def _batches(opener: Opener, label: str, problems: Problems,
+             size: int = PROGRESS_EVERY) -> Iterator[tuple[list[int], list[list[str]]]]:
+    """_records in batches of (lines, rows), read by the csv module without a Python step
+    per row. On a read error the file is read again by _records, from the first row not yet
+    delivered, so that what is delivered and the problem it reports are exactly _records'."""
+    delivered = 0
+    try:
+        with opener() as raw, _text(raw) as text:
+            reader = csv.reader(_fast_lines(text), strict=True)
+            before = 0
+            while rows := list(islice(reader, size)):
+                delivered += len(rows)  # before the yield: the caller may change `rows`
+                yield _line_numbers(rows, before, reader.line_num), rows
+                before = reader.line_num
+        if not delivered:
+            problems.add(f"{label}: empty file")
+        return
+    except _READ_ERRORS:
+        pass
+    rest = islice(_records(opener, label, problems), delivered, None)
+    while pairs := list(islice(rest, size)):
+        yield [line for line, _ in pairs], [row for _, row in pairs]
+
+
+def _fast_lines(text: IO[str]) -> Iterator[str]:
+    """The physical lines as _lines yields them, split in C (io.StringIO) a block at a
+    time. Anything _lines would refuse (a NUL, an over-long line) raises here without
+    finding where: _batches then reads the file again with _records for the exact line."""
+    return chain.from_iterable(_line_blocks(text))
+
+
+def _line_blocks(text: IO[str]) -> Iterator[Iterable[str]]:
+    tail = ""
+    while block := text.read(READ_CHARS):
+        if "\0" in block:
+            raise csv.Error("a NUL character")
+        buf = tail + block if tail else block
+        # the last line break, but not a final \r: it may be half of a \r\n
+        cut = max(buf.rfind("\n"), buf.rfind("\r", 0, len(buf) - 1)) + 1
+        tail = buf[cut:]
+        if len(tail) >= MAX_LINE_CHARS // 2 or (cut and len(buf) >= MAX_LINE_CHARS // 2):
+            raise csv.Error("a long line")  # perhaps: _records decides
+        if cut:
+            yield io.StringIO(buf[:cut], newline="")
+    if tail:
+        yield (tail,)
+
+
+def _line_numbers(rows: list[list[str]], before: int, after: int) -> list[int]:
+    """The line each row starts on, the reader having been at line `before` and now at
+    `after`: consecutive unless a quoted value spans lines (then counted in the values,
+    as the reader counts them: a CR LF, LF or CR each end one line)."""
+    if after - before == len(rows):
+        return list(range(before + 1, after + 1))
+    lines, line = [], before + 1
+    for row in rows:
+        lines.append(line)
+        line += 1 + sum(v.count("\n") + v.count("\r") - v.count("\r\n")
+                        for v in row if "\n" in v or "\r" in v)
+    return lines
 
 
 def _misfit(row: list[str], width: int, blanks: list[int]) -> str | None:
@@ -193,7 +281,7 @@ def _records(opener: Opener, label: str, problems: Problems) -> Iterator[tuple[i
     line = 1
     try:
         with opener() as raw, _text(raw) as text:
-            reader = csv.reader(text, strict=True)
+            reader = csv.reader(_lines(text), strict=True)
             for row in reader:
                 yield line, row
                 line = reader.line_num + 1
@@ -203,6 +291,18 @@ def _records(opener: Opener, label: str, problems: Problems) -> Iterator[tuple[i
         problems.add(f"{label} near line {line}: not {e.encoding} text ({e.reason})")
     except _READ_ERRORS as e:
         problems.add(f"{label} line {line}: {e}")
+
+
+def _lines(text: IO[str]) -> Iterator[str]:
+    """The physical lines, each refused once longer than MAX_LINE_CHARS: csv's field
+    limit only applies after a whole line is in memory. A NUL is refused too: no name
+    holds one, and a UTF-16 file without its BOM is full of them."""
+    for chunk in iter(partial(text.readline, MAX_LINE_CHARS), ""):
+        if len(chunk) == MAX_LINE_CHARS and chunk[-1] not in "\r\n":
+            raise csv.Error(f"a line longer than {MAX_LINE_CHARS:,} characters")
+        if "\0" in chunk:
+            raise csv.Error("a NUL character: binary data, or UTF-16 without a byte order mark?")
+        yield chunk
 
 
 def _text(raw: IO[bytes]) -> io.TextIOWrapper:

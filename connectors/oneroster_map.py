@@ -1,7 +1,8 @@
 """OneRoster 1.1 flat rows -> our records, for the CSV and REST connectors.
 
-A row is a dict of header -> string as in the CSV files (lists as "a,b"); the REST
-connector flattens its JSON into the same rows, so every value rule lives here. A set is
+A row is the list of a record's strings in its file's column order, as in the CSV files
+(lists as "a,b"); the REST connector flattens its JSON into the same rows, so every value
+rule lives here. A set is
 mapped file by file in FILES order, since each file only references files before it.
 Problems are collected, never raised one by one: `Roster.finish` raises them all at once.
 """
@@ -10,6 +11,8 @@ from __future__ import annotations
 
 from datetime import date
 from functools import lru_cache
+from itertools import compress, repeat
+from operator import and_, itemgetter
 from typing import Callable
 
 from connectors.feed import Feed, Membership, SourceError, TypeFeed
@@ -123,7 +126,11 @@ class Roster:
 
     modes: file -> "bulk" | "delta" for each file present (absent files left out).
     Use: for each file in FILES order, `add = begin(file, columns, label)`, then
-    `add(row, line)` per row; finally `finish(where)`.
+    `add(row, line)` per row, a row being the list of its values in `columns` order
+    (`add` may append to it); finally `finish(where)`.
+
+    Rows are lists, read by column position: at a million rows a dict per row (and a
+    dict lookup per value) cost more than reading the file.
     """
 
     def __init__(self, source: str, modes: dict[str, str], problems: Problems) -> None:
@@ -148,7 +155,7 @@ class Roster:
     # -- per file ------------------------------------------------------------------
 
     def begin(self, file: str, columns: list[str],
-              label: str) -> Callable[[dict, int], None] | None:
+              label: str) -> Callable[[list, int], None] | None:
         """Start `file`, whose rows have `columns`; `label` names it in messages ("users.csv").
         Returns the function taking each (row, line), or None when required columns are
         missing (a problem is recorded and the file is skipped)."""
@@ -160,20 +167,40 @@ class Roster:
         self._bulk = self.modes[file] == "bulk"
         self._present = (self._known.setdefault(file, set())
                          if self._bulk and file in REFERENCED else None)
-        self._dates = DATES.get(file, ())
-        refs = [(col, what, target, self._known[target], col in REQUIRED[file])
+        # A column the file lacks reads as "": its index is that of the "" every row
+        # gets appended (at position len(columns)). A repeated column reads as its last.
+        where = {c: i for i, c in enumerate(columns)}
+        def ix(col: str) -> int:
+            return where.get(col, len(columns))
+        picked = [ix(col) for col in COLUMNS[file]]
+        self._pick = itemgetter(*picked)
+        self._dates = [(col, ix(col)) for col in DATES.get(file, ())]
+        refs = [(col, ix(col), what, target, self._known[target], col in REQUIRED[file])
                 for col, what, target in REFERENCES.get(file, ()) if target in self._known]
         self._refs = [r for r in refs if r[0] not in LIST_COLUMNS]
         self._list_refs = [r for r in refs if r[0] in LIST_COLUMNS]
         self._checked = bool(self._dates or refs)
         if file == "demographics":
-            self._extra_cols = [(c, c.removeprefix("metadata.")) for c in columns
+            self._extra_cols = [(ix(c), c.removeprefix("metadata.")) for c in where
                                 if c and c not in DEMOGRAPHIC_BASE]
         else:
-            self._extra_cols = [(c, c[9:]) for c in columns if c.startswith("metadata.")]
-        return {"orgs": self._org, "academicSessions": self._session, "courses": self._course,
-                "classes": self._class, "users": self._user, "demographics": self._demographics,
-                "enrollments": self._enrollment}[file]
+            self._extra_cols = [(ix(c), c[9:]) for c in where if c.startswith("metadata.")]
+        self._add = {"orgs": self._org, "academicSessions": self._session,
+                     "courses": self._course, "classes": self._class, "users": self._user,
+                     "demographics": self._demographics, "enrollments": self._enrollment}[file]
+        self._batch = (self._enrollments if file == "enrollments" and self._present is None
+                       and not self._list_refs
+                       and all(i < len(columns) for i in picked) else None)
+        return self._add
+
+    def add_many(self, rows: list[list], lines: list[int]) -> None:
+        """`add(row, line)` for each row of the current file, in order. Enrollments (most
+        of a set's rows) are mapped in C-level passes over the whole batch when no row in
+        it has a problem; otherwise row by row, for the exact messages."""
+        if self._batch is None or not self._batch(rows):
+            add = self._add
+            for row, line in zip(rows, lines):
+                add(row, line)
 
     def finish(self, where: str) -> Feed:
         """The Feed, or SourceError listing every problem (`where` names the source)."""
@@ -183,7 +210,7 @@ class Roster:
             rec["relationships"] = [{"student_id": s, "relationship": role, "type": role}
                                     for s in sorted(self._agents.get(contact_id, ()))]
         if self.feed.membership is not None:
-            self.feed.membership.rows = [(c, r, u, a) for (c, r, u), a in self._members.items()]
+            self.feed.membership.rows = [(*key, active) for key, active in self._members.items()]
         self._mark_unsent_demographics()
         return self.feed
 
@@ -201,16 +228,15 @@ class Roster:
     def _problem(self, line: int, sid: str, text: str) -> None:
         self.problems.add(f"{self._label} line {line} ({self._noun} {sid}): {text}")
 
-    def _head(self, row: dict, line: int) -> tuple[str, bool] | None:
-        """(sourcedId, active) of a row; None to skip it (a problem, or deleted in bulk)."""
-        sid = row["sourcedId"]
-        active = STATUSES.get(norm(row.get("status", "")))
+    def _head(self, sid: str, status: str, row: list, line: int) -> bool | None:
+        """Whether the row is active; None to skip it (a problem, or deleted in bulk)."""
+        active = STATUSES.get(norm(status))
         if not sid or sid in self._seen:
             self._problem(line, sid, "duplicate sourcedId" if sid else "no sourcedId")
             return None
         self._seen.add(sid)
         if active is None:
-            self._problem(line, sid, f"unknown status {_show(row['status'])}")
+            self._problem(line, sid, f"unknown status {_show(status)}")
             return None
         if not active and self._bulk:
             return None
@@ -218,20 +244,20 @@ class Roster:
             self._present.add(sid)
         if active and self._checked:
             self._check(row, line, sid)
-        return sid, active
+        return active
 
-    def _check(self, row: dict, line: int, sid: str) -> None:
+    def _check(self, row: list, line: int, sid: str) -> None:
         """Dates and references of an active row (the hot path of a large district)."""
-        for col in self._dates:
-            value = row.get(col)
+        for col, i in self._dates:
+            value = row[i]
             if value and not is_date(value):
                 self._problem(line, sid, f"{col} {_show(value)} is not YYYY-MM-DD")
-        for col, what, target, known, required in self._refs:
-            value = row.get(col, "")
+        for col, i, what, target, known, required in self._refs:
+            value = row[i]
             if value not in known and (value or required):
                 self._problem(line, sid, f"{what} {value} not found in {target}")
-        for col, what, target, known, _ in self._list_refs:
-            for value in split_list(row.get(col, "")):
+        for col, i, what, target, known, _ in self._list_refs:
+            for value in split_list(row[i]):
                 if value not in known:
                     self._problem(line, sid, f"{what} {value} not found in {target}")
 
@@ -243,106 +269,110 @@ class Roster:
         self._problem(line, sid, f"unknown {what} {_show(value)}")
         return None
 
-    def _extra(self, row: dict, **values: str) -> dict:
-        extra = {k: v for k, v in values.items() if v}
-        for col, key in self._extra_cols:
-            if row.get(col):
-                extra[key] = row[col]
+    def _extra(self, row: list, extra: dict | None = None) -> dict:
+        """`extra` (or a new dict) with the row's non-empty extra columns added."""
+        extra = {} if extra is None else extra
+        for i, key in self._extra_cols:
+            if row[i]:
+                extra[key] = row[i]
         return extra
 
     def _delete(self, type_: str, sid: str) -> None:
         self.feed.types[type_].deleted.append(sid)
 
-    # -- row mappers: each takes (row, line) ---------------------------------------
+    # -- row mappers: each takes (row, line) and reads COLUMNS[file] by self._pick ---
 
-    def _org(self, row: dict, line: int) -> None:
-        head = self._head(row, line)
-        type_ = head and self._enum(line, head[0], "org type", row["type"], ORG_TYPES)
+    def _org(self, row: list, line: int) -> None:
+        row.append("")
+        sid, status, type_, name, identifier = self._pick(row)
+        active = self._head(sid, status, row, line)
+        type_ = active is not None and self._enum(line, sid, "org type", type_, ORG_TYPES)
         if not type_:
             return
-        sid, active = head
         self._org_types[sid] = type_
         if type_ == "school" and not active:
             self._delete("school", sid)
         elif type_ == "school":
             self.feed.types["school"].records.append(model.make(
-                "school", source_id=sid, sis_id=row.get("identifier", ""), name=row["name"],
+                "school", source_id=sid, sis_id=identifier, name=name,
                 extra=self._extra(row)))
         elif type_ == "district" and active and self.feed.district is None:
-            self.feed.district = {"source_id": sid, "name": row["name"]}
+            self.feed.district = {"source_id": sid, "name": name}
 
-    def _session(self, row: dict, line: int) -> None:
-        head = self._head(row, line)
-        if not head:
+    def _session(self, row: list, line: int) -> None:
+        row.append("")
+        sid, status, title, type_, start, end, year, parent = self._pick(row)
+        active = self._head(sid, status, row, line)
+        if active is None:
             return
-        sid, active = head
         if not active:
             return self._delete("term", sid)
         self.feed.types["term"].records.append(model.make(
-            "term", source_id=sid, name=row["title"],
-            type=SESSION_TYPES.get(norm(row["type"]), row["type"]),
-            start_date=row.get("startDate", ""), end_date=row.get("endDate", ""),
-            school_year=row.get("schoolYear", ""), parent_id=row.get("parentSourcedId", "")))
+            "term", source_id=sid, name=title, type=SESSION_TYPES.get(norm(type_), type_),
+            start_date=start, end_date=end, school_year=year, parent_id=parent))
 
-    def _course(self, row: dict, line: int) -> None:
-        head = self._head(row, line)
-        if not head:
+    def _course(self, row: list, line: int) -> None:
+        row.append("")
+        sid, status, title, code, grades, subjects, org, year = self._pick(row)
+        active = self._head(sid, status, row, line)
+        if active is None:
             return
-        sid, active = head
         if not active:
             return self._delete("course", sid)
-        code = self._course_codes[sid] = row.get("courseCode", "")
+        self._course_codes[sid] = code
         self.feed.types["course"].records.append(model.make(
-            "course", source_id=sid, name=row["title"], code=code,
-            grades=split_list(row.get("grades", "")),
-            subject=(split_list(row.get("subjects", "")) or [""])[0],
-            school_id=row.get("orgSourcedId", ""),
-            school_year_id=row.get("schoolYearSourcedId", "")))
+            "course", source_id=sid, name=title, code=code, grades=split_list(grades),
+            subject=(split_list(subjects) or [""])[0], school_id=org, school_year_id=year))
 
-    def _class(self, row: dict, line: int) -> None:
-        head = self._head(row, line)
-        if not head:
+    def _class(self, row: list, line: int) -> None:
+        row.append("")
+        (sid, status, title, school, course, terms, code, subjects, periods, grades,
+         class_type, location) = self._pick(row)
+        active = self._head(sid, status, row, line)
+        if active is None:
             return
-        sid, active = head
         if not active:
             return self._delete("section", sid)
-        class_type = row.get("classType", "")
         if class_type:
             class_type = self._enum(line, sid, "classType", class_type, CLASS_TYPES)
-        course = row.get("courseSourcedId", "")
         self.feed.types["section"].records.append(model.make(
-            "section", source_id=sid, name=row["title"], school_id=row["schoolSourcedId"],
-            course_id=course, term_ids=split_list(row.get("termSourcedIds", "")),
-            section_number=row.get("classCode", ""),
-            subject=", ".join(split_list(row.get("subjects", ""))),
-            period=", ".join(split_list(row.get("periods", ""))),
-            grades=split_list(row.get("grades", "")), class_type=class_type or "",
-            location=row.get("location", ""), course_code=self._course_codes.get(course, ""),
-            extra=self._extra(row)))
+            "section", source_id=sid, name=title, school_id=school, course_id=course,
+            term_ids=split_list(terms), section_number=code,
+            subject=", ".join(split_list(subjects)), period=", ".join(split_list(periods)),
+            grades=split_list(grades), class_type=class_type or "", location=location,
+            course_code=self._course_codes.get(course, ""), extra=self._extra(row)))
 
-    def _user(self, row: dict, line: int) -> None:
-        head = self._head(row, line)
-        role = head and self._enum(line, head[0], "role", row["role"], USER_TYPES)
+    def _user(self, row: list, line: int) -> None:
+        row.append("")
+        (sid, status, role, orgs, identifier, given, middle, family, email, username,
+         user_ids, enabled, sms, phone, grades, agents) = self._pick(row)
+        active = self._head(sid, status, row, line)
+        role = active is not None and self._enum(line, sid, "role", role, USER_TYPES)
         if not role:
             return
-        sid, active = head
         type_ = USER_TYPES[role]
         if not active:
             return self._delete(type_, sid)
-        orgs = split_list(row.get("orgSourcedIds", ""))
-        rec = model.make(
-            type_, source_id=sid, sis_id=row.get("identifier", ""), first_name=row["givenName"],
-            middle_name=row.get("middleName", ""), last_name=row["familyName"],
-            email=row.get("email", ""), username=row.get("username", ""),
-            school_ids=[o for o in orgs if self._org_types.get(o) not in NOT_SCHOOLS],
-            extra=self._extra(row, user_ids=row.get("userIds", ""),
-                              enabled=flag(row.get("enabledUser", "")),
-                              sms=row.get("sms", ""), phone=row.get("phone", "")))
+        extra = {}
+        if user_ids:
+            extra["user_ids"] = user_ids
+        enabled = flag(enabled)
+        if enabled:
+            extra["enabled"] = enabled
+        if sms:
+            extra["sms"] = sms
+        if phone:
+            extra["phone"] = phone
+        org_types = self._org_types
+        rec = _person(type_, sid, identifier, given, middle, family, email, username,
+                      [o for o in split_list(orgs) if org_types.get(o) not in NOT_SCHOOLS],
+                      self._extra(row, extra) if self._extra_cols else extra)
         if type_ == "student":
-            rec["grade"] = (split_list(row.get("grades", "")) or [""])[0]
+            rec["grade"] = (split_list(grades) or [""])[0]
             self._students[sid] = rec
-            for agent in split_list(row.get("agentSourcedIds", "")):
-                self._agents.setdefault(agent, set()).add(sid)
+            if agents:
+                for agent in split_list(agents):
+                    self._agents.setdefault(agent, set()).add(sid)
         elif type_ == "staff":
             rec["role"] = role
         elif type_ == "contact":
@@ -355,26 +385,132 @@ class Roster:
                     f"{self._label} line {line}: {model.label(type_, rec)} has no {field}"))
         self.feed.types[type_].records.append(rec)
 
-    def _demographics(self, row: dict, line: int) -> None:
-        head = self._head(row, line)
-        if not head or not head[1]:
+    def _demographics(self, row: list, line: int) -> None:
+        row.append("")
+        sid, status, birth, sex = self._pick(row)
+        if not self._head(sid, status, row, line):
             return
-        sid = head[0]
         student = self._students.get(sid)
         if student is not None:
             self._with_demographics.add(sid)
-            student["dob"] = row.get("birthDate", "")
-            student["gender"] = row.get("sex", "")
-            student["extra"].update((k, flag(v)) for k, v in self._extra(row).items())
+            student["dob"] = birth
+            student["gender"] = sex
+            extra = student["extra"]
+            for i, key in self._extra_cols:
+                if row[i]:
+                    extra[key] = flag(row[i])
 
-    def _enrollment(self, row: dict, line: int) -> None:
-        head = self._head(row, line)
-        role = head and self._enum(line, head[0], "role", row["role"], ENROLLMENT_ROLES)
-        if not role:
+    def _enrollments(self, rows: list[list]) -> bool:
+        """Map a batch of enrollment rows as `_enrollment` would, if no row has a problem
+        (then True); False, having changed nothing, when one does."""
+        if not rows:
+            return True
+        cols = list(zip(*rows))
+        sids, statuses, sections, users, roles = self._pick(cols)
+        ids = set(sids)
+        if len(ids) != len(sids) or "" in ids or not self._seen.isdisjoint(ids):
+            return False
+        status_of = {s: STATUSES.get(norm(s)) for s in set(statuses)}
+        if None in status_of.values():
+            return False
+        active = list(map(status_of.__getitem__, statuses))
+        # bulk: inactive rows are skipped before any check; delta: kept, as removals
+        kept = active if self._bulk else [True] * len(rows)
+        checked = list(compress(range(len(rows)), active))
+
+        def values(i: int) -> set:
+            """The distinct values of column i over the rows checked (a column the file
+            lacks reads as "")."""
+            if i >= len(cols):
+                return {""} if checked else set()
+            if len(checked) == len(rows):
+                return set(cols[i])
+            return set(map(cols[i].__getitem__, checked))
+
+        for _, i in self._dates:
+            col = cols[i] if i < len(cols) else ("",)
+            # a set costs a hash per value; most batches carry one date throughout
+            distinct = (col[0],) if col.count(col[0]) == len(col) else values(i)
+            if not all(not v or is_date(v) for v in distinct):
+                return False
+        for _, i, _, _, known, required in self._refs:
+            bad = values(i) - known
+            if any(bad) or (required and bad):
+                return False
+        role_of = {r: norm(r) for r in set(compress(roles, kept))}
+        if not ENROLLMENT_ROLES.issuperset(role_of.values()):
+            return False
+        # no problem anywhere: apply the batch
+        self._seen.update(ids)
+        roles = list(map(role_of.__getitem__, roles)) if any(
+            r != n for r, n in role_of.items()) else roles
+        rostered = list(map(ROSTERED.__contains__, roles))
+        keys = zip(sections, roles, users)
+        members = self._members
+        if self._bulk:  # every kept row is active, and active wins
+            members.update(zip(compress(keys, map(and_, active, rostered)), repeat(True)))
+        else:
+            for key, is_active in compress(zip(keys, active), rostered):
+                members[key] = members.get(key, False) or is_active
+        return True
+
+    def _enrollment(self, row: list, line: int) -> None:
+        row.append("")
+        sid, status, section, user, role = self._pick(row)
+        active = self._head(sid, status, row, line)
+        if active is None:
             return
-        if role in ("teacher", "student"):  # aides, proctors, administrators: not rostered
-            key = (row["classSourcedId"], role, row["userSourcedId"])
-            self._members[key] = self._members.get(key, False) or head[1]  # active wins
+        role = ENROLLMENT_ROLE.get(role) or self._enum(line, sid, "role", role,
+                                                       ENROLLMENT_ROLES)
+        if role == "teacher" or role == "student":  # aides, proctors, admins: not rostered
+            key = (section, role, user)
+            self._members[key] = self._members.get(key, False) or active  # active wins
+
+
+# The columns each mapper reads, in the order it unpacks them.
+COLUMNS = {
+    "orgs": ("sourcedId", "status", "type", "name", "identifier"),
+    "academicSessions": ("sourcedId", "status", "title", "type", "startDate", "endDate",
+                         "schoolYear", "parentSourcedId"),
+    "courses": ("sourcedId", "status", "title", "courseCode", "grades", "subjects",
+                "orgSourcedId", "schoolYearSourcedId"),
+    "classes": ("sourcedId", "status", "title", "schoolSourcedId", "courseSourcedId",
+                "termSourcedIds", "classCode", "subjects", "periods", "grades", "classType",
+                "location"),
+    "users": ("sourcedId", "status", "role", "orgSourcedIds", "identifier", "givenName",
+              "middleName", "familyName", "email", "username", "userIds", "enabledUser", "sms",
+              "phone", "grades", "agentSourcedIds"),
+    "demographics": ("sourcedId", "status", "birthDate", "sex"),
+    "enrollments": ("sourcedId", "status", "classSourcedId", "userSourcedId", "role"),
+}
+# The common spellings of an enrollment role, without a call per row.
+ENROLLMENT_ROLE = {r: r for r in ENROLLMENT_ROLES}
+ROSTERED = frozenset({"teacher", "student"})  # aides, proctors, admins: not rostered
+
+
+def _person(type_: str, sid: str, sis_id: str, first: str, middle: str, last: str,
+            email: str, username: str, school_ids: list[str], extra: dict) -> dict:
+    """model.make(type_, ...) for a person, without its per-call checks (a hot path):
+    the same keys in the same order, every other source field blank."""
+    rec = {"source_id": sid, "sis_id": sis_id, "legacy_ids": [], "extra": extra,
+           "first_name": first, "middle_name": middle, "last_name": last, "email": email,
+           "username": username, "school_ids": school_ids, "state_id": ""}
+    rec.update(_PERSON_TAILS[type_])
+    if type_ == "contact":
+        rec["relationships"] = []
+    return rec
+
+
+_PERSON_HEAD = ("source_id", "sis_id", "legacy_ids", "extra", "first_name", "middle_name",
+                "last_name", "email", "username", "school_ids", "state_id")
+_PERSON_TAILS = {t: {f: v for f, v in model.blank(t).items() if f not in _PERSON_HEAD}
+                 for t in model.PEOPLE_TYPES}
+# Only "" may be shared between records (_person makes the one list afresh), and the
+# head must be the model's: a change to model.SOURCE_FIELDS fails here, not silently.
+assert all(v == "" or (t, f) == ("contact", "relationships")
+           for t, tail in _PERSON_TAILS.items() for f, v in tail.items()) \
+    and all(model.SOURCE_FIELDS[t][:len(_PERSON_HEAD)] == _PERSON_HEAD
+            for t in model.PEOPLE_TYPES)
 
 
 def _show(value: str) -> str:

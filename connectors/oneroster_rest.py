@@ -140,7 +140,7 @@ class OneRosterRestConnector:
         columns = list(dict.fromkeys(chain(REQUIRED[file], (k for row in rows for k in row))))
         add = roster.begin(file, columns, f"/{file}")  # never None: REQUIRED is in columns
         for line, row in enumerate(rows, 1):  # "line": the record's place in the collection
-            add(row, line)
+            add([row.get(c, "") for c in columns], line)
 
     def _count(self, client: JsonClient, file: str) -> int:
         _, total = next(self._pages(client, file, {}, limit=1))

@@ -7,6 +7,8 @@ fields kept locally (notes, display names) survive every sync.
 
 from __future__ import annotations
 
+from operator import itemgetter
+
 from .model import ACTIVE, ARCHIVED, TABLES
 
 # "remove" only appears in reverts: the undo of an add.
@@ -22,7 +24,7 @@ def apply_actions(data: dict, actions: list[dict]) -> None:
 
 
 def _apply_table(table: dict, actions: list[dict]) -> None:
-    ids = {doc["source_id"]: doc_id for doc_id, doc in table.items()}
+    ids = dict(zip(map(itemgetter("source_id"), table.values()), table))
     next_id = max(map(int, table), default=0) + 1
     for action in actions:
         sid = action["source_id"]

@@ -3,9 +3,12 @@ capacity limits. Checked on the enabled actions, so unticking in review can unbl
 
 from __future__ import annotations
 
+from operator import countOf, itemgetter
+
 from .model import ACTION_TYPES, ACTIVE, TABLES
 
 USER_TYPES = ("teacher", "student", "staff")
+_STATUS = itemgetter("status")
 
 
 def block_reasons(actions: list[dict], data: dict, cfg) -> list[str]:
@@ -17,8 +20,7 @@ def block_reasons(actions: list[dict], data: dict, cfg) -> list[str]:
             step = {"add": 1, "reactivate": 1, "archive": -1}.get(a["kind"], 0)
             delta[a["type"]] += step
             archives[a["type"]] += a["kind"] == "archive"
-    active = {t: sum(1 for d in data[TABLES[t]].values() if d["status"] == ACTIVE)
-              for t in ACTION_TYPES}
+    active = {t: countOf(map(_STATUS, data[TABLES[t]].values()), ACTIVE) for t in ACTION_TYPES}
     return _deletes(archives, active, cfg.sync) + _limits(delta, active, cfg.limits)
 
 

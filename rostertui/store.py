@@ -14,6 +14,7 @@ from __future__ import annotations
 import getpass
 import os
 import socket
+import threading
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
@@ -67,6 +68,9 @@ def empty_data() -> dict:
 
 class Store:
     def __init__(self, path: Path):
+        self._plan_writer: threading.Thread | None = None
+        self._plan_error: BaseException | None = None
+        self._settling = threading.Lock()
         self.path = Path(path)
         self.backup = self.path.with_name(self.path.name + ".bak")
         self.plans_dir = self.path.with_name(self.path.stem + ".plans")
@@ -99,8 +103,10 @@ class Store:
         return (st.st_ino, st.st_mtime_ns, st.st_size)
 
     def write(self, data: dict) -> None:
+        payload = orjson.dumps(data)
+        self._settle()  # the plan this store refers to is on disk before the store
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write(self.path, orjson.dumps(data), backup=self.backup)
+        atomic_write(self.path, payload, backup=self.backup)
 
     # -- the lock --------------------------------------------------------------------
 
@@ -140,12 +146,41 @@ class Store:
     # -- staged plans ----------------------------------------------------------------
 
     def plan_path(self, sync_id: int) -> Path:
+        self._settle()
         return self.plans_dir / f"sync-{sync_id}.json"
 
     def write_plan(self, sync_id: int, plan: dict) -> None:
+        """Serialise the plan now; its write and fsync (a second or so at district scale)
+        go on in a thread while the caller applies it. Every method here that reads or
+        writes a file waits for that thread first, so the store is only ever written
+        after its plan is on disk, and a failed plan write raises from that call."""
+        self._settle()
         self.plans_dir.mkdir(parents=True, exist_ok=True)
-        atomic_write(self.plan_path(sync_id), orjson.dumps(plan))
-        self._toggle_log(sync_id).unlink(missing_ok=True)
+        payload = orjson.dumps(plan)
+        path, toggles = self.plan_path(sync_id), self._toggle_log(sync_id)
+
+        def write() -> None:
+            try:
+                atomic_write(path, payload)
+                toggles.unlink(missing_ok=True)
+            except BaseException as exc:  # handed to the caller by _settle
+                self._plan_error = exc
+
+        self._plan_writer = threading.Thread(target=write, name="plan-writer")
+        self._plan_writer.start()
+
+    def _settle(self) -> None:
+        """Wait for a plan being written; raise its error, if it had one."""
+        if self._plan_writer is None:
+            return
+        with self._settling:  # the dashboard's workers share the store
+            writer, error = self._plan_writer, None
+            if writer is not None:
+                writer.join()
+                self._plan_writer = None
+                error, self._plan_error = self._plan_error, None
+        if error is not None:
+            raise error
 
     def read_plan(self, sync_id: int) -> dict:
         path = self.plan_path(sync_id)
@@ -160,6 +195,7 @@ class Store:
         return plan
 
     def _toggle_log(self, sync_id: int) -> Path:
+        self._settle()
         return self.plans_dir / f"sync-{sync_id}.toggles.jsonl"
 
     def record_toggle(self, sync_id: int, action_ids: list[str], enabled: bool) -> None:

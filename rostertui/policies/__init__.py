@@ -7,6 +7,9 @@ accounts, and what it warns about. `stage` is the whole staging pipeline:
 
 from __future__ import annotations
 
+from itertools import compress
+from operator import itemgetter
+
 from connectors.feed import Feed
 
 from .. import staging
@@ -34,10 +37,11 @@ def stage(feed: Feed, data: dict, cfg: Config, schools: list[str] | None = None)
     naming = usernames.apply(feed, sync["username_source"])
     if sync["unique_section_names"]:
         class_names.apply(feed, data)
-    plan = staging.stage(feed, data, schools)
-    matching.link(plan, data, sync["match_existing"])
+    indexes = staging.Indexes(data)
+    plan = staging.stage(feed, data, schools, indexes)
+    matching.link(plan, data, sync["match_existing"], indexes)
     plan["warnings"] = _merge(plan["warnings"], naming + data_warnings.compute(
-        after_state(plan["actions"], data), sync["required_fields"], left_out))
+        after_state(plan["actions"], data, indexes), sync["required_fields"], left_out))
     plan["rules"] = rules
     return plan
 
@@ -59,12 +63,12 @@ def _merge(first: list[dict], more: list[dict]) -> list[dict]:
     return out
 
 
-def after_state(actions: list[dict], data: dict) -> dict[str, dict[str, dict]]:
+def after_state(actions: list[dict], data: dict,
+                indexes: staging.Indexes | None = None) -> dict[str, dict[str, dict]]:
     """Active records per type as they will be once the enabled actions are applied.
     The store's own docs are shared, never changed: an update works on a copy."""
-    state = {t: {d["source_id"]: d for d in data[TABLES[t]].values() if d["status"] == ACTIVE}
-             for t in ACTION_TYPES}
-    stored: dict[str, dict[str, dict]] = {}
+    stored = indexes if indexes is not None else staging.Indexes(data)
+    state = {t: _active(data[TABLES[t]].values()) for t in ACTION_TYPES}
     for a in actions:
         if not a["enabled"]:
             continue
@@ -74,12 +78,16 @@ def after_state(actions: list[dict], data: dict) -> dict[str, dict[str, dict]]:
         elif a["kind"] == "archive":
             records.pop(sid, None)
         else:
-            if a["type"] not in stored:
-                stored[a["type"]] = staging.index(data, a["type"])
             old_sid = a["link"]["from"] if "link" in a else sid
             records.pop(old_sid, None)
             records[sid] = _changed(stored[a["type"]].get(old_sid, {}), a["changes"])
     return state
+
+
+def _active(docs) -> dict[str, dict]:
+    """{source_id: doc} of the active docs, in their order (C-level passes)."""
+    active = map(ACTIVE.__eq__, map(itemgetter("status"), docs))
+    return dict(compress(zip(map(itemgetter("source_id"), docs), docs), active))
 
 
 def _changed(doc: dict, changes: dict) -> dict:

@@ -8,7 +8,8 @@ sit in a synced school's sections but belong to no synced school (as NEO reports
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter
+from operator import methodcaller
 
 from ..model import label, warning
 
@@ -17,10 +18,15 @@ ACCOUNT_TYPES = ("teacher", "student", "staff")
 
 def compute(after: dict[str, dict[str, dict]], required: dict[str, list[str]],
             left_out: dict[str, dict]) -> list[dict]:
-    """`left_out`: people the school selection left out, by source id."""
+    """`left_out`: people the school selection left out, by source id.
+
+    Runs over the whole district at every sync, so each rule first finds the few records
+    it applies to with C-level passes (map, Counter) and only builds messages for those."""
     out = []
     for type_, fields in required.items():
-        for rec in after.get(type_, {}).values():
+        if not fields:
+            continue
+        for rec in [r for r in after.get(type_, {}).values() if not all(map(r.get, fields))]:
             out += [warning(f"missing_{f}", type_, rec["source_id"],
                             f"{label(type_, rec)} has no {f.replace('_', ' ')}")
                     for f in fields if not rec.get(f)]
@@ -30,19 +36,30 @@ def compute(after: dict[str, dict[str, dict]], required: dict[str, list[str]],
 
 
 def _duplicates(after: dict, field: str) -> list[dict]:
-    holders: dict[str, list[tuple[str, dict]]] = defaultdict(list)
-    for type_ in ACCOUNT_TYPES:
-        for rec in after.get(type_, {}).values():
-            value = (rec.get(field) or "").strip().lower()
-            if value:
-                holders[value].append((type_, rec))
+    typed = [(type_, rec) for type_ in ACCOUNT_TYPES for rec in after.get(type_, {}).values()]
+    keys = _keys([rec for _, rec in typed], field)
+    shared = {k for k, n in Counter(keys).items() if n > 1 and k}
+    if not shared:
+        return []
+    holders: dict[str, list[tuple[str, dict]]] = {}
+    for key, held in zip(keys, typed):
+        if key in shared:
+            holders.setdefault(key, []).append(held)
     out = []
     for value, recs in holders.items():
-        if len(recs) > 1:
-            names = "; ".join(label(t, r) for t, r in recs)
-            out += [warning(f"duplicate_{field}", t, r["source_id"],
-                            f"{field} {value} is shared by {names}") for t, r in recs]
+        names = "; ".join(label(t, r) for t, r in recs)
+        out += [warning(f"duplicate_{field}", t, r["source_id"],
+                        f"{field} {value} is shared by {names}") for t, r in recs]
     return out
+
+
+def _keys(recs: list[dict], field: str) -> list[str]:
+    """Each record's `field`, stripped and lower-cased ("" when empty or absent)."""
+    values = list(map(methodcaller("get", field), recs))
+    try:
+        return list(map(str.lower, map(str.strip, values)))
+    except TypeError:  # a None (or absent) value somewhere: the slow way
+        return [(v or "").strip().lower() for v in values]
 
 
 def _sections(after: dict, left_out: dict[str, dict]) -> list[dict]:
@@ -54,8 +71,11 @@ def _sections(after: dict, left_out: dict[str, dict]) -> list[dict]:
             out.append(warning("section_without_teacher", "section", sid,
                                f"{label('section', sec)} has no teacher"))
         for field, known in people.items():
+            members = sec.get(field) or ()
+            if all(map(known.__contains__, members)):
+                continue
             role = field[:-4]
-            for member in sec.get(field) or ():
+            for member in members:
                 if member in known:
                     continue
                 if member in left_out:

@@ -19,21 +19,23 @@ KEYS = {"email": lambda d: (d.get("email") or "").strip().lower(),
                                    if p.strip())}
 
 
-def link(plan: dict, data: dict, order: list[str]) -> None:
+def link(plan: dict, data: dict, order: list[str], indexes: dict | None = None) -> None:
+    """`indexes`: staging.Indexes of `data`, when the caller has them."""
     keys = [k for k in order if k in KEYS]
     if not keys:
         return
     for type_ in PEOPLE_TYPES:
         adds = [a for a in plan["actions"] if a["type"] == type_ and a["kind"] == "add"]
         if adds:
-            _link_type(plan, type_, adds, _candidates(plan, data, type_), keys)
+            stored = indexes[type_] if indexes is not None else index(data, type_)
+            _link_type(plan, type_, adds, _candidates(plan, stored, type_), keys)
 
 
-def _candidates(plan: dict, data: dict, type_: str) -> dict[str, dict]:
+def _candidates(plan: dict, stored: dict[str, dict], type_: str) -> dict[str, dict]:
     """Stored accounts the source does not name: local ones and ones being archived."""
     archived_now = {a["source_id"] for a in plan["actions"]
                     if a["type"] == type_ and a["kind"] == "archive"}
-    return {sid: doc for sid, doc in index(data, type_).items()
+    return {sid: doc for sid, doc in stored.items()
             if doc["status"] == ACTIVE and (doc.get("local") or sid in archived_now)}
 
 
