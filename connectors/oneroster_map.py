@@ -115,7 +115,11 @@ class Problems:
             self.lines.append(text)
 
     def error(self, where: str) -> SourceError:
-        lines = [f"{where}: rejected, {self.count} problem(s):", *self.lines]
+        """One line naming the first problem; with more, every problem on the lines after."""
+        first = f"{where}: {self.lines[0]}"
+        if self.count == 1:
+            return SourceError(first)
+        lines = [f"{first} (and {self.count - 1} more, listed below)", *self.lines]
         if self.count > len(self.lines):
             lines.append(f"... and {self.count - len(self.lines)} more")
         return SourceError("\n".join(lines))

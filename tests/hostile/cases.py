@@ -35,7 +35,7 @@ Check = Callable[[Workdir, Run], None]
 @dataclass(frozen=True)
 class Rejected:
     where: tuple[str, ...]        # in the problem named first: the file, the line or record
-    problems: int | None = None   # the count in "rejected, N problem(s)", when it is the point
+    problems: int | None = None   # how many problems are reported, when it is the point
     also: tuple[str, ...] = ()    # anywhere in stderr
     recorded: bool = True         # False: a config error, refused before any sync
 
