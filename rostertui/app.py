@@ -1,23 +1,32 @@
 """The app shell: the only engine-side module that imports Textual.
 
-It holds the engine, the global keys and the command palette's commands; the screens
-and widgets live in the `screens` package.
+It holds the engine, the global keys, the command palette's commands and the handling
+of SIGTERM and SIGHUP; the screens and widgets live in the `screens` package.
 """
 
 from __future__ import annotations
 
+import asyncio
+import os
+import signal
 from pathlib import Path
 from typing import Iterable
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.driver import Driver
 from textual.screen import ModalScreen, Screen
 
 from screens.dashboard import Dashboard
 from screens.help_screen import HelpScreen
+from screens.job import JobScreen
 
 from . import config as config_mod
 from .engine import Engine
+
+# SIGTERM, and SIGHUP when the SSH session drops. The app exits with 128 + the signal's
+# number (143, 129), as a shell reports a process that a signal ended.
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
 
 
 class RosterApp(App):
@@ -37,6 +46,37 @@ class RosterApp(App):
     @property
     def dashboard(self) -> Dashboard:
         return self.screen_stack[0]
+
+    # -- signals and hangups -------------------------------------------------------------
+
+    def get_driver_class(self) -> type[Driver]:
+        driver = super().get_driver_class()
+        if os.name != "posix":
+            return driver
+        from screens.hangup import hangup_safe  # the Linux driver needs termios
+        return hangup_safe(driver)
+
+    def on_mount(self) -> None:
+        loop = asyncio.get_running_loop()
+        for sig in STOP_SIGNALS:
+            loop.add_signal_handler(sig, self.stop_on_signal, sig)
+
+    def on_unmount(self) -> None:
+        loop = asyncio.get_running_loop()
+        for sig in STOP_SIGNALS:
+            loop.remove_signal_handler(sig)
+
+    def stop_on_signal(self, sig: int) -> None:
+        """Exit through App.exit, which restores the terminal. A commit, revert or discard
+        that is running finishes first (the store is then the after state, as the admin
+        asked); a fetch is cancelled, so nothing is staged."""
+        code = 128 + sig
+        job = next((s for s in self.screen_stack if isinstance(s, JobScreen)), None)
+        if job is not None and not job.cancellable and job.stop_when_done(code):
+            return
+        if job is not None:
+            job.feedback.cancel.set()
+        self.exit(return_code=code)
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         if isinstance(screen, ModalScreen):  # a dialog or a running job awaits its answer
@@ -71,5 +111,6 @@ def run_dashboard(config_path: Path | None, demo: bool = False) -> int:
         cfg = prepare()
     else:
         cfg = config_mod.load(config_path)
-    RosterApp(Engine(cfg)).run()
-    return 0
+    app = RosterApp(Engine(cfg))
+    app.run()
+    return app.return_code or 0

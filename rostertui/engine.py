@@ -177,8 +177,7 @@ class Engine:
             undo.check_revertible(doc)
             plan = self.store.read_plan(doc["id"])
             applied = [a for a in plan["actions"] if a["enabled"]]
-            clashing = undo.conflicts(data, doc, applied,
-                                      lambda i: self.store.read_plan(i)["actions"])
+            clashing = self._conflicts(data, doc, applied)
             if clashing and not force:
                 raise undo.refuse(doc, clashing)
             new, new_plan = undo.revert(data, doc, plan, started)
@@ -186,6 +185,16 @@ class Engine:
             self.store.write_plan(new["id"], new_plan)
             self._write(data)
         return _report(new, [])
+
+    def revert_conflicts(self, sync_id: int) -> list[str]:
+        """The action ids (`type:source_id`) that make revert refuse without force."""
+        data = self._read()
+        doc = history.get(data, sync_id)
+        applied = [a for a in self.plan(doc["id"])["actions"] if a["enabled"]]
+        return self._conflicts(data, doc, applied)
+
+    def _conflicts(self, data: dict, doc: dict, applied: list[dict]) -> list[str]:
+        return undo.conflicts(data, doc, applied, lambda i: self.store.read_plan(i)["actions"])
 
     def discard(self, sync_id: int | None = None) -> dict:
         with self.store.locked("discard", wait=0):

@@ -17,16 +17,30 @@ SHOWN = 12  # members listed by name before "and N more"
 
 
 def describe(action: dict, catalog: Catalog | None) -> Text:
-    head = Text.assemble((f"{KIND_HEADS[action['kind']]} {action['type']}: ", "bold"),
+    kind = "Link" if action.get("link") else KIND_HEADS[action["kind"]]
+    head = Text.assemble((f"{kind} {action['type']}: ", "bold"),
                          safe(action["label"]), f"   ({'on' if action['enabled'] else 'off'})")
     record = action.get("record") or (catalog and catalog.get(action["type"],
                                                                action["source_id"]))
     members = action.get("members") or {}
     changes = {f: c for f, c in (action.get("changes") or {}).items() if f not in members}
-    parts = [head, _changes(changes), *(_members(f, m, catalog) for f, m in members.items())]
+    parts = [head, _link(action, catalog), _changes(changes),
+             *(_members(f, m, catalog) for f, m in members.items())]
     if action["kind"] in ("add", "archive") and record:
         parts.append(plain_fields(action["type"], record))
     return document(*parts)
+
+
+def _link(action: dict, catalog: Catalog | None) -> Text:
+    """sync.match_existing: which key matched, and the account that is kept."""
+    link = action.get("link")
+    if not link:
+        return Text()
+    old = catalog.name(action["type"], link["from"]) if catalog else link["from"]
+    return Text.assemble(
+        ("Matched by     ", "bold"), safe(link["by"]), "\n", ("Account kept   ", "bold"),
+        safe(f"{old} ({link['from']}) moves to source id {action['source_id']}; "
+             "no second account is made"))
 
 
 def _changes(changes: dict) -> Text:

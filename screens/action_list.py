@@ -73,7 +73,7 @@ class ActionListScreen(Screen[str | None]):
         self._counts()
 
     def _counts(self) -> None:
-        hint = "space toggles" if self.review.editable else \
+        hint = "space toggles and moves down" if self.review.editable else \
             f"read only: the sync is {self.review.doc['status']}"
         self.query_one("#counts", Static).update(
             Text(f"{self.on:,} of {len(self.rows):,} enabled · {hint}"), layout=False)
@@ -90,8 +90,9 @@ class ActionListScreen(Screen[str | None]):
         event.stop()
         if self._set([event.row["id"]], not event.row["enabled"]):
             self.on += 1 if event.row["enabled"] else -1
-            event.table.refresh_row()
-            self._show_detail(event.row)
+            event.table.refresh()  # the toggled row: the cursor has moved on from it
+            if event.table.row is event.row:  # the last row, where the cursor stays
+                self._show_detail(event.row)
             self._counts()
 
     def on_row_table_highlighted(self, event: RowTable.Highlighted) -> None:

@@ -22,6 +22,7 @@ STATUSES = [("Any status", ANY), ("Active", "active"), ("Archived", "archived")]
 
 Columns = Callable[[Catalog], list[Column]]
 Opener = Callable[[Catalog, dict], Screen]
+Kinds = dict[str, Callable[[dict], bool]]  # an extra filter: its label -> its test
 
 
 class Browser(Vertical):
@@ -30,16 +31,20 @@ class Browser(Vertical):
     BINDINGS = [
         Binding("slash", "search", "Search"),
         Binding("f", "school_filter", "School"),
+        Binding("k", "kind_filter", "Kind", show=False),
         Binding("escape,down", "table", "Back to the list", show=False),
     ]
 
     def __init__(self, type_: str, columns: Columns, opener: Opener, *,
-                 school_filter: bool = True, id: str | None = None):
+                 school_filter: bool = True, kinds: Kinds | None = None,
+                 id: str | None = None):
+        """`kinds`: a further filter, such as homeroom sections only (k focuses it)."""
         super().__init__(id=id, classes="browser")
         self.type_ = type_
         self.columns = columns
         self.opener = opener
         self.school_filter = school_filter
+        self.kinds = kinds or {}
         self.catalog: Catalog | None = None
 
     def compose(self) -> ComposeResult:
@@ -48,6 +53,10 @@ class Browser(Vertical):
                 yield Select([("All schools", ANY)], value=ANY, allow_blank=False,
                              compact=True, id="school")
             yield Select(STATUSES, value=ANY, allow_blank=False, compact=True, id="status")
+            if self.kinds:
+                yield Select([(f"All {plural(self.type_).lower()}", ANY)] +
+                             [(label, label) for label in self.kinds], value=ANY,
+                             allow_blank=False, compact=True, id="kind")
             yield Input(placeholder="/ Search name, username, email, SIS ID", compact=True,
                         id="search")
         yield RowTable(empty="Loading the store…", classes="main")
@@ -83,6 +92,9 @@ class Browser(Vertical):
         status = self.query_one("#status", Select).value
         text = self.query_one("#search", Input).value
         rows = self.catalog.rows(self.type_, school or None, text, status or None)
+        kind = self.query_one("#kind", Select).value if self.kinds else ANY
+        if kind:
+            rows = list(filter(self.kinds[kind], rows))
         self.table.show(rows, columns=columns)
         everything = len(self.catalog.docs(self.type_))
         self.query_one(".count", Static).update(  # one line, always: no layout pass
@@ -114,6 +126,10 @@ class Browser(Vertical):
     def action_school_filter(self) -> None:
         if self.school_filter:
             self.query_one("#school", Select).focus()
+
+    def action_kind_filter(self) -> None:
+        if self.kinds:
+            self.query_one("#kind", Select).focus()
 
     def action_table(self) -> None:
         self.table.focus()

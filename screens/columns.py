@@ -27,25 +27,38 @@ def sections(catalog: Catalog) -> list[Column]:
             Column("School", lambda d: catalog.name("school", d.get("school_id") or ""), 11),
             Column("Term", lambda d: catalog.names("term", d.get("term_ids") or ()), 9),
             Column("Teachers", lambda d: catalog.names("teacher", d.get("teacher_ids") or ()),
-                   11),
+                   10),
             Column("Students", lambda d: f"{len(d.get('student_ids') or ()):,}", 8, right=True),
-            Column("Subject", _field("subject"), 7), Column("Per", _field("period"), 3)]
+            Column("Subject", _field("subject"), 7), Column("Per", _field("period"), 3),
+            Column("HR", lambda d: "yes" if homeroom(d) else "", 3)]
 
 
-def schools(catalog: Catalog, local_orgs: dict) -> list[Column]:
-    def stat(key: str):
-        return lambda d: f"{catalog.school_stats.get(d['source_id'], {}).get(key, 0):,}"
+def homeroom(section: dict) -> bool:
+    """A homeroom or advisory section (OneRoster classType, Clever's subject)."""
+    return (section.get("class_type") or "").lower() == "homeroom" or \
+        (section.get("subject") or "").lower() == "homeroom/advisory"
+
+
+def schools(rows: dict[str, dict]) -> list[Column]:
+    """`rows`: Engine.schools() by school id (synced, local org, counts)."""
+    def info(doc: dict) -> dict:
+        return rows.get(doc["source_id"], {})
     return [Column("Name", _field("name")), Column("SIS ID", _field("sis_id"), 8),
-            Column("Users", stat("users"), 7, right=True),
-            Column("Sections", stat("sections"), 8, right=True),
-            Column("Local org", lambda d: local_orgs.get(d["source_id"]) or "", 16),
+            Column("Users", lambda d: f"{info(d).get('users', 0):,}", 6, right=True),
+            Column("Sections", lambda d: f"{info(d).get('sections', 0):,}", 8, right=True),
+            Column("Synced", lambda d: synced(info(d).get("synced", True)), 10),
+            Column("Local org", lambda d: info(d).get("local_org") or "", 14),
             Column("Status", _field("status"), 8)]
+
+
+def synced(value: bool) -> str:
+    return "yes" if value else "not synced"
 
 
 def syncs() -> list[Column]:
     return [Column("#", lambda d: d["id"], 4, right=True),
             Column("Date", lambda d: when(d["started_at"]), 16),
-            Column("Mode", _field("mode"), 5), Column("Trigger", _field("trigger"), 7),
+            Column("Mode", _field("mode"), 6), Column("Trigger", _field("trigger"), 7),
             Column("Who", _field("user"), 8),
             Column("Changes", lambda d: f"{sum(map(total, d['counts'].values())):,}", 7,
                    right=True),
@@ -58,7 +71,8 @@ def note_text(doc: dict) -> str:
         return note(doc)
     started, committed = when(doc["started_at"]), when(doc["committed_at"])
     same_day = started[:10] == committed[:10]
-    return f"Committed {committed[11:] if same_day else committed}" + (
+    what = f"Reverts sync {doc['reverts']}; committed" if doc.get("reverts") else "Committed"
+    return f"{what} {committed[11:] if same_day else committed}" + (
         " (forced)" if doc.get("forced") else "")
 
 
@@ -67,18 +81,22 @@ def actions() -> list[Column]:
 
 
 def change_summary(action: dict) -> str:
-    """students +2 -1, grade: 07, email: ...: the new values, for scanning a list."""
+    """students +2 -1, grade: 07, email: ...: the new values, for scanning a list.
+    A link starts with what matched: link by email from local-3f2a, ..."""
     members = action.get("members") or {}
-    parts = [f"{MEMBER_LABELS.get(f, f)} +{len(m['added'])} -{len(m['removed'])}"
-             for f, m in members.items()]
+    link = action.get("link")
+    parts = [f"link by {link['by']} from {link['from']}"] if link else []
+    parts += [f"{MEMBER_LABELS.get(f, f)} +{len(m['added'])} -{len(m['removed'])}"
+              for f, m in members.items()]
     parts += [f if isinstance(after, (list, dict)) else f"{f}: {after}"
-              for f, (_, after) in (action.get("changes") or {}).items() if f not in members]
+              for f, (_, after) in (action.get("changes") or {}).items()
+              if f not in members and not (link and f == "source_id")]
     return ", ".join(parts)
 
 
 def warnings() -> list[Column]:
-    return [Column("Code", _field("code"), 23), Column("Record", _field("source_id"), 10),
-            Column("Message", _field("message"))]
+    return [Column("Code", _field("code"), 23), Column("Type", _field("type"), 7),
+            Column("Record", _field("source_id"), 10), Column("Message", _field("message"))]
 
 
 def record_history() -> list[Column]:

@@ -6,9 +6,6 @@ and index); tabs show what they have until the fresh data arrives.
 
 from __future__ import annotations
 
-from functools import partial
-from pathlib import Path
-
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -17,26 +14,26 @@ from textual.widgets import Button, Header, TabbedContent, TabPane
 
 from rostertui.catalog import Catalog
 from rostertui.errors import RosterError
-from rostertui.export import write_warnings
 from rostertui.model import ACTION_TYPES, ALL_TYPES
 
 from . import bulk, columns, notices
-from .ask import AskScreen
 from .browse_screen import BrowseScreen
 from .browser import Browser
 from .footer import KeyFooter
 from .history_tab import HistoryTab
 from .job import JobScreen
-from .messages import OpenReport, ShowTab
+from .messages import OpenReport, RevertSync, ShowTab
 from .overview_tab import OverviewTab
 from .person_screen import PersonScreen
 from .record_history import RecordHistory
 from .report import ReportScreen
+from .revert import ask_and_revert
 from .school_screen import SchoolScreen
 from .section_screen import SectionScreen
 from .status_tab import StatusTab
 from .sync_dialog import SyncChoice, SyncDialog
 from .sync_now import PENDING, announce, last_planned, sync_job
+from .warnings_screen import WarningsScreen
 
 TABS = [("status", "Status"), ("history", "History"), ("overview", "Overview"),
         ("schools", "Schools"), ("teachers", "Teachers"), ("students", "Students"),
@@ -53,7 +50,6 @@ def warm(catalog: Catalog) -> Catalog:
         catalog.rows(type_, text="\0")
     for type_ in ALL_TYPES:
         catalog.get(type_, "")
-    catalog.school_stats
     catalog.sections_of("")
     catalog.contacts_of("")
     return catalog
@@ -71,6 +67,7 @@ class Dashboard(Screen):
     def __init__(self):
         super().__init__()
         self.catalog: Catalog | None = None
+        self.school_rows: dict[str, dict] = {}  # Engine.schools() by id: synced, local org
         self.syncs: list[dict] = []
 
     def on_mount(self) -> None:
@@ -81,7 +78,6 @@ class Dashboard(Screen):
             notices.warn(self, warning)
 
     def compose(self) -> ComposeResult:
-        config = self.app.engine.config
         yield Header()
         with TabbedContent(id="tabs"):
             with TabPane("Status", id="status"):
@@ -91,14 +87,15 @@ class Dashboard(Screen):
             with TabPane("Overview", id="overview"):
                 yield OverviewTab()
             with TabPane("Schools", id="schools"):
-                yield Browser("school", lambda c: columns.schools(c, config.schools),
+                yield Browser("school", lambda _: columns.schools(self.school_rows),
                               self._opener("school"), school_filter=False)
             with TabPane("Teachers", id="teachers"):
                 yield Browser("teacher", columns.people, self._opener("teacher"))
             with TabPane("Students", id="students"):
                 yield Browser("student", columns.people, self._opener("student"))
             with TabPane("Sync classes", id="sections"):
-                yield Browser("section", columns.sections, self._opener("section"))
+                yield Browser("section", columns.sections, self._opener("section"),
+                              kinds={"Homeroom/advisory": columns.homeroom})
         yield KeyFooter()
 
     # -- loading -----------------------------------------------------------------------
@@ -111,10 +108,11 @@ class Dashboard(Screen):
             status, syncs = bulk.load(lambda: (engine.status(), engine.history()))
             self.app.call_from_thread(self._show_status, status, syncs)
             catalog = bulk.load(lambda: warm(engine.catalog()))
+            schools = {r["school"]["source_id"]: r for r in bulk.load(engine.schools)}
         except RosterError as exc:
             self.app.call_from_thread(notices.error, self, exc)
             return
-        self.app.call_from_thread(self._show_catalog, catalog)
+        self.app.call_from_thread(self._show_catalog, catalog, schools)
 
     def _show_status(self, status: dict, syncs: list[dict]) -> None:
         self.syncs = syncs
@@ -122,8 +120,9 @@ class Dashboard(Screen):
         self.query_one(HistoryTab).show(syncs)
         self.query_one(OverviewTab).show(status["counts"], syncs)
 
-    def _show_catalog(self, catalog: Catalog) -> None:
+    def _show_catalog(self, catalog: Catalog, schools: dict[str, dict]) -> None:
         self.catalog = catalog
+        self.school_rows = schools
         for browser in self.query(Browser):
             browser.load(catalog)
 
@@ -144,7 +143,8 @@ class Dashboard(Screen):
 
     def _opener(self, type_: str):
         screen = {"school": SchoolScreen, "section": SectionScreen}.get(type_, PersonScreen)
-        return lambda catalog, doc: screen(catalog, type_, doc, self._record_history)
+        return lambda catalog, doc: screen(catalog, type_, doc, self._record_history,
+                                           self.reload)
 
     def _record_history(self, type_: str, source_id: str) -> list:
         return self.record_history.of(self.syncs, type_, source_id)
@@ -185,35 +185,32 @@ class Dashboard(Screen):
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         actions = {"sync-now": self.action_sync, "review": self.action_review,
-                   "commit": self.action_commit, "discard": self.action_discard}
+                   "commit": self.action_commit, "discard": self.action_discard,
+                   "open-warnings": self.action_warnings}
         if event.button.id in actions:
             event.stop()
             actions[event.button.id]()
 
-    # -- warnings ----------------------------------------------------------------------
+    # -- warnings and revert -------------------------------------------------------------
 
-    def action_export_warnings(self) -> None:
+    def action_warnings(self, export: bool = False) -> None:
+        """The data warnings of the newest sync (w on Status and Overview, the palette)."""
         doc = last_planned(self.syncs)
         if doc is None:
-            notices.info(self, "No sync has been staged yet: there are no warnings to export.")
-            return
-        self.app.push_screen(AskScreen(
-            f"Export the {doc['warnings']:,} data warnings of sync {doc['id']}",
-            "A CSV file (code, type, source_id, message). Enter saves, Escape cancels.",
-            f"warnings-sync-{doc['id']}.csv"), partial(self._export_to, doc["id"]))
+            notices.info(self, "No sync has been staged yet: there are no data warnings.")
+        else:
+            self.app.push_screen(WarningsScreen(doc["id"], export=export))
 
-    def _export_to(self, sync_id: int, path: str | None) -> None:
-        if path:
-            self.export_warnings(sync_id, path)
+    def action_export_warnings(self) -> None:
+        self.action_warnings(export=True)
 
-    @work(thread=True, group="export")
-    def export_warnings(self, sync_id: int, path: str) -> None:
-        try:
-            written = write_warnings(Path(path), self.app.engine.warnings(sync_id))
-        except (RosterError, OSError) as exc:
-            self.app.call_from_thread(notices.error, self, exc)
-            return
-        self.app.call_from_thread(notices.info, self, f"Wrote {written:,} warnings to {path}")
+    def on_revert_sync(self, event: RevertSync) -> None:
+        self.revert(event.doc)
+
+    @work(exclusive=True, group="flow")
+    async def revert(self, doc: dict) -> None:
+        if await ask_and_revert(self, doc, self.catalog):
+            self.reload()
 
     # -- sync now ----------------------------------------------------------------------
 

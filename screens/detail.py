@@ -1,4 +1,5 @@
-"""The base of every detail screen: a scrolling document and the record's sync history."""
+"""The base of every detail screen: a scrolling document, the fields kept here (e edits
+them) and the record's sync history."""
 
 from __future__ import annotations
 
@@ -14,11 +15,13 @@ from textual.widgets import Header, Static
 
 from rostertui.catalog import Catalog
 from rostertui.errors import RosterError
+from rostertui.model import LOCAL_FIELDS
 from rostertui.text import safe
 
 from . import bulk, columns, notices
-from .document import label
+from .document import fields, label
 from .footer import KeyFooter
+from .local_fields import LocalFieldsScreen
 from .rowtable import RowTable
 
 History = Callable[[str, str], list]
@@ -28,21 +31,26 @@ class DetailScreen(Screen):
     """Subclasses build `document()`; `history` lists the syncs that touched the record."""
 
     CSS_PATH = "detail.tcss"
-    BINDINGS = [Binding("escape", "app.pop_screen", "Back")]
+    BINDINGS = [Binding("escape", "app.pop_screen", "Back"),
+                Binding("e", "edit", "Edit notes")]
     kind = ""
 
-    def __init__(self, catalog: Catalog, type_: str, doc: dict, history: History):
-        """`history(type_, source_id)` lists the (sync, action) pairs that touched it."""
+    def __init__(self, catalog: Catalog, type_: str, doc: dict, history: History,
+                 on_change: Callable[[], None]):
+        """`history(type_, source_id)` lists the (sync, action) pairs that touched it;
+        `on_change()` is called once a local field was saved."""
         super().__init__()
         self.catalog = catalog
         self.type_ = type_
         self.doc = doc
         self.history = history
+        self.on_change = on_change
+        self.local = LOCAL_FIELDS.get(type_, ())
 
     def compose(self) -> ComposeResult:
         yield Header()
         with VerticalScroll(id="body", classes="main"):
-            yield Static(self.document())
+            yield Static(self.document(), id="document")
         yield Static("Sync history: the committed syncs that touched it", classes="heading")
         yield RowTable(columns.record_history(), empty="Loading…", id="history")
         yield KeyFooter()
@@ -57,6 +65,46 @@ class DetailScreen(Screen):
 
     def document(self) -> Text:
         raise NotImplementedError
+
+    def kept_here(self) -> Text:
+        """The local fields: shown under the heading, whatever the source says."""
+        shown = fields((label(n), self.doc.get(n)) for n in self.local)
+        if shown.plain or not self.local:
+            return shown
+        names = [label(n).lower() for n in self.local]
+        listed = ", ".join(names[:-1]) + " or " + names[-1] if len(names) > 1 else names[0]
+        return Text(f"No {listed} kept here yet: e adds them", style="dim")
+
+    # -- local fields ------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple) -> bool:
+        return action != "edit" or bool(self.local)
+
+    def action_edit(self) -> None:
+        title = f"Kept here for {safe(self.heading_name())}"
+        self.app.push_screen(LocalFieldsScreen(title, self.doc, self.local), self._edited)
+
+    def _edited(self, changed: dict | None) -> None:
+        if changed == {}:
+            notices.info(self, "Nothing changed.")
+        elif changed:
+            self.save(changed)
+
+    @work(thread=True, exclusive=True, group="save")
+    def save(self, changed: dict) -> None:
+        try:
+            doc = self.app.engine.set_local_fields(self.type_, self.doc["source_id"], changed)
+        except RosterError as exc:
+            self.app.call_from_thread(notices.error, self, exc)
+            return
+        self.app.call_from_thread(self._saved, doc, changed)
+
+    def _saved(self, doc: dict, changed: dict) -> None:
+        self.doc = doc
+        self.query_one("#document", Static).update(self.document())
+        notices.info(self, f"Saved {', '.join(label(n).lower() for n in changed)}; "
+                           "no sync will change it.")
+        self.on_change()
 
     @work(thread=True, exclusive=True)
     def load_history(self) -> None:

@@ -14,23 +14,35 @@ KEYS = [
     ("Everywhere", [("1 … 7", "Status, History, Overview, Schools, Teachers, Students, "
                               "Sync classes"),
                     ("tab / shift+tab", "move between controls"),
-                    ("ctrl+p", "command palette: Sync now, Commit, Discard, School filter…"),
+                    ("ctrl+p", "command palette: Sync now, Commit, Discard, Export "
+                               "warnings, School filter…"),
                     ("s", "Sync now (from the dashboard)"),
                     ("r", "review the staged sync"),
                     ("? or F1", "this help"), ("ctrl+q", "quit")]),
     ("Status and Overview", [("tab, enter", "the buttons: Sync now, Review, Commit, Discard, "
-                                            "Check, and the integration switch (space)"),
+                                            "Check, Warnings, and the integration switch "
+                                            "(space)"),
                              ("arrows, enter", "Overview: open the list behind a count"),
-                             ("w", "Overview: the data warnings of the last sync")]),
+                             ("w", "the data warnings of the last sync")]),
+    ("History", [("enter", "the report of the sync"),
+                 ("u", "revert the sync (asks first; names the records later syncs "
+                       "changed)")]),
     ("Lists", [("↑ ↓ pgup pgdn home end", "move"), ("enter", "open the row"),
-               ("/", "search"), ("f", "school filter"), ("escape", "back to the list")]),
+               ("/", "search"), ("f", "school filter"),
+               ("k", "Sync classes: homeroom/advisory only"),
+               ("escape", "back to the list")]),
+    ("Detail screens", [("e", "edit the notes kept here (a section's display name, notes "
+                              "and priority); no sync changes them"),
+                        ("escape", "back")]),
     ("Sync report", [("arrows, enter", "open the actions behind a count"),
                      ("c", "commit (asks first)"), ("d", "discard (asks first)"),
-                     ("escape", "back")]),
-    ("Action list", [("space", "tick or untick the action (saved at once)"),
+                     ("w", "the data warnings"), ("escape", "back")]),
+    ("Action list", [("space", "tick or untick the action (saved at once), then the next"),
                      ("a / n", "tick / untick every action shown"), ("/", "filter by text"),
                      ("c", "commit: back to the report, which asks first"),
                      ("escape", "back to the report")]),
+    ("Data warnings", [("f", "filter by code"), ("/", "search"),
+                       ("e", "export those shown as CSV")]),
     ("While a sync runs", [("escape", "cancel: nothing is staged")]),
 ]
 

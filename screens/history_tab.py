@@ -1,19 +1,26 @@
-"""The History tab: every sync, newest first; Enter opens its report."""
+"""The History tab: every sync, newest first; Enter opens its report, u reverts it."""
 
 from __future__ import annotations
 
 from textual.app import ComposeResult
-from textual.containers import Vertical
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Button
 
 from . import columns
-from .messages import OpenReport
+from .messages import OpenReport, RevertSync
 from .rowtable import RowTable
 
 
 class HistoryTab(Vertical):
+    BINDINGS = [Binding("u", "revert", "Revert")]
+
     def compose(self) -> ComposeResult:
         yield RowTable(columns.syncs(), empty="No syncs yet: press s to sync now",
                        classes="main")
+        with Horizontal(classes="buttons"):
+            yield Button("Open report", id="open-report", compact=True)
+            yield Button("Revert", id="revert", compact=True)
 
     def show(self, syncs: list[dict]) -> None:
         table = self.query_one(RowTable)
@@ -24,3 +31,13 @@ class HistoryTab(Vertical):
     def on_row_table_selected(self, event: RowTable.Selected) -> None:
         event.stop()
         self.post_message(OpenReport(event.row["id"]))
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        {"open-report": self.query_one(RowTable).action_select,
+         "revert": self.action_revert}[event.button.id]()
+
+    def action_revert(self) -> None:
+        row = self.query_one(RowTable).row
+        if row is not None:
+            self.post_message(RevertSync(row))

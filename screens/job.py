@@ -69,6 +69,8 @@ class JobScreen(ModalScreen[tuple[bool, Any]]):
         self.cancellable = cancellable
         self.feedback = Feedback(self)
         self._bars: dict[str, Horizontal] = {}
+        self.running = True
+        self.exit_code: int | None = None  # set by stop_when_done: exit with it, not dismiss
 
     def compose(self) -> ComposeResult:
         hint = "Escape cancels: nothing will be staged." if self.cancellable else \
@@ -90,7 +92,20 @@ class JobScreen(ModalScreen[tuple[bool, Any]]):
             outcome = (False, exc)
         self.app.call_from_thread(self._done, outcome)
 
+    def stop_when_done(self, code: int) -> bool:
+        """Exit the app with `code` once the job has finished (the app was told to stop
+        by a signal); False if it has finished already."""
+        if not self.running:
+            return False
+        self.exit_code = code
+        self.query_one("#hint", Static).update("Finishing this first; rostertui then exits.")
+        return True
+
     async def _done(self, outcome: tuple[bool, Any]) -> None:
+        self.running = False
+        if self.exit_code is not None:
+            self.app.exit(return_code=self.exit_code)
+            return
         while self.app.screen is not self:  # help or the palette, opened over this
             await self.app.pop_screen()
         self.dismiss(outcome)

@@ -20,3 +20,11 @@ class ShowTab(Message):
         super().__init__()
         self.type_ = type_
         self.status = status
+
+
+class RevertSync(Message):
+    """Revert this committed sync (asks first)."""
+
+    def __init__(self, doc: dict):
+        super().__init__()
+        self.doc = doc

@@ -12,16 +12,12 @@ from rostertui.model import ACTION_TYPES
 
 from .counter_grid import CounterGrid
 from .labels import plural
-from .messages import OpenReport, ShowTab
+from .messages import ShowTab
 from .sync_now import last_planned
 
 
 class OverviewTab(Vertical):
-    BINDINGS = [Binding("w", "warnings", "Warnings")]
-
-    def __init__(self, **kwargs):
-        super().__init__(**kwargs)
-        self.warned: dict | None = None  # the sync whose warnings `w` shows
+    BINDINGS = [Binding("w", "screen.warnings", "Warnings")]
 
     def compose(self) -> ComposeResult:
         yield Static("Records in the store. Enter on a count opens its list.", classes="hint")
@@ -32,18 +28,14 @@ class OverviewTab(Vertical):
         self.query_one(CounterGrid).fill([
             (t, plural(t), [f"{counts[t]['active']:,}", f"{counts[t]['archived']:,}"])
             for t in ACTION_TYPES])
-        self.warned = last_planned(syncs)
-        if self.warned is None:
+        last = last_planned(syncs)
+        if last is None:
             text = "Data warnings: none yet (no sync)"
         else:
-            text = (f"Data warnings: {self.warned['warnings']:,} in sync #{self.warned['id']}"
-                    + (" (w shows them)" if self.warned["warnings"] else ""))
+            text = (f"Data warnings: {last['warnings']:,} in sync #{last['id']}"
+                    + (" (w shows them)" if last["warnings"] else ""))
         self.query_one("#warnings", Static).update(Text(text))
 
     def on_counter_grid_picked(self, event: CounterGrid.Picked) -> None:
         event.stop()
         self.post_message(ShowTab(event.row, event.column))
-
-    def action_warnings(self) -> None:
-        if self.warned is not None:
-            self.post_message(OpenReport(self.warned["id"]))

@@ -17,7 +17,7 @@ class PersonScreen(DetailScreen):
         doc, catalog = self.doc, self.catalog
         schools = fields([("Schools", catalog.names("school", doc.get("school_ids") or ()))])
         return document(head(self.heading_name(), f"{self.type_} · {doc['status']}"),
-                        plain_fields(self.type_, doc), schools,
+                        self.kept_here(), plain_fields(self.type_, doc), schools,
                         self._sections(), self._contacts(), self._students(),
                         self._extra())
 

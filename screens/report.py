@@ -1,7 +1,9 @@
-"""A sync's report: counts per type and kind (enabled/total), warnings and commit log.
+"""A sync's report: counts per type and kind (enabled/total), why it is blocked, what
+the section rules left out, links, warnings and the commit log.
 
 Commit and Discard happen here, after a confirmation that restates what will be applied;
-a sync over the delete threshold needs a second confirmation naming the archives.
+a blocked sync (delete threshold, capacity limit) needs a second confirmation naming the
+reasons and the archives.
 """
 
 from __future__ import annotations
@@ -28,7 +30,10 @@ from .counter_grid import CounterGrid
 from .footer import KeyFooter
 from .job import JobScreen
 from .labels import KIND_LABELS, plural, when
+from .plan_notes import plan_notes
 from .rowtable import RowTable
+from .tally import enabled, total, type_lines
+from .warnings_screen import WarningsScreen
 
 
 class ReportScreen(Screen):
@@ -37,6 +42,7 @@ class ReportScreen(Screen):
         Binding("escape", "app.pop_screen", "Back"),
         Binding("c", "commit", "Commit"),
         Binding("d", "discard", "Discard"),
+        Binding("w", "warnings", "Warnings"),
     ]
 
     def __init__(self, sync_id: int, catalog: Catalog | None, on_change: Callable[[], None],
@@ -54,6 +60,7 @@ class ReportScreen(Screen):
         yield Header()
         yield Static("Loading…", id="summary")
         yield CounterGrid([(k, KIND_LABELS[k]) for k in KINDS], classes="main")
+        yield Static(id="notes")
         yield Static(id="warnings-title", classes="heading")
         yield RowTable(columns.warnings(), empty="No data warnings", id="warnings")
         yield KeyFooter()
@@ -82,15 +89,20 @@ class ReportScreen(Screen):
         except RosterError as exc:
             self.app.call_from_thread(notices.error, self, exc)
             return
-        self.app.call_from_thread(self._show, doc, review)
+        notes = plan_notes(doc, review.plan if review else None)
+        self.app.call_from_thread(self._show, doc, review, notes)
 
-    def _show(self, doc: dict, review: Review | None) -> None:
+    def _show(self, doc: dict, review: Review | None, notes: Text) -> None:
         self.doc, self.review = doc, review
         self.sub_title = doc["status"]
         self.query_one("#summary", Static).update(self._summary())
         self.refresh_counts()
+        self.query_one("#notes", Static).update(notes)
+        self.query_one("#notes", Static).display = bool(notes.plain)
         warnings = review.warnings if review else []
-        self.query_one("#warnings-title", Static).update(f"Data warnings ({len(warnings):,})")
+        self.query_one("#warnings-title", Static).update(
+            f"Data warnings ({len(warnings):,})" + (" · w filters and exports them"
+                                                    if warnings else ""))
         self.query_one("#warnings", RowTable).show(warnings)
         self.refresh_bindings()
         then, self.then = self.then, None
@@ -103,7 +115,7 @@ class ReportScreen(Screen):
         d = self.doc
         lines = [Text(f"{d['mode'].capitalize()} sync, {d['trigger']}, by {d['user']}, started "
                       f"{when(d['started_at'])}: {d['status']}")]
-        note = note_text(d)
+        note = note_text(d) if d["status"] != "blocked" else ""  # the notes list the reasons
         if d["status"] == "committed":
             note += f" · {d['enabled']:,} applied, {d['disabled']:,} unticked"
         if note:
@@ -132,6 +144,9 @@ class ReportScreen(Screen):
         self.app.push_screen(ActionListScreen(self.review, event.row, event.column,
                                               self.catalog), self._back_from_list)
 
+    def action_warnings(self) -> None:
+        self.app.push_screen(WarningsScreen(self.sync_id))
+
     def _back_from_list(self, result: str | None) -> None:
         self.refresh_counts()
         if result == "commit":
@@ -157,12 +172,9 @@ class ReportScreen(Screen):
         engine = self.app.engine
         ok, result = await self._run(f"Committing sync {sid}…", lambda _: engine.commit(sid))
         if not ok and isinstance(result, BlockedError):
-            archives = review.archives_enabled()
-            body = Text.assemble(str(result), "\n\nCommitting anyway will archive ",
-                                 (f"{archives:,} records", "bold"), ".")
+            body, yes = force_question(str(result), review.archives_enabled())
             if not await self.app.push_screen_wait(ConfirmScreen(
-                    "Over the delete threshold", body, f"Archive {archives:,} records",
-                    danger=True)):
+                    f"Sync {sid} is blocked", body, yes, danger=True)):
                 notices.info(self, f"Sync {sid} was not committed; it stays staged.")
                 return
             ok, result = await self._run(f"Committing sync {sid} (forced)…",
@@ -196,20 +208,21 @@ class ReportScreen(Screen):
         self.load()
 
 
-def enabled(tally: dict) -> int:
-    return sum(on for kinds in tally.values() for on, _ in kinds.values())
-
-
 def commit_summary(tally: dict) -> Text:
     """The enabled counts restated, one line per type with actions."""
-    total = sum(n for kinds in tally.values() for _, n in kinds.values())
-    on = enabled(tally)
-    lines = [Text(f"{on:,} of {total:,} actions will be applied:")]
-    for type_ in ACTION_TYPES:
-        parts = [f"{KIND_LABELS[k].lower()} {e:,}/{n:,}" for k, (e, n) in tally[type_].items()
-                 if n]
-        if parts:
-            lines.append(Text(f"  {plural(type_):<9} " + ", ".join(parts)))
-    if total - on:
-        lines.append(Text(f"{total - on:,} unticked actions are left out.", style="bold"))
+    on, everything = enabled(tally), total(tally)
+    lines = [Text(f"{on:,} of {everything:,} actions will be applied:"),
+             *type_lines(tally, lambda e, n: f"{e:,}/{n:,}" if n else "")]
+    if everything - on:
+        lines.append(Text(f"{everything - on:,} unticked actions are left out.", style="bold"))
     return Text("\n").join(lines)
+
+
+def force_question(reasons: str, archives: int) -> tuple[Text, str]:
+    """The body and the yes of the second confirmation of a blocked commit."""
+    if not archives:
+        return Text.assemble(reasons, "\n\n", ("Committing anyway goes past these limits.",
+                                                "bold")), "Commit anyway"
+    records = f"{archives:,} record" + ("s" if archives != 1 else "")
+    return Text.assemble(reasons, "\n\nCommitting anyway will archive ", (records, "bold"),
+                         "."), f"Archive {records}"

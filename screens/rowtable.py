@@ -165,8 +165,12 @@ class RowTable(ScrollView, can_focus=True):
         return action != "toggle" or self.checked is not None
 
     def action_toggle(self) -> None:
+        """Tick or untick, then move down (as mutt and aptitude do): a run of rows is
+        one key each. The cursor moves here, not when the message is handled, so keys
+        typed ahead (a held space) each reach the next row."""
         if self.row is not None:
             self.post_message(self.Toggled(self, self.row))
+            self._go(self.cursor + 1)
 
     def on_click(self, event: Click) -> None:
         if event.y >= 1:

@@ -1,9 +1,11 @@
-"""A school: its details, its counts and the local organization it maps to."""
+"""A school: its details, its counts, whether it is synced and the local organization it
+maps to (config `schools:`)."""
 
 from __future__ import annotations
 
 from rich.text import Text
 
+from .columns import synced
 from .detail import DetailScreen
 from .document import document, fields, head, plain_fields
 
@@ -11,10 +13,10 @@ from .document import document, fields, head, plain_fields
 class SchoolScreen(DetailScreen):
     def document(self) -> Text:
         doc = self.doc
-        stats = self.catalog.school_stats.get(doc["source_id"], {})
-        local = self.app.engine.config.schools.get(doc["source_id"])
-        counts = fields([("Active users", f"{stats.get('users', 0):,}"),
-                         ("Sections", f"{stats.get('sections', 0):,}"),
-                         ("Local org", local or "")])
-        return document(head(self.heading_name(), f"school · {doc['status']}"), counts,
-                        plain_fields("school", doc))
+        row = self.app.dashboard.school_rows.get(doc["source_id"], {})
+        counts = fields([("Active users", f"{row.get('users', 0):,}"),
+                         ("Sections", f"{row.get('sections', 0):,}"),
+                         ("Synced", synced(row.get("synced", True))),
+                         ("Local org", row.get("local_org") or "")])
+        return document(head(self.heading_name(), f"school · {doc['status']}"),
+                        self.kept_here(), counts, plain_fields("school", doc))

@@ -18,7 +18,8 @@ class SectionScreen(DetailScreen):
                         ("Course", catalog.name("course", doc.get("course_id") or "")),
                         ("Terms", catalog.names("term", doc.get("term_ids") or ())),
                         ("Grades", doc.get("grades"))])
-        return document(head(self.heading_name(), f"section · {doc['status']}"), where,
+        return document(head(self.heading_name(), f"section · {doc['status']}"),
+                        self.kept_here(), where,
                         plain_fields("section", doc),
                         self._roster("teacher", doc.get("teacher_ids") or []),
                         self._roster("student", doc.get("student_ids") or []))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Button, Checkbox, Static
 
@@ -16,6 +17,7 @@ from . import notices
 from .columns import note_text
 from .labels import when
 from .sync_now import PENDING
+from .ticks import TickBox
 
 KIND_NAMES = {"oneroster_csv": "OneRoster CSV", "clever": "Clever", "oneroster_rest":
               "OneRoster REST"}
@@ -35,11 +37,13 @@ def _fetch_state(last: dict | None) -> tuple[str, str]:
 
 
 class StatusTab(VerticalScroll):
+    BINDINGS = [Binding("w", "screen.warnings", "Warnings")]
+
     def compose(self) -> ComposeResult:
         yield Static(id="source")
         yield Static(id="connection")
-        yield Checkbox("Integration enabled: scheduled syncs run", True, compact=True,
-                       id="enabled")
+        yield TickBox("Integration enabled: scheduled syncs run", True, compact=True,
+                      id="enabled")
         yield Static(id="last")
         with Horizontal(classes="buttons"):
             yield Button("Sync now", id="sync-now", compact=True, classes="main")
@@ -47,6 +51,7 @@ class StatusTab(VerticalScroll):
             yield Button("Commit", id="commit", compact=True)
             yield Button("Discard", id="discard", compact=True)
             yield Button("Check", id="check", compact=True)
+            yield Button("Warnings", id="open-warnings", compact=True)
 
     def show(self, status: dict, syncs: list[dict]) -> None:
         source = status["source"]

@@ -11,13 +11,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import (Button, Checkbox, Input, Label, RadioButton, RadioSet,
-                             SelectionList, Static)
+from textual.widgets import Button, Input, Label, RadioSet, Static
 
 from rostertui import clock
 from rostertui.text import safe
 
 from . import notices
+from .ticks import TickBox, TickList, TickRadio
 
 
 @dataclass(frozen=True)
@@ -43,20 +43,20 @@ class SyncDialog(ModalScreen[SyncChoice | None]):
             with Horizontal(classes="row"):
                 yield Label("Mode", classes="label")
                 with RadioSet(id="mode", compact=True):
-                    yield RadioButton("Full: the whole roster", True, id="full")
-                    yield RadioButton("Quick: the changes", id="quick")
+                    yield TickRadio("Full: the whole roster", True, id="full")
+                    yield TickRadio("Quick: the changes", id="quick")
             with Horizontal(classes="row"):
                 yield Label("Quick from", classes="label")
                 with RadioSet(id="from", compact=True, disabled=True):
-                    yield RadioButton("the last commit", True, id="last")
-                    yield RadioButton("a date", id="date")
+                    yield TickRadio("the last commit", True, id="last")
+                    yield TickRadio("a date", id="date")
                 yield Input(placeholder="YYYY-MM-DD", id="since", compact=True, disabled=True)
             yield Label("Schools (space ticks)" if self.schools else
                         "Schools: all (known after the first commit)", classes="wide")
             if self.schools:
-                yield SelectionList[str](*((Text(safe(name)), sid, True)
+                yield TickList[str](*((Text(safe(name)), sid, True)
                                            for sid, name in self.schools), id="schools")
-            yield Checkbox("Auto-commit: apply at once unless blocked", id="auto",
+            yield TickBox("Auto-commit: apply at once unless blocked", id="auto",
                            compact=True)
             with Horizontal(classes="buttons"):
                 yield Button("Start", variant="primary", id="start", compact=True)
@@ -66,10 +66,10 @@ class SyncDialog(ModalScreen[SyncChoice | None]):
         self.query_one("#start", Button).focus()
 
     def on_radio_set_changed(self, event: RadioSet.Changed) -> None:
-        quick = self.query_one("#quick", RadioButton).value
+        quick = self.query_one("#quick", TickRadio).value
         self.query_one("#from", RadioSet).disabled = not quick
         self.query_one("#since", Input).disabled = not (
-            quick and self.query_one("#date", RadioButton).value)
+            quick and self.query_one("#date", TickRadio).value)
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()
@@ -82,19 +82,19 @@ class SyncDialog(ModalScreen[SyncChoice | None]):
             notices.warn(self, str(exc))
 
     def choice(self) -> SyncChoice:
-        quick = self.query_one("#quick", RadioButton).value
+        quick = self.query_one("#quick", TickRadio).value
         since = None
-        if quick and self.query_one("#date", RadioButton).value:
+        if quick and self.query_one("#date", TickRadio).value:
             since = self._since(self.query_one("#since", Input).value.strip())
         schools = None
         if self.schools:
-            picked = self.query_one(SelectionList).selected
+            picked = self.query_one(TickList).selected
             if not picked:
                 raise ValueError("Pick at least one school to sync")
             if len(picked) < len(self.schools):
                 schools = list(picked)
         return SyncChoice("quick" if quick else "full", since, schools,
-                          self.query_one("#auto", Checkbox).value)
+                          self.query_one("#auto", TickBox).value)
 
     @staticmethod
     def _since(text: str) -> str:

@@ -16,8 +16,10 @@ PENDING = ("staged", "blocked")
 
 
 def last_planned(syncs: list[dict]) -> dict | None:
-    """The newest sync that got as far as a plan (and so has data warnings)."""
-    return next((d for d in syncs if d["status"] != "failed"), None)
+    """The newest sync that got as far as a plan (and so has data warnings); a revert
+    has a plan but no warnings of its own."""
+    return next((d for d in syncs if d["status"] != "failed" and d["mode"] != "revert"),
+                None)
 
 
 def sync_job(engine: Engine, choice: SyncChoice) -> Job:

@@ -25,6 +25,7 @@ from screens.job import JobScreen
 from screens.report import ReportScreen
 from screens.rowtable import RowTable
 from screens.sync_dialog import SyncDialog
+from screens.warnings_screen import WarningsScreen
 
 from .conftest import FeedSource, district, section, student
 
@@ -236,9 +237,10 @@ async def test_overview_counts_open_their_tab(tmp_path, source):
         shown = lines(visible_table(app))
         assert "archived" in shown[1] and "Lasts11" in shown[1]
         assert len([line for line in shown[1:] if line]) == 1
-        await pilot.press("3", "w")  # the warnings of the last sync, in its report
-        report = await report_loaded(pilot)
-        assert report.sync_id == 2 and len(report.query_one("#warnings", RowTable).rows) == 15
+        await pilot.press("3", "w")  # the warnings of the last sync, in their own view
+        warnings = await on_screen(pilot, WarningsScreen)
+        await until(pilot, lambda: warnings.warnings is not None)
+        assert warnings.sync_id == 2 and len(warnings.rows) == 15
 
 
 async def test_schools_tab_lists_counts_and_opens_a_school(tmp_path, source):
@@ -248,10 +250,10 @@ async def test_schools_tab_lists_counts_and_opens_a_school(tmp_path, source):
         await pilot.press("4")
         await pilot.pause()
         shown = lines(visible_table(app))
-        assert shown[0].split() == ["Name", "SIS", "ID", "Users", "Sections", "Local", "org",
-                                    "Status"]
-        assert shown[1].split() == ["High", "11", "1", "active"]
-        assert shown[2].split() == ["Low", "002", "2", "1", "active"]
+        assert shown[0].split() == ["Name", "SIS", "ID", "Users", "Sections", "Synced", "Local",
+                                    "org", "Status"]
+        assert shown[1].split() == ["High", "11", "1", "yes", "active"]
+        assert shown[2].split() == ["Low", "002", "2", "1", "yes", "active"]
         await pilot.press("enter")
         screen = await on_screen(pilot, DetailScreen)
         assert screen.title == "School: High"
@@ -315,7 +317,7 @@ async def test_sync_classes_tab_lists_sections_and_opens_a_roster(tmp_path, sour
         await pilot.pause()
         shown = lines(visible_table(app))
         assert shown[0].split() == ["Name", "School", "Term", "Teachers", "Students",
-                                    "Subject", "Per"]
+                                    "Subject", "Per", "HR"]
         assert shown[1].split()[:2] == ["Low", "Math"] and shown[1].split()[-2:] == ["2", "2"]
         await pilot.press("down", "enter")
         screen = await on_screen(pilot, DetailScreen)
@@ -377,9 +379,10 @@ async def test_sync_review_untick_two_and_commit(tmp_path, source):
         assert [a["id"] for a in table.rows] == ["student:s0", "student:s1", "student:s2"]
         assert "Grade" in text(actions.query_one("#detail")) and "07" in text(
             actions.query_one("#detail"))
-        await pilot.press("space", "down", "space")
+        await pilot.press("space", "space")  # each tick moves down to the next row
         await pilot.pause()
         assert [line[:3] for line in lines(table)[1:4]] == ["[ ]", "[ ]", "[x]"]
+        assert table.cursor == 2 and "s2" in text(actions.query_one("#detail"))
         assert text(actions.query_one("#counts")).startswith("1 of 3 enabled")
         disabled = {a["id"] for a in fresh(engine).plan(2)["actions"] if not a["enabled"]}
         assert disabled == {"student:s0", "student:s1"}  # saved at once
@@ -458,7 +461,7 @@ async def test_blocked_sync_needs_a_second_confirmation_naming_the_archives(tmp_
         await pilot.press("r")
         report = await report_loaded(pilot)
         assert "3 records would be archived, over sync.delete_threshold (2)" in text(
-            report.query_one("#summary"))
+            report.query_one("#notes"))
         for answer in ("enter", "left enter"):  # Enter alone keeps Cancel: not committed
             await pilot.press("c")
             await on_screen(pilot, ConfirmScreen)
@@ -491,10 +494,10 @@ async def test_export_warnings_from_the_command_palette(tmp_path, source, monkey
         await pilot.press("enter")
         await on_screen(pilot, AskScreen)
         await pilot.press("enter")  # the offered file name
-        await on_screen(pilot, Dashboard)
+        await on_screen(pilot, WarningsScreen)
         await app.workers.wait_for_complete()
         await pilot.pause()
-        assert "Wrote 14 warnings to warnings-sync-1.csv" in notes(app)
+        assert f"Wrote 14 warnings to {tmp_path / 'warnings-sync-1.csv'}" in notes(app)
     rows = (tmp_path / "warnings-sync-1.csv").read_text().splitlines()
     assert rows[0] == "code,type,source_id,message" and len(rows) == 15
 

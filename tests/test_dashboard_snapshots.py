@@ -6,12 +6,16 @@ After an intended change of the look: pytest tests/test_dashboard_snapshots.py
 
 from __future__ import annotations
 
+from rostertui.config import from_dict
 from rostertui.engine import Engine
 from screens.action_list import ActionListScreen
 from screens.rowtable import RowTable
+from screens.sync_dialog import SyncDialog
+from screens.warnings_screen import WarningsScreen
 
-from .test_dashboard import (SIZE, dashboard, day1, engine_on, fixed_clock_and_user,  # noqa: F401
-                             make_config, on_screen, report_loaded, started, until)
+from .test_dashboard import (SIZE, dashboard, day1, day2, engine_on,  # noqa: F401
+                             fixed_clock_and_user, make_config, on_screen, report_loaded,
+                             started, until)
 
 
 def staged(tmp_path, source):
@@ -59,3 +63,44 @@ def test_students_with_markup_and_escapes_in_names(snap_compare, tmp_path, sourc
         await until(pilot, lambda: isinstance(pilot.app.focused, RowTable))
 
     assert snap_compare(dashboard(engine), terminal_size=SIZE, run_before=students)
+
+
+def test_sync_now_dialog_reads_without_colour(snap_compare, tmp_path, source):
+    async def open_dialog(pilot):
+        await started(pilot)
+        await pilot.press("s")
+        await on_screen(pilot, SyncDialog)
+        pilot.app.screen.query_one("SelectionList").deselect("sch2")
+        await pilot.pause()
+
+    assert snap_compare(staged(tmp_path, source), terminal_size=SIZE, run_before=open_dialog)
+
+
+def test_warnings_view_filtered_by_code(snap_compare, tmp_path, source):
+    async def warnings(pilot):
+        await started(pilot)
+        await pilot.press("w")
+        view = await on_screen(pilot, WarningsScreen)
+        await until(pilot, lambda: view.warnings is not None)
+        await pilot.press("f", "enter", "down", "enter", "escape")  # missing_email
+        await pilot.pause()
+
+    assert snap_compare(staged(tmp_path, source), terminal_size=SIZE, run_before=warnings)
+
+
+def test_report_of_a_blocked_sync_with_section_rules(snap_compare, tmp_path, source):
+    engine = Engine(from_dict({"source": {"kind": "oneroster_csv", "path": "/srv/sftp/sp"},
+                               "store": {"path": "store.json"}, "limits": {"max_users": 12},
+                               "sync": {"sections": {"exclude": [{"name": "Low*"}]}}},
+                              base_dir=tmp_path), connector=source)
+    source.next = day1()
+    engine.sync(commit=True, force=True)
+    source.next = day2()
+    engine.sync()
+
+    async def open_report(pilot):
+        await started(pilot)
+        await pilot.press("r")
+        await report_loaded(pilot)
+
+    assert snap_compare(dashboard(engine), terminal_size=SIZE, run_before=open_report)
