@@ -164,7 +164,7 @@ async def review(staged: Engine) -> None:
         assert isinstance(screen, ActionListScreen), screen
         print(f"{'':44} {len(screen.rows):,} actions in the list")
         await press(pilot, probe, "toggle one action (space)", "space")
-        await press(pilot, probe, "toggle it back", "space")
+        await press(pilot, probe, "toggle the next one (space moved down)", "space")
         await press(pilot, probe, "untick all 100,000 (n)", "n")
         await press(pilot, probe, "tick all 100,000 again (a)", "a")
 

@@ -80,10 +80,17 @@ def diff_type(type_: str, feed: TypeFeed | None, stored: dict[str, dict],
         return []
     actions = []
     seen = set()
+    unsent = feed.unsent
     for rec in feed.records:
         sid = rec["source_id"]
         seen.add(sid)
-        action = _compare(type_, stored.get(sid), rec, feed.unsent.get(sid, frozenset()))
+        old = stored.get(sid)
+        if old is None:  # an add, as _compare makes it (the whole of a first sync)
+            actions.append({"id": f"{type_}:{sid}", "type": type_, "kind": "add",
+                            "source_id": sid, "label": label(type_, rec), "enabled": True,
+                            "record": rec})
+            continue
+        action = _compare(type_, old, rec, unsent.get(sid, frozenset()))
         if action:
             actions.append(action)
     candidates = _within(stored, in_scope)
@@ -126,14 +133,15 @@ def field_changes(type_: str, old: dict, new: dict,
                   unsent: frozenset[str] = frozenset()) -> dict[str, list]:
     """{field: [before, after]} over the fields the source owns and sent."""
     changes = {}
+    before, after = old.get, new.get
     for f in SOURCE_FIELDS[type_]:
-        if f in unsent:
+        a, b = before(f), after(f)
+        if a is b or f in unsent:  # the same object: unchanged (a hot path of syncs)
             continue
         if f == "extra":
-            changes.update(_extra_changes(old.get("extra") or {}, new.get("extra") or {},
-                                          keep_absent="extra.*" in unsent))
-        elif old.get(f) != new.get(f):
-            changes[f] = [old.get(f), new.get(f)]
+            changes.update(_extra_changes(a or {}, b or {}, keep_absent="extra.*" in unsent))
+        elif a != b:
+            changes[f] = [a, b]
     return changes
 
 
@@ -170,7 +178,10 @@ def _with_members(sections: TypeFeed | None, membership: Membership,
             doc = stored.get(sid)
             if sid in records or sid in deleted or doc is None or doc["status"] != ACTIVE:
                 continue
-            out.append({**{f: doc.get(f) for f in SOURCE_FIELDS["section"]}, **_sorted(roster)})
+            after = _sorted(roster)
+            if all(doc.get(f) == after[f] for f in MEMBER_FIELDS):
+                continue  # moved out and back: no change to stage
+            out.append({**{f: doc.get(f) for f in SOURCE_FIELDS["section"]}, **after})
     return TypeFeed(complete=sections.complete, records=out, deleted=sections.deleted)
 
 
@@ -190,15 +201,24 @@ def _rosters(membership: Membership, records: dict, stored: dict,
         for sid, doc in stored.items():
             if doc["status"] == ACTIVE:
                 roster(sid)
-    for section_id, role, user_id, active in membership.rows:
-        if section_id not in records and section_id not in stored:
-            warnings.append(warning("unknown_reference", "section", section_id,
-                                    f"an enrollment of {role} {user_id} names "
-                                    f"section {section_id}, which is not in the store"))
-            continue
-        members = roster(section_id)[f"{role}_ids"]
-        (members.add if active else members.discard)(user_id)
+    for section_id, role, user_id, active in membership.rows:  # a row per enrollment
+        held = rosters.get(section_id)
+        if held is None:
+            if section_id not in records and section_id not in stored:
+                warnings.append(warning("unknown_reference", "section", section_id,
+                                        f"an enrollment of {role} {user_id} names "
+                                        f"section {section_id}, which is not in the store"))
+                continue
+            held = roster(section_id)
+        members = held[_MEMBER_FIELD[role]]
+        if active:
+            members.add(user_id)
+        else:
+            members.discard(user_id)
     return rosters
+
+
+_MEMBER_FIELD = {"teacher": "teacher_ids", "student": "student_ids"}
 
 
 def _sorted(roster: dict[str, set]) -> dict[str, list]:

@@ -40,8 +40,10 @@ def stage(feed: Feed, data: dict, cfg: Config, schools: list[str] | None = None)
     indexes = staging.Indexes(data)
     plan = staging.stage(feed, data, schools, indexes)
     matching.link(plan, data, sync["match_existing"], indexes)
+    required = sync["required_fields"]
+    after = after_state(plan["actions"], data, indexes, data_warnings.types_read(required))
     plan["warnings"] = _merge(plan["warnings"], naming + data_warnings.compute(
-        after_state(plan["actions"], data, indexes), sync["required_fields"], left_out))
+        after, required, left_out))
     plan["rules"] = rules
     return plan
 
@@ -63,14 +65,14 @@ def _merge(first: list[dict], more: list[dict]) -> list[dict]:
     return out
 
 
-def after_state(actions: list[dict], data: dict,
-                indexes: staging.Indexes | None = None) -> dict[str, dict[str, dict]]:
-    """Active records per type as they will be once the enabled actions are applied.
-    The store's own docs are shared, never changed: an update works on a copy."""
+def after_state(actions: list[dict], data: dict, indexes: staging.Indexes | None = None,
+                types=ACTION_TYPES) -> dict[str, dict[str, dict]]:
+    """Active records per type (of `types`) as they will be once the enabled actions are
+    applied. The store's own docs are shared, never changed: an update works on a copy."""
     stored = indexes if indexes is not None else staging.Indexes(data)
-    state = {t: _active(data[TABLES[t]].values()) for t in ACTION_TYPES}
+    state = {t: _active(data[TABLES[t]].values()) for t in ACTION_TYPES if t in types}
     for a in actions:
-        if not a["enabled"]:
+        if not a["enabled"] or a["type"] not in state:
             continue
         records, sid = state[a["type"]], a["source_id"]
         if a["kind"] == "add":

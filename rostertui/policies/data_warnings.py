@@ -24,15 +24,24 @@ def compute(after: dict[str, dict[str, dict]], required: dict[str, list[str]],
     it applies to with C-level passes (map, Counter) and only builds messages for those."""
     out = []
     for type_, fields in required.items():
-        if not fields:
-            continue
-        for rec in [r for r in after.get(type_, {}).values() if not all(map(r.get, fields))]:
+        recs = list(after.get(type_, {}).values())
+        lacking: set[int] = set()  # positions of the records missing a required field
+        for f in fields:
+            values = list(map(methodcaller("get", f), recs))
+            if not all(values):
+                lacking.update(i for i, v in enumerate(values) if not v)
+        for rec in map(recs.__getitem__, sorted(lacking)):
             out += [warning(f"missing_{f}", type_, rec["source_id"],
                             f"{label(type_, rec)} has no {f.replace('_', ' ')}")
                     for f in fields if not rec.get(f)]
     out += _duplicates(after, "username") + _duplicates(after, "email")
     out += _sections(after, left_out)
     return out
+
+
+def types_read(required: dict[str, list[str]]) -> set[str]:
+    """The record types `compute` reads from the after-state."""
+    return {*required, *ACCOUNT_TYPES, "section"}
 
 
 def _duplicates(after: dict, field: str) -> list[dict]:

@@ -22,6 +22,8 @@ def apply(feed: Feed, source: str) -> list[dict]:
     for type_ in ACCOUNT_TYPES:
         tf = feed.types.get(type_)
         for rec in tf.records if tf else ():
+            if source == "district_username" and rec.get("username"):
+                continue  # the chosen value is there and already the username
             options = _options(rec)
             name = next((options[k] for k in (source, "district_username", "email")
                          if options[k]), "")
