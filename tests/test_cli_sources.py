@@ -13,6 +13,7 @@ from tinydb import TinyDB
 from rostertui.output import progress_bar
 
 from .clever_server import TOKEN
+from .conftest import FIXTURES
 from .oneroster_server import CLIENT_ID, CLIENT_SECRET
 
 
@@ -80,3 +81,20 @@ def test_rest_source_prints_no_library_warnings():
     out = subprocess.run([sys.executable, "-c", "import connectors.oneroster_rest"],
                          capture_output=True, text=True, check=True)
     assert out.stderr == ""
+
+
+def test_clever_warnings_csv_lists_the_students_without_a_username(tmp_path, clever_server):
+    import csv
+    import json as json_mod
+    users = json_mod.loads((FIXTURES / "clever-v3-demo" / "users.json").read_text())["data"]
+    without = {u["data"]["id"] for u in users if "student" in u["data"]["roles"]
+               and not (u["data"]["roles"]["student"].get("credentials") or {})
+               .get("district_username")}
+    assert len(without) == 2
+    env = {"CLEVER_TOKEN": TOKEN}
+    cli(tmp_path, clever_config(clever_server), "sync", "--commit", env=env)
+    cli(tmp_path, clever_config(clever_server), "warnings", "--csv", "w.csv", env=env)
+    rows = list(csv.DictReader((tmp_path / "w.csv").open()))
+    listed = {r["source_id"] for r in rows
+              if r["code"] == "missing_username" and r["type"] == "student"}
+    assert listed == without
