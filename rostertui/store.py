@@ -126,6 +126,7 @@ class Store:
                 "host": socket.gethostname(), "since": clock.stamp()}))
             yield
         finally:
+            self._holder.unlink(missing_ok=True)  # never name a holder that has gone
             self._lock.release()
 
     def _sweep(self) -> None:

@@ -142,5 +142,5 @@ def test_two_commits_at_once_one_proceeds_other_is_told(staged, tmp_path):
     assert roster(folder / "store.json") == staged["after"]
     loser = [err for code, err in results if code != 0]
     if loser:  # the second found the store locked, or the sync already committed
-        assert ("busy: commit by " in loser[0]) or f"sync {staged['sync_id']} is committed" \
-            in loser[0], loser[0]
+        assert ("is busy: commit by " in loser[0] or "is busy: another process" in loser[0]
+                or f"sync {staged['sync_id']} is committed" in loser[0]), loser[0]
