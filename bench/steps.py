@@ -269,7 +269,8 @@ def main() -> None:
         profiler.dump_stats(a.profile)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(orjson.dumps({"seconds": seconds, "cpu": cpu, "peak_mb": peak, "hwm_mb": _hwm(),
-                        "phases": phases, "info": info}).decode(), flush=True)
+                        "load": os.getloadavg()[0], "phases": phases,
+                        "info": info}).decode(), flush=True)
     with contextlib.suppress(Exception):
         sys.stdout.flush()
     gc.freeze()

@@ -129,8 +129,11 @@ class Dashboard(Screen):
     # -- navigation --------------------------------------------------------------------
 
     def action_tab(self, tab: str) -> None:
+        """Show the tab and focus its list now, before the old tab is hidden: a focus
+        deferred to after the refresh raced Textual's moving the focus off hidden
+        widgets, which under load could win and leave the focus nowhere."""
         self.query_one(TabbedContent).active = tab
-        self.call_after_refresh(self.query_one(f"#{tab} .main").focus)
+        self.query_one(f"#{tab} .main").focus()
 
     def on_show_tab(self, event: ShowTab) -> None:
         tab = TAB_OF_TYPE.get(event.type_)

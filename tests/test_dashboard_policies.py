@@ -47,6 +47,14 @@ async def settled(pilot) -> None:
     await pilot.pause()
 
 
+async def tab(pilot, key: str) -> None:
+    """Switch tab with its number key, and wait for the focus to follow to its list."""
+    await pilot.press(key)
+    tabs = pilot.app.dashboard.query_one("TabbedContent")
+    await until(pilot, lambda: pilot.app.focused is not None
+                and tabs.active_pane in pilot.app.focused.ancestors)
+
+
 # -- warnings ------------------------------------------------------------------------------
 
 async def test_warnings_view_from_status_filters_by_code_searches_and_exports(
@@ -115,8 +123,7 @@ async def test_overview_shows_the_warnings_of_the_last_sync_not_of_a_revert(tmp_
     app = dashboard(engine)
     async with app.run_test(size=SIZE) as pilot:
         dash = await started(pilot)
-        await pilot.press("3")
-        await pilot.pause()
+        await tab(pilot, "3")
         assert text(dash.query_one("#warnings")) == \
             "Data warnings: 15 in sync #2 (w shows them)"
         await pilot.press("w")
@@ -136,8 +143,7 @@ async def test_schools_outside_the_selection_show_not_synced_with_their_local_or
     app = dashboard(engine)
     async with app.run_test(size=SIZE) as pilot:
         await started(pilot)
-        await pilot.press("4")
-        await pilot.pause()
+        await tab(pilot, "4")
         shown = lines(visible_table(app))
         assert shown[1].split() == ["High", "11", "1", "yes", "Springfield", "N…", "active"]
         assert shown[2].split() == ["Low", "002", "0", "0", "not", "synced", "active"]
@@ -159,8 +165,7 @@ async def test_sync_classes_flag_homerooms_and_filter_to_them(tmp_path, source):
     app = dashboard(engine)
     async with app.run_test(size=SIZE) as pilot:
         dash = await started(pilot)
-        await pilot.press("7")
-        await pilot.pause()
+        await tab(pilot, "7")
         flagged = {line.split()[0]: line.endswith("yes") for line in
                    lines(visible_table(app))[1:6]}
         assert flagged == {"Advisory": True, "Biology": False, "Homeroom": True,
@@ -180,7 +185,8 @@ async def test_section_local_fields_are_edited_shown_and_survive_the_next_sync(t
     app = dashboard(engine)
     async with app.run_test(size=SIZE) as pilot:
         await started(pilot)
-        await pilot.press("7", "down", "enter")  # Section c1
+        await tab(pilot, "7")
+        await pilot.press("down", "enter")  # Section c1
         screen = await on_screen(pilot, DetailScreen)
         assert "No display name, notes or priority kept here yet" in text(
             screen.query_one("#document"))
@@ -202,7 +208,8 @@ async def test_section_local_fields_are_edited_shown_and_survive_the_next_sync(t
         await pilot.press("enter")
         await until(pilot, lambda: "Sync 2 committed" in notes(app))
         await settled(pilot)
-        await pilot.press("7", "down", "enter")
+        await tab(pilot, "7")
+        await pilot.press("down", "enter")
         screen = await on_screen(pilot, DetailScreen)
         assert "Display name  Algebra [b]4[/b]" in text(screen.query_one("#document"))
     c1 = stored(engine, "sections")["c1"]
@@ -216,8 +223,9 @@ async def test_notes_on_a_student_and_a_school(tmp_path, source):
     app = dashboard(engine)
     async with app.run_test(size=SIZE) as pilot:
         await started(pilot)
-        for tab, note in (("6", "laptop 12"), ("4", "key fob at office")):
-            await pilot.press(tab, "enter", "e")
+        for key, note in (("6", "laptop 12"), ("4", "key fob at office")):
+            await tab(pilot, key)
+            await pilot.press("enter", "e")
             form = await on_screen(pilot, LocalFieldsScreen)
             assert form.names == ("notes",)
             await pilot.press(*note, "enter")
@@ -226,7 +234,8 @@ async def test_notes_on_a_student_and_a_school(tmp_path, source):
             assert f"Notes         {note}" in text(screen.query_one("#document"))
             await pilot.press("e", "escape")  # Escape changes nothing
             await pilot.press("escape")
-        await pilot.press("6", "enter", "e", "enter")
+        await tab(pilot, "6")
+        await pilot.press("enter", "e", "enter")
         await on_screen(pilot, DetailScreen)
         assert "Nothing changed." in notes(app)
     fresh(engine).sync(commit=True)
@@ -294,7 +303,7 @@ async def test_history_reverts_a_committed_sync_and_reloads(tmp_path, source):
     app = dashboard(engine)
     async with app.run_test(size=SIZE) as pilot:
         dash = await started(pilot)
-        await pilot.press("2")  # the cursor is on sync 2, the newest
+        await tab(pilot, "2")  # the cursor is on sync 2, the newest
         dash.query_one("#revert").focus()  # the Revert button (u does the same)
         await pilot.press("enter")
         confirm = await on_screen(pilot, ConfirmScreen)
@@ -324,14 +333,11 @@ async def test_a_refused_revert_names_the_records_and_can_be_forced(tmp_path, so
     async with app.run_test(size=SIZE) as pilot:
         await started(pilot)
         for answer in ("enter", "left enter"):  # Enter alone stays on Cancel
-            await pilot.press("2", "home", "down", "u")  # sync 2
+            await tab(pilot, "2")
+            await pilot.press("home", "down", "u")  # sync 2
             await on_screen(pilot, ConfirmScreen)
             await pilot.press("enter")
-            try:
-                await until(pilot, lambda: getattr(app.screen, "danger", False))
-            except AssertionError:
-                print("DEBUG", answer, app.screen, app.screen_stack, notes(app), app.focused)
-                raise
+            await until(pilot, lambda: getattr(app.screen, "danger", False))
             second = app.screen
             assert second.heading == "Later syncs changed these records"
             assert second.yes == "Revert anyway"
