@@ -22,9 +22,10 @@ from .action_detail import describe
 from .footer import KeyFooter
 from .labels import KIND_LABELS, plural
 from .rowtable import RowTable
+from .searchable import Searchable
 
 
-class ActionListScreen(Screen[str | None]):
+class ActionListScreen(Searchable, Screen[str | None]):
     """Dismissed with "commit" when the admin asks to commit from here."""
 
     CSS_PATH = "action_list.tcss"
@@ -110,23 +111,6 @@ class ActionListScreen(Screen[str | None]):
             self._show_detail(self.query_one(RowTable).row)
             self._counts()
 
-    def on_input_changed(self, event: Input.Changed) -> None:
-        event.stop()
-        self.refilter()
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        self.query_one(RowTable).focus()
-
-    def action_search(self) -> None:
-        self.query_one("#search", Input).focus()
-
-    def action_back(self) -> None:
-        table = self.query_one(RowTable)
-        if table.has_focus:
-            self.dismiss(None)
-        else:
-            table.focus()
 
     def action_commit(self) -> None:
         self.dismiss("commit")

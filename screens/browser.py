@@ -16,6 +16,7 @@ from rostertui.text import safe
 
 from .labels import plural
 from .rowtable import Column, RowTable
+from .searchable import Searchable
 
 ANY = ""  # the Select value meaning "no filter"
 STATUSES = [("Any status", ANY), ("Active", "active"), ("Archived", "archived")]
@@ -25,7 +26,7 @@ Opener = Callable[[Catalog, dict], Screen]
 Kinds = dict[str, Callable[[dict], bool]]  # an extra filter: its label -> its test
 
 
-class Browser(Vertical):
+class Browser(Searchable, Vertical):
     """Rows come from Catalog.rows, so a keystroke costs one pass over precomputed keys."""
 
     BINDINGS = [
@@ -100,18 +101,6 @@ class Browser(Vertical):
         self.query_one(".count", Static).update(  # one line, always: no layout pass
             f"{len(rows):,} of {everything:,} {plural(self.type_).lower()}", layout=False)
 
-    def on_input_changed(self, event: Input.Changed) -> None:
-        event.stop()
-        self.refilter()
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        self.table.focus()
-
-    def on_select_changed(self, event: Select.Changed) -> None:
-        event.stop()
-        self.refilter()
-
     def on_row_table_selected(self, event: RowTable.Selected) -> None:
         event.stop()
         if self.catalog is not None:
@@ -119,9 +108,6 @@ class Browser(Vertical):
 
     def check_action(self, action: str, parameters: tuple) -> bool:
         return action != "table" or not self.table.has_focus
-
-    def action_search(self) -> None:
-        self.query_one("#search", Input).focus()
 
     def action_school_filter(self) -> None:
         if self.school_filter:

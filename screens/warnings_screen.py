@@ -25,11 +25,12 @@ from . import bulk, columns, notices
 from .ask import AskScreen
 from .footer import KeyFooter
 from .rowtable import RowTable
+from .searchable import Searchable
 
 ANY = ""  # the Select value meaning every code
 
 
-class WarningsScreen(Screen):
+class WarningsScreen(Searchable, Screen):
     CSS_PATH = "dashboard.tcss"
     BINDINGS = [
         Binding("escape", "back", "Back"),
@@ -117,30 +118,9 @@ class WarningsScreen(Screen):
         self.query_one("#message", Static).update(
             Text(safe(event.row["message"])) if event.row else Text(""))
 
-    def on_select_changed(self, event: Select.Changed) -> None:
-        event.stop()
-        self.refilter()
-
-    def on_input_changed(self, event: Input.Changed) -> None:
-        event.stop()
-        self.refilter()
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        self.query_one(RowTable).focus()
-
-    def action_search(self) -> None:
-        self.query_one("#search", Input).focus()
-
     def action_code_filter(self) -> None:
         self.query_one("#code", Select).focus()
 
-    def action_back(self) -> None:
-        table = self.query_one(RowTable)
-        if table.has_focus:
-            self.dismiss()
-        else:
-            table.focus()
 
     # -- export ------------------------------------------------------------------------
 
