@@ -14,7 +14,7 @@ from textual.widgets import Button, Header, TabbedContent, TabPane
 
 from rostertui.catalog import Catalog
 from rostertui.errors import RosterError
-from rostertui.model import ACTION_TYPES, ALL_TYPES
+from rostertui.model import ACTION_TYPES, ACTIVE, ALL_TYPES
 
 from . import bulk, columns, notices
 from .browse_screen import BrowseScreen
@@ -44,10 +44,10 @@ TAB_KEYS = Binding.Group("Tabs", compact=True)
 
 
 def warm(catalog: Catalog) -> Catalog:
-    """Build the sorted lists, indexes and search keys now, in the worker, rather than on
-    the first keystroke (a search that matches nothing builds the keys)."""
+    """Build the sorted lists, indexes and filter columns now, in the worker, rather than
+    on the first keystroke (a filter by every column builds them all)."""
     for type_ in ACTION_TYPES:
-        catalog.rows(type_, text="\0")
+        catalog.rows(type_, text="\0", status=ACTIVE, school="\0")
     for type_ in ALL_TYPES:
         catalog.get(type_, "")
     catalog.sections_of("")

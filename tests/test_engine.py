@@ -398,3 +398,32 @@ def test_reads_share_one_parse_until_the_file_changes(tmp_path, engine, source, 
     assert engine.status()["counts"]["student"]["active"] == 4
     engine.history()
     assert loads == [1]
+
+
+def test_catalog_rows_combine_search_status_and_school(engine, source):
+    def feed(n):
+        feed = district(n)
+        students = feed.types["student"].records
+        students[1]["school_ids"] = ["sch2"]
+        students[2]["last_name"] = "Marsh"
+        return feed
+
+    source.next = feed(4)
+    engine.sync(commit=True)
+    source.next = feed(3)  # s3 is archived
+    engine.sync(commit=True)
+    rows = engine.catalog().rows
+
+    def ids(**filters):
+        return [d["source_id"] for d in rows("student", **filters)]
+
+    assert ids() == ["s0", "s1", "s3", "s2"]  # by last name: Lasts0, Lasts1, Lasts3, Marsh
+    assert ids(text=" MARSH ") == ["s2"]  # any case, spaces trimmed
+    assert ids(text="sis-s") == ["s0", "s1", "s3", "s2"]
+    assert ids(text="sis-s", status="active") == ["s0", "s1", "s2"]
+    assert ids(text="sis-s", status="archived") == ["s3"]
+    assert ids(school="sch1", status="active") == ["s0", "s2"]
+    assert ids(text="user", school="sch2") == ["s1"]
+    assert ids(text="nobody") == []
+    assert rows("student") is not rows("student")  # a new list: callers may change it
+    assert list(rows("student", text="last")[1:3]) == [rows("student")[1], rows("student")[2]]

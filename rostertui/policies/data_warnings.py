@@ -9,7 +9,8 @@ sit in a synced school's sections but belong to no synced school (as NEO reports
 from __future__ import annotations
 
 from collections import Counter
-from operator import methodcaller
+from itertools import chain, compress, repeat
+from operator import countOf, methodcaller
 
 from ..model import label, warning
 
@@ -45,20 +46,23 @@ def types_read(required: dict[str, list[str]]) -> set[str]:
 
 
 def _duplicates(after: dict, field: str) -> list[dict]:
-    typed = [(type_, rec) for type_ in ACCOUNT_TYPES for rec in after.get(type_, {}).values()]
-    keys = _keys([rec for _, rec in typed], field)
-    shared = {k for k, n in Counter(keys).items() if n > 1 and k}
-    if not shared:
-        return []
+    typed = [(t, after.get(t, {})) for t in ACCOUNT_TYPES]
+    recs = list(chain.from_iterable(records.values() for _, records in typed))
+    keys = _keys(recs, field)
+    counts = Counter(keys)
+    counts.pop("", None)
+    if len(counts) == len(keys) - countOf(keys, ""):
+        return []  # every value is distinct (the usual case): no per-record pass
+    shared = {k for k, n in counts.items() if n > 1}
+    types = list(chain.from_iterable(repeat(t, len(records)) for t, records in typed))
     holders: dict[str, list[tuple[str, dict]]] = {}
-    for key, held in zip(keys, typed):
-        if key in shared:
-            holders.setdefault(key, []).append(held)
+    for i in compress(range(len(keys)), map(shared.__contains__, keys)):
+        holders.setdefault(keys[i], []).append((types[i], recs[i]))
     out = []
-    for value, recs in holders.items():
-        names = "; ".join(label(t, r) for t, r in recs)
+    for value, held in holders.items():
+        names = "; ".join(label(t, r) for t, r in held)
         out += [warning(f"duplicate_{field}", t, r["source_id"],
-                        f"{field} {value} is shared by {names}") for t, r in recs]
+                        f"{field} {value} is shared by {names}") for t, r in held]
     return out
 
 
