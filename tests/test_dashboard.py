@@ -137,6 +137,32 @@ async def report_loaded(pilot) -> ReportScreen:
     return screen
 
 
+async def open_report(pilot) -> ReportScreen:
+    """The latest sync's report, from the dashboard (r)."""
+    await pilot.press("r")
+    return await report_loaded(pilot)
+
+
+async def open_actions(pilot, *keys: str) -> ActionListScreen:
+    """The action list that `keys` pick in the report's grid."""
+    await open_report(pilot)
+    await pilot.press(*keys)
+    return await on_screen(pilot, ActionListScreen)
+
+
+async def sync_dialog(pilot) -> SyncDialog:
+    await pilot.press("s")
+    return await on_screen(pilot, SyncDialog)
+
+
+async def start_sync(pilot) -> None:
+    """Start from the sync dialog and wait until the sync has run."""
+    await pilot.press("enter")
+    await on_screen(pilot, Dashboard)
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
 def lines(table: RowTable) -> list[str]:
     return [table.render_line(y).text.rstrip() for y in range(table.size.height)]
 
@@ -360,17 +386,12 @@ async def test_sync_review_untick_two_and_commit(tmp_path, source):
     app = dashboard(engine)
     async with app.run_test(size=SIZE) as pilot:
         await started(pilot)
-        await pilot.press("s")
-        await on_screen(pilot, SyncDialog)
-        await pilot.press("enter")  # Start: a full sync, no auto-commit
-        await on_screen(pilot, Dashboard)
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+        await sync_dialog(pilot)
+        await start_sync(pilot)  # Start: a full sync, no auto-commit
         assert "Sync 2 staged: 8 changes to review. Press r to open the report." in notes(app)
         assert engine.sync_doc(2)["status"] == "staged"
 
-        await pilot.press("r")
-        report = await report_loaded(pilot)
+        report = await open_report(pilot)
         assert [str(c) for c in report.query_one("CounterGrid").get_row("student")] == \
             ["2/2", "3/3", "1/1", "-"]
         await pilot.press("down", "down", "right", "enter")  # Students, Update
@@ -418,10 +439,7 @@ async def test_action_list_filters_and_sets_all_in_the_filter(tmp_path, source):
     app = dashboard(engine)
     async with app.run_test(size=SIZE) as pilot:
         await started(pilot)
-        await pilot.press("r")
-        await report_loaded(pilot)
-        await pilot.press("down", "down", "right", "enter")
-        actions = await on_screen(pilot, ActionListScreen)
+        actions = await open_actions(pilot, "down", "down", "right", "enter")
         await pilot.press("slash", *"s2", "enter", "n")
         await pilot.pause()
         assert [a["id"] for a in actions.rows] == ["student:s2"]
@@ -458,8 +476,7 @@ async def test_blocked_sync_needs_a_second_confirmation_naming_the_archives(tmp_
     app = dashboard(engine)
     async with app.run_test(size=SIZE) as pilot:
         await started(pilot)
-        await pilot.press("r")
-        report = await report_loaded(pilot)
+        report = await open_report(pilot)
         assert "3 records would be archived, over sync.delete_threshold (2)" in text(
             report.query_one("#notes"))
         for answer in ("enter", "left enter"):  # Enter alone keeps Cancel: not committed
@@ -539,8 +556,7 @@ async def test_escape_cancels_a_running_sync_and_stages_nothing(tmp_path):
     app = dashboard(engine)
     async with app.run_test(size=SIZE) as pilot:
         await started(pilot)
-        await pilot.press("s")
-        await on_screen(pilot, SyncDialog)
+        await sync_dialog(pilot)
         await pilot.press("enter")
         job = await on_screen(pilot, JobScreen)
         await until(pilot, lambda: job.query("#bars Horizontal"))
@@ -557,17 +573,14 @@ async def test_quick_sync_from_a_date_for_one_school(tmp_path, source):
     app = dashboard(engine)
     async with app.run_test(size=SIZE) as pilot:
         await started(pilot)
-        await pilot.press("s")
-        dialog = await on_screen(pilot, SyncDialog)
+        dialog = await sync_dialog(pilot)
         dialog.query_one("#quick").value = True
         dialog.query_one("#date").value = True
         await pilot.pause()
         dialog.query_one("#since").value = "2026-02-01"
         dialog.query_one("SelectionList").deselect("sch1")
         dialog.query_one("#start").focus()
-        await pilot.press("enter")
-        await on_screen(pilot, Dashboard)
-        await app.workers.wait_for_complete()
+        await start_sync(pilot)
     assert source.last_cursor == "2026-02-01T00:00:00Z"
     ids = {a["id"] for a in fresh(engine).plan(2)["actions"]}
     assert "student:s11" in ids and "student:s0" not in ids  # only Low was in scope
@@ -578,13 +591,9 @@ async def test_auto_commit_applies_at_once(tmp_path, source):
     app = dashboard(engine)
     async with app.run_test(size=SIZE) as pilot:
         await started(pilot)
-        await pilot.press("s")
-        dialog = await on_screen(pilot, SyncDialog)
+        dialog = await sync_dialog(pilot)
         dialog.query_one("#auto").value = True
-        await pilot.press("enter")
-        await on_screen(pilot, Dashboard)
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+        await start_sync(pilot)
         assert "Sync 2 committed: 8 changes applied." in notes(app)
     assert stored(engine, "students")["s0"]["grade"] == "07"
 

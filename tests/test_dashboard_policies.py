@@ -19,13 +19,13 @@ from screens.ask import AskScreen
 from screens.confirm import ConfirmScreen
 from screens.detail import DetailScreen
 from screens.local_fields import LocalFieldsScreen
-from screens.sync_dialog import SyncDialog
 from screens.warnings_screen import WarningsScreen
 
 from .conftest import FeedSource, section
 from .test_dashboard import (SIZE, dashboard, day1, day2, engine_on,  # noqa: F401
                              fixed_clock_and_user, fresh, lines, notes, on_screen,
-                             report_loaded, started, stored, text, until, visible_table)
+                             open_actions, open_report, started, stored, sync_dialog, text,
+                             until, visible_table)
 
 ROSTER = ("schools", "teachers", "students", "staff", "contacts", "sections")
 
@@ -202,8 +202,8 @@ async def test_section_local_fields_are_edited_shown_and_survive_the_next_sync(t
         assert (c1["display_name"], c1["notes"], c1["priority"]) == (
             "Algebra [b]4[/b]", "projector", 3)
 
-        await pilot.press("escape", "s")  # the next day, synced and committed in the app
-        dialog = await on_screen(pilot, SyncDialog)
+        await pilot.press("escape")  # the next day, synced and committed in the app
+        dialog = await sync_dialog(pilot)
         dialog.query_one("#auto").value = True
         await pilot.press("enter")
         await until(pilot, lambda: "Sync 2 committed" in notes(app))
@@ -260,8 +260,7 @@ async def test_report_shows_rules_block_reasons_and_marks_links(tmp_path, source
     app = dashboard(engine)
     async with app.run_test(size=SIZE) as pilot:
         await started(pilot)
-        await pilot.press("r")
-        report = await report_loaded(pilot)
+        report = await open_report(pilot)
         shown = text(report.query_one("#notes"))
         assert shown.startswith("Blocked (committing asks twice; unticking actions can "
                                 "unblock it):")
@@ -362,10 +361,7 @@ async def test_space_ticks_a_run_of_actions_one_key_each(tmp_path, source):
     app = dashboard(engine)
     async with app.run_test(size=SIZE) as pilot:
         await started(pilot)
-        await pilot.press("r")
-        await report_loaded(pilot)
-        await pilot.press("down", "down", "right", "enter")  # Students, Update: s0 s1 s2
-        actions = await on_screen(pilot, ActionListScreen)
+        actions = await open_actions(pilot, "down", "down", "right", "enter")  # Students, Update: s0 s1 s2
         await pilot.press("space", "space", "space", "space")  # the last stays put
         await pilot.pause()
         assert [line[:3] for line in lines(visible_table(app))[1:4]] == ["[ ]", "[ ]", "[x]"]
@@ -379,8 +375,7 @@ async def test_sync_dialog_states_read_without_colour(tmp_path, source):
     app = dashboard(engine_on(tmp_path, source))
     async with app.run_test(size=SIZE) as pilot:
         await started(pilot)
-        await pilot.press("s")
-        dialog = await on_screen(pilot, SyncDialog)
+        dialog = await sync_dialog(pilot)
         assert str(dialog.query_one("#full").render()).startswith("(*)")
         assert str(dialog.query_one("#quick").render()).startswith("( )")
         assert str(dialog.query_one("#auto").render()).startswith("[ ]")

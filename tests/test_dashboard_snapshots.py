@@ -8,14 +8,12 @@ from __future__ import annotations
 
 from rostertui.config import from_dict
 from rostertui.engine import Engine
-from screens.action_list import ActionListScreen
 from screens.rowtable import RowTable
-from screens.sync_dialog import SyncDialog
 from screens.warnings_screen import WarningsScreen
 
 from .test_dashboard import (SIZE, dashboard, day1, day2, engine_on,  # noqa: F401
-                             fixed_clock_and_user, make_config, on_screen, report_loaded,
-                             started, until)
+                             fixed_clock_and_user, make_config, on_screen, open_actions,
+                             open_report, started, sync_dialog, until)
 
 
 def staged(tmp_path, source):
@@ -29,21 +27,17 @@ def test_status_tab_with_a_staged_sync(snap_compare, tmp_path, source):
 
 
 def test_report_of_a_staged_sync(snap_compare, tmp_path, source):
-    async def open_report(pilot):
+    async def report(pilot):
         await started(pilot)
-        await pilot.press("r")
-        await report_loaded(pilot)
+        await open_report(pilot)
 
-    assert snap_compare(staged(tmp_path, source), terminal_size=SIZE, run_before=open_report)
+    assert snap_compare(staged(tmp_path, source), terminal_size=SIZE, run_before=report)
 
 
 def test_action_list_with_an_unticked_action(snap_compare, tmp_path, source):
     async def untick(pilot):
         await started(pilot)
-        await pilot.press("r")
-        await report_loaded(pilot)
-        await pilot.press("down", "down", "right", "enter")
-        await on_screen(pilot, ActionListScreen)
+        await open_actions(pilot, "down", "down", "right", "enter")
         await pilot.press("space")
 
     assert snap_compare(staged(tmp_path, source), terminal_size=SIZE, run_before=untick)
@@ -68,8 +62,7 @@ def test_students_with_markup_and_escapes_in_names(snap_compare, tmp_path, sourc
 def test_sync_now_dialog_reads_without_colour(snap_compare, tmp_path, source):
     async def open_dialog(pilot):
         await started(pilot)
-        await pilot.press("s")
-        await on_screen(pilot, SyncDialog)
+        await sync_dialog(pilot)
         pilot.app.screen.query_one("SelectionList").deselect("sch2")
         await pilot.pause()
 
@@ -98,9 +91,8 @@ def test_report_of_a_blocked_sync_with_section_rules(snap_compare, tmp_path, sou
     source.next = day2()
     engine.sync()
 
-    async def open_report(pilot):
+    async def report(pilot):
         await started(pilot)
-        await pilot.press("r")
-        await report_loaded(pilot)
+        await open_report(pilot)
 
-    assert snap_compare(dashboard(engine), terminal_size=SIZE, run_before=open_report)
+    assert snap_compare(dashboard(engine), terminal_size=SIZE, run_before=report)
