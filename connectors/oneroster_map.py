@@ -148,6 +148,7 @@ class Roster:
         if "enrollments" in modes:
             self.feed.membership = Membership(complete=modes["enrollments"] == "bulk")
         self._known: dict[str, set[str]] = {}  # bulk file -> ids present, for references
+        self._deleted: dict[str, set[str]] = {}  # bulk file -> ids it marks tobedeleted
         self._org_types: dict[str, str] = {}
         self._course_codes: dict[str, str] = {}
         self._students: dict[str, dict] = {}
@@ -171,6 +172,8 @@ class Roster:
         self._bulk = self.modes[file] == "bulk"
         self._present = (self._known.setdefault(file, set())
                          if self._bulk and file in REFERENCED else None)
+        self._gone = self._deleted.setdefault(file, set()) if self._present is not None \
+            else None
         # A column the file lacks reads as "": its index is that of the "" every row
         # gets appended (at position len(columns)). A repeated column reads as its last.
         where = {c: i for i, c in enumerate(columns)}
@@ -179,7 +182,9 @@ class Roster:
         picked = [ix(col) for col in COLUMNS[file]]
         self._pick = itemgetter(*picked)
         self._dates = [(col, ix(col)) for col in DATES.get(file, ())]
-        refs = [(col, ix(col), what, target, self._known[target], col in REQUIRED[file])
+        self._class_col, self._role_col = ix("classSourcedId"), ix("role")
+        refs = [(col, ix(col), what, target, self._known[target], col in REQUIRED[file],
+                 self._deleted[target])
                 for col, what, target in REFERENCES.get(file, ()) if target in self._known]
         self._refs = [r for r in refs if r[0] not in LIST_COLUMNS]
         self._list_refs = [r for r in refs if r[0] in LIST_COLUMNS]
@@ -243,27 +248,59 @@ class Roster:
             self._problem(line, sid, f"unknown status {_show(status)}")
             return None
         if not active and self._bulk:
+            if self._gone is not None:
+                self._gone.add(sid)
             return None
         if self._present is not None:
             self._present.add(sid)
-        if active and self._checked:
-            self._check(row, line, sid)
+        if active and self._checked and not self._check(row, line, sid):
+            return None
         return active
 
-    def _check(self, row: list, line: int, sid: str) -> None:
-        """Dates and references of an active row (the hot path of a large district)."""
+    def _check(self, row: list, line: int, sid: str) -> bool:
+        """Dates and references of an active row (the hot path of a large district).
+        False when the row is to be left out: an enrollment naming a record that this
+        set marks tobedeleted (the SIS removed the record before its enrollments)."""
         for col, i in self._dates:
             value = row[i]
             if value and not is_date(value):
                 self._problem(line, sid, f"{col} {_show(value)} is not YYYY-MM-DD")
-        for col, i, what, target, known, required in self._refs:
+        keep = True
+        for col, i, what, target, known, required, deleted in self._refs:
             value = row[i]
-            if value not in known and (value or required):
+            if value in known or not (value or required):
+                continue
+            if value in deleted:
+                keep = self._refers_to_deleted(line, sid, row, what, value, target) and keep
+            else:
                 self._problem(line, sid, f"{what} {value} not found in {target}")
-        for col, i, what, target, known, _ in self._list_refs:
+        for col, i, what, target, known, _, deleted in self._list_refs:
             for value in split_list(row[i]):
-                if value not in known:
+                if value in deleted:
+                    self._refers_to_deleted(line, sid, row, what, value, target)
+                elif value not in known:
                     self._problem(line, sid, f"{what} {value} not found in {target}")
+        return keep
+
+    def _refers_to_deleted(self, line: int, sid: str, row: list, what: str, value: str,
+                           target: str) -> bool:
+        """A warning, not a problem; True to keep the row (all but an enrollment)."""
+        enrollment = self._noun == "enrollment"
+        if enrollment:  # the warning is the section's: its roster loses someone
+            type_, ref = "section", row[self._class_col]
+        else:
+            type_, ref = self._row_type(row), sid
+        outcome = "the enrollment is left out" if enrollment else "kept as it is"
+        self.feed.warnings.append(model.warning(
+            "deleted_reference", type_, ref,
+            f"{self._label} line {line} ({self._noun} {sid}): {what} {value} is marked "
+            f"tobedeleted in {target}; {outcome}"))
+        return not enrollment
+
+    def _row_type(self, row: list) -> str:
+        if self._noun == "user":
+            return USER_TYPES.get(norm(row[self._role_col]), "student")
+        return {"course": "course", "class": "section"}[self._noun]
 
     def _enum(self, line: int, sid: str, what: str, value: str, allowed) -> str | None:
         """The normalised value, or None (and a problem) when it is not in `allowed`."""
@@ -437,7 +474,7 @@ class Roster:
             distinct = (col[0],) if col.count(col[0]) == len(col) else values(i)
             if not all(not v or is_date(v) for v in distinct):
                 return False
-        for _, i, _, _, known, required in self._refs:
+        for _, i, _, _, known, required, _ in self._refs:
             bad = values(i) - known
             if any(bad) or (required and bad):
                 return False

@@ -256,13 +256,28 @@ def test_deleted_rows_of_a_bulk_file_are_not_there(edfi):
     edit(edfi, "users.csv", "605015,,", "605015,tobedeleted,")
     edit(edfi, "enrollments.csv", "892C018C-0D54-4433-B5B2-5E4D1322B58D,,",
          "892C018C-0D54-4433-B5B2-5E4D1322B58D,inactive,")
-    assert "605015 not found in users" in rejected(edfi)  # one enrollment still names it
-
-    edit(edfi, "enrollments.csv", "808E0D17-2E02-436B-A73C-02DCC5B1E623,,",
-         "808E0D17-2E02-436B-A73C-02DCC5B1E623,inactive,")
     feed = fetch(edfi)
     assert len(feed.types["student"].records) == 7 and feed.types["student"].deleted == []
     assert all(user != "605015" for _, _, user, _ in feed.membership.rows)
+    # an active enrollment still names the deleted user: left out, with a warning
+    [warning] = [w for w in feed.warnings if w["code"] == "deleted_reference"]
+    assert warning["type"] == "section" and warning["message"].startswith(
+        "enrollments.csv line ")
+    assert warning["message"].endswith(
+        "(enrollment 808E0D17-2E02-436B-A73C-02DCC5B1E623): user 605015 is marked "
+        "tobedeleted in users; the enrollment is left out")
+
+
+def test_a_reference_to_a_deleted_org_keeps_the_row_and_warns(edfi):
+    school = record(fetch(edfi), "student", "604863")["school_ids"][0]
+    edit(edfi, "orgs.csv", f"{school},,", f"{school},tobedeleted,")
+    feed = fetch(edfi)
+    assert record(feed, "student", "604863")["school_ids"] == [school]
+    assert school not in {r["source_id"] for r in feed.types["school"].records}
+    warned = {(w["type"], w["source_id"]) for w in feed.warnings
+              if w["code"] == "deleted_reference"}
+    assert ("student", "604863") in warned
+    assert not any("not found" in w["message"] for w in feed.warnings)
 
 
 def test_references_into_a_delta_file_are_not_checked(edfi):
