@@ -6,6 +6,10 @@ from __future__ import annotations
 def make_connector(source: dict):
     """The connector for a config's `source` section (checked by rostertui.config)."""
     kind = source["kind"]
+    retry = None  # the default RetryPolicy
+    if "retries" in source:
+        from .http import RetryPolicy
+        retry = RetryPolicy(attempts=source["retries"] + 1)
     if kind == "oneroster_csv":
         from .oneroster_csv import OneRosterCsvConnector
         return OneRosterCsvConnector(source["path"])
@@ -13,11 +17,11 @@ def make_connector(source: dict):
         from .clever import CleverConnector
         options = {key: source[key] for key in ("district_id", "schools", "page_size",
                                                 "timeout") if source.get(key)}
-        return CleverConnector(source.get("base_url"), source["token"], **options)
+        return CleverConnector(source.get("base_url"), source["token"], retry=retry, **options)
     if kind == "oneroster_rest":
         from .oneroster_rest import OneRosterRestConnector
         options = {key: source[key] for key in ("token_url", "scope", "page_size", "timeout",
                                                 "demographics") if source.get(key)}
         return OneRosterRestConnector(source["base_url"], source["auth"], source["client_id"],
-                                      source["client_secret"], **options)
+                                      source["client_secret"], retry=retry, **options)
     raise ValueError(f"source.kind {kind} is not available yet")

@@ -134,7 +134,8 @@ class JsonClient:
         """Back off before the next try, or give up when the attempts are spent."""
         failures += 1
         if failures >= self.retry.attempts:
-            raise self._error(f"{where}: {reason}; gave up after {failures} attempts")
+            raise self._error(f"{where}: {reason}; gave up after {failures} attempt"
+                              + "s" * (failures != 1))
         log.debug("%s: %s; retrying", where, reason)
         self.retry.sleep(self.retry.backoff(failures - 1))
         return failures

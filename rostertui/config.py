@@ -28,8 +28,9 @@ _SOURCE = {
     "district_id": (str, None), "schools": (list, []), "auth": (str, "oauth1"),
     "client_id": (str, None), "client_secret": (str, None), "token_url": (str, None),
     "scope": (str, None), "page_size": (int, None), "timeout": (float, 30.0),
-    "demographics": (bool, False),
+    "demographics": (bool, False), "retries": (int, 3),
 }
+MAX_RETRIES = 10
 USERNAME_SOURCES = ("district_username", "email", "sis_id")
 MATCH_KEYS = ("source_id", "email", "username", "name")
 REQUIRED_FIELDS = {"student": ["email", "username", "graduation_year"], "teacher": ["email"],
@@ -52,10 +53,10 @@ SCHEMA = {
 # Which source keys each kind accepts, and which it needs.
 KIND_KEYS = {
     "oneroster_csv": ({"kind", "path"}, {"path"}),
-    "clever": ({"kind", "base_url", "token", "district_id", "schools", "page_size", "timeout"},
-               {"token"}),
+    "clever": ({"kind", "base_url", "token", "district_id", "schools", "page_size", "timeout",
+                "retries"}, {"token"}),
     "oneroster_rest": ({"kind", "base_url", "auth", "client_id", "client_secret", "token_url",
-                        "scope", "page_size", "timeout", "demographics"},
+                        "scope", "page_size", "timeout", "demographics", "retries"},
                        {"base_url", "client_id", "client_secret"}),
 }
 _ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
@@ -207,6 +208,9 @@ def _check_source(source: dict, where: str) -> None:
     for key in sorted(needed):
         if not source.get(key):
             raise RosterError(f"{where}: 'source.{key}' is required for a {kind} source")
+    if not 0 <= source["retries"] <= MAX_RETRIES:
+        raise RosterError(f"{where}: 'source.retries' must be 0 to {MAX_RETRIES}, "
+                          f"not {source['retries']}")
     if kind == "oneroster_rest":
         if source["auth"] not in ("oauth1", "oauth2"):
             raise RosterError(f"{where}: 'source.auth' must be oauth1 or oauth2")

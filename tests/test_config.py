@@ -54,6 +54,10 @@ def test_env_vars_expand_and_are_known_secrets(tmp_path, monkeypatch):
      "  client_secret: b\n", "must end in /ims/oneroster/v1p1"),
     ("source:\n  kind: oneroster_rest\n  base_url: https://x/ims/oneroster/v1p1\n"
      "  client_id: a\n  client_secret: b\n  auth: oauth2\n", "'source.token_url' is required"),
+    ("source:\n  kind: clever\n  token: t\n  retries: -1\n",
+     "'source.retries' must be 0 to 10, not -1"),
+    ("source:\n  kind: oneroster_csv\n  path: x\n  retries: 2\n",
+     "'source.retries' does not apply to a oneroster_csv source"),
     ("source: [unclosed\n", "line 2"),
 ])
 def test_errors_name_the_key(tmp_path, text, message):

@@ -3,10 +3,10 @@ on a store that holds a committed full sync: each fault ends with exit code 1, o
 line on stderr, nothing staged (the sync is recorded as failed) and the roster tables
 unchanged. A user list that suddenly empties is blocked by the delete threshold (exit 3).
 
-The CLI builds its connectors with the default RetryPolicy: no config key changes it. So
-the faults run `rostertui.cli.main` in this process with the backoff sleeps made instant
-(the number of attempts, and so of requests, stays the real one), and one fault also runs
-as a real process with the real backoff.
+The CLI builds its connectors with the RetryPolicy of `source.retries` (default 3: four
+attempts). The faults run `rostertui.cli.main` in this process with the backoff sleeps
+made instant (the number of attempts, and so of requests, stays the real one), and one
+fault also runs as a real process with the real backoff.
 """
 
 from __future__ import annotations
@@ -118,6 +118,10 @@ FAULTS = [
     *[clever(f"http-{status}", USERS, status, (f"GET {USERS}: the server failed (HTTP {status})",
                                                GAVE_UP), hits=4, times=10)
       for status in (500, 502, 503)],
+    clever("http-503-one-retry", USERS, 503, ("gave up after 2 attempts",), hits=2, times=10,
+           source={"retries": 1}),
+    clever("http-503-no-retry", USERS, 503, ("gave up after 1 attempt",), hits=1, times=10,
+           source={"retries": 0}),
     clever("truncated-json", USERS, "truncated",
            (f"GET {USERS}: the answer is not valid JSON, perhaps cut short",), nth=2),
     clever("html-body", USERS, "html", (f"GET {USERS}: the server answered HTML, not JSON "
