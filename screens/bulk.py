@@ -2,13 +2,13 @@
 
 Python's cycle collector runs in whichever thread allocates, holding the GIL for the
 whole pass: after a 100,000-student store or a 230,000-action plan is loaded, one full
-pass over it froze the UI for more than a second. Records hold no cycles, so the loads
-run with the collector paused and their results are then frozen out of its reach.
+pass over it froze the UI for more than a second. So loads run under
+rostertui.bulk.gc_paused, which also freezes what they built out of the collector's
+reach before it is back on.
 """
 
 from __future__ import annotations
 
-import gc
 from typing import Callable, TypeVar
 
 from rostertui.bulk import gc_paused
@@ -18,6 +18,4 @@ T = TypeVar("T")
 
 def load(fn: Callable[..., T], *args) -> T:
     with gc_paused():
-        result = fn(*args)
-        gc.freeze()  # before the collector is back on: its first pass would scan it all
-    return result
+        return fn(*args)
