@@ -13,43 +13,13 @@ import sys
 import time
 from pathlib import Path
 
-import orjson
 import pytest
-from tinydb import TinyDB
 
-from rostertui import demo_data
-from rostertui.config import from_dict
-from rostertui.engine import Engine
+from .staged_district import (config_for, copy_store, engine_for, opens_with_tinydb, roster,
+                              staged_next_day)
 
-ROSTER = ("schools", "teachers", "students", "staff", "contacts", "sections")
 KILLS = {signal.SIGKILL: 30, signal.SIGTERM: 10, signal.SIGHUP: 10}
 pytestmark = pytest.mark.slow
-
-
-def roster(path: Path) -> dict:
-    data = orjson.loads(path.read_bytes())
-    return {t: data.get(t, {}) for t in ROSTER}
-
-
-def opens_with_tinydb(path: Path) -> None:
-    db = TinyDB(path)
-    assert set(ROSTER) <= db.tables()
-    db.close()
-
-
-SETTINGS = {"store": {"path": "store.json"}, "sync": {"delete_threshold": 100_000}}
-
-
-def config_for(folder: Path, source: Path) -> Path:
-    (folder / "config.yaml").write_text(
-        f"source:\n  kind: oneroster_csv\n  path: {source}\nstore:\n  path: store.json\n"
-        "sync:\n  delete_threshold: 100000\n")
-    return folder / "config.yaml"
-
-
-def engine_for(folder: Path, source: Path) -> Engine:
-    return Engine(from_dict({"source": {"kind": "oneroster_csv", "path": str(source)},
-                             **SETTINGS}, base_dir=folder))
 
 
 @pytest.fixture(scope="module")
@@ -57,24 +27,14 @@ def staged(tmp_path_factory):
     """A committed 2,500-student district with the next day staged (not committed),
     and the roster before and after that commit."""
     base = tmp_path_factory.mktemp("crash")
-    demo_data.generate(base / "d1", students=2500, seed=11)
-    demo_data.next_day(base / "d1", base / "d2", change_rate=0.3, seed=12)
-    template = base / "template"
-    template.mkdir()
-    engine_for(template, base / "d1").sync(commit=True)
-    sync_id = engine_for(template, base / "d2").sync()["sync_id"]
+    template = staged_next_day(base, students=2500, seed=11)
     before = roster(template / "store.json")
     probe = copy_store(template, base / "probe")
     run_commit(probe, base / "d2").wait(timeout=120)
     after = roster(probe / "store.json")
     assert after != before
-    return {"base": base, "template": template, "sync_id": sync_id, "before": before,
+    return {"base": base, "template": template, "sync_id": 2, "before": before,
             "after": after}
-
-
-def copy_store(template: Path, folder: Path) -> Path:
-    shutil.copytree(template, folder)
-    return folder
 
 
 def run_commit(folder: Path, source: Path) -> subprocess.Popen:

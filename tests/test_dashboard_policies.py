@@ -361,7 +361,8 @@ async def test_space_ticks_a_run_of_actions_one_key_each(tmp_path, source):
     app = dashboard(engine)
     async with app.run_test(size=SIZE) as pilot:
         await started(pilot)
-        actions = await open_actions(pilot, "down", "down", "right", "enter")  # Students, Update: s0 s1 s2
+        # Students, Update: s0 s1 s2
+        actions = await open_actions(pilot, "down", "down", "right", "enter")
         await pilot.press("space", "space", "space", "space")  # the last stays put
         await pilot.pause()
         assert [line[:3] for line in lines(visible_table(app))[1:4]] == ["[ ]", "[ ]", "[x]"]

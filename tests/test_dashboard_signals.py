@@ -14,7 +14,6 @@ import os
 import pty
 import re
 import select
-import shutil
 import signal
 import struct
 import sys
@@ -23,15 +22,11 @@ import threading
 import time
 from pathlib import Path
 
-import orjson
 import pytest
-from tinydb import TinyDB
 
-from rostertui import demo_data
-from rostertui.config import from_dict
-from rostertui.engine import Engine
+from .staged_district import config_for, copy_store, engine_for, opens_with_tinydb, roster, \
+    staged_next_day
 
-ROSTER = ("schools", "teachers", "students", "staff", "contacts", "sections")
 LEAVE_ALT_SCREEN, SHOW_CURSOR = b"\x1b[?1049l", b"\x1b[?25h"
 pytestmark = pytest.mark.slow
 
@@ -129,27 +124,9 @@ def restored(output: bytes) -> bool:
     return SHOW_CURSOR in tail and b"\x1b[?1049h" not in tail and not rest.strip()
 
 
-def roster(store: Path) -> dict:
-    data = orjson.loads(store.read_bytes())
-    return {t: data.get(t, {}) for t in ROSTER}
-
-
-def write_config(folder: Path, source: Path) -> Path:
-    path = folder / "config.yaml"
-    path.write_text(f"source:\n  kind: oneroster_csv\n  path: {source}\n"
-                    "store:\n  path: store.json\nsync:\n  delete_threshold: 100000\n")
-    return path
-
-
-def engine_for(folder: Path, source: Path) -> Engine:
-    return Engine(from_dict({"source": {"kind": "oneroster_csv", "path": str(source)},
-                             "store": {"path": "store.json"},
-                             "sync": {"delete_threshold": 100_000}}, base_dir=folder))
-
-
 def dashboard(folder: Path, source: Path) -> Terminal:
     return Terminal([sys.executable, "-m", "rostertui", "--config",
-                     str(write_config(folder, source))], cwd=folder)
+                     str(config_for(folder, source))], cwd=folder)
 
 
 @pytest.fixture(scope="module")
@@ -158,27 +135,16 @@ def district(tmp_path_factory):
     roster before and after committing it (half a second or so: long enough for a
     hung-up terminal to have blocked the UI before the driver's output was fixed)."""
     base = tmp_path_factory.mktemp("signals")
-    demo_data.generate(base / "d1", students=5000, seed=21)
-    demo_data.next_day(base / "d1", base / "d2", change_rate=0.3, seed=22)
-    template = base / "template"
-    template.mkdir()
-    engine_for(template, base / "d1").sync(commit=True)
-    assert engine_for(template, base / "d2").sync()["sync_id"] == 2
-    probe = base / "probe"
-    shutil.copytree(template, probe)
+    template = staged_next_day(base, students=5000, seed=21)
+    probe = copy_store(template, base / "probe")
     started = time.monotonic()
     engine_for(probe, base / "d2").commit(2)
     return {"base": base, "template": template, "before": roster(template / "store.json"),
             "after": roster(probe / "store.json"), "took": time.monotonic() - started}
 
 
-def copy(district: dict, folder: Path) -> Path:
-    shutil.copytree(district["template"], folder)
-    return folder
-
-
 def test_sigterm_while_idle_exits_at_once_and_restores_the_terminal(district, tmp_path):
-    folder = copy(district, tmp_path / "idle")
+    folder = copy_store(district["template"], tmp_path / "idle")
     term = dashboard(folder, district["base"] / "d2")
     try:
         term.wait_for("Status")
@@ -207,16 +173,14 @@ def committing(district: dict, folder: Path) -> Terminal:
 
 def committed_or_not(district: dict, store: Path) -> dict:
     """The store opens with plain TinyDB and is the before or the after state."""
-    db = TinyDB(store)
-    assert set(ROSTER) <= db.tables()
-    db.close()
+    opens_with_tinydb(store)
     state = roster(store)
     assert state in (district["before"], district["after"])
     return state
 
 
 def test_sighup_during_a_commit_lets_it_finish_then_exits(district, tmp_path):
-    folder = copy(district, tmp_path / "commit")
+    folder = copy_store(district["template"], tmp_path / "commit")
     term = committing(district, folder)
     try:
         code = term.stop(signal.SIGHUP, timeout=30 + 5 * district["took"])
@@ -229,7 +193,7 @@ def test_sighup_during_a_commit_lets_it_finish_then_exits(district, tmp_path):
 
 
 def test_a_dropped_session_during_a_commit_finishes_it_and_exits(district, tmp_path):
-    folder = copy(district, tmp_path / "dropped")
+    folder = copy_store(district["template"], tmp_path / "dropped")
     term = committing(district, folder)
     try:
         code = term.hang_up(timeout=30 + 5 * district["took"])
