@@ -33,7 +33,8 @@ from rostertui.config import from_dict  # noqa: E402
 from rostertui.demo import REQUIRED  # noqa: E402
 from rostertui.engine import Engine  # noqa: E402
 from rostertui.model import ACTIVE, ARCHIVED, TABLES  # noqa: E402
-from rostertui.store import Store, atomic_write  # noqa: E402
+from rostertui.files import atomic_write  # noqa: E402
+from rostertui.store import Store  # noqa: E402
 
 # A district this size archives thousands in one day's 5% change: the default 500-record
 # delete threshold would (rightly) block the quick sync's commit.

@@ -24,6 +24,7 @@ from filelock import FileLock, Timeout
 
 from . import clock
 from .bulk import gc_paused
+from .files import atomic_write
 from .errors import BusyError, RosterError
 from .model import ALL_TYPES, TABLES
 
@@ -33,30 +34,6 @@ SYNCS_TABLE = "syncs"
 # state is stale. A revert puts back the state it undid.
 EMPTY_META = {"state": "empty", "cursor": None, "district": None, "enabled": True,
               "last_commit_started_at": None}
-
-
-def atomic_write(path: Path, payload: bytes, backup: Path | None = None) -> None:
-    """Replace `path` with `payload` so a reader sees the old or the new file, never a mix."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(tmp, "wb") as fh:
-        fh.write(payload)
-        fh.flush()
-        os.fsync(fh.fileno())
-    if backup is not None and path.exists():
-        keep = backup.with_name(f".{backup.name}.{os.getpid()}.tmp")
-        keep.unlink(missing_ok=True)
-        os.link(path, keep)
-        os.replace(keep, backup)
-    os.replace(tmp, path)
-    _fsync_dir(path.parent)
-
-
-def _fsync_dir(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def empty_data() -> dict:
