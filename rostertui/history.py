@@ -5,7 +5,8 @@ from __future__ import annotations
 from . import clock
 from .errors import RosterError
 from .model import ACTION_TYPES, KINDS
-from .store import SYNCS_TABLE, current_user
+from .lock import current_user
+from .store import SYNCS_TABLE
 
 COMMITTABLE = ("staged", "blocked", "reverted")
 

@@ -11,21 +11,16 @@ checkbox toggles go to an append-only log, so a toggle never rewrites the store.
 
 from __future__ import annotations
 
-import getpass
 import os
-import socket
 import threading
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 import orjson
-from filelock import FileLock, Timeout
 
-from . import clock
 from .bulk import gc_paused
 from .files import atomic_write
-from .errors import BusyError, RosterError
+from .errors import RosterError
+from .lock import StoreLock
 from .model import ALL_TYPES, TABLES
 
 META_TABLE = "meta"
@@ -51,8 +46,7 @@ class Store:
         self.path = Path(path)
         self.backup = self.path.with_name(self.path.name + ".bak")
         self.plans_dir = self.path.with_name(self.path.stem + ".plans")
-        self._lock = FileLock(str(self.path) + ".lock")
-        self._holder = self.path.with_name(self.path.name + ".lock.info")
+        self._lock = StoreLock(self.path)
 
     # -- the whole file --------------------------------------------------------------
 
@@ -87,24 +81,10 @@ class Store:
 
     # -- the lock --------------------------------------------------------------------
 
-    @contextmanager
-    def locked(self, purpose: str, wait: float = 2.0) -> Iterator[None]:
-        """Hold the store's lock; a second holder gets BusyError naming the first."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            self._lock.acquire(timeout=wait)
-        except Timeout:
-            raise BusyError(f"the store {self.path} is busy: {self._describe_holder()}; "
-                            "try again when it has finished") from None
-        try:
-            self._sweep()
-            self._holder.write_bytes(orjson.dumps({
-                "purpose": purpose, "user": current_user(), "pid": os.getpid(),
-                "host": socket.gethostname(), "since": clock.stamp()}))
-            yield
-        finally:
-            self._holder.unlink(missing_ok=True)  # never name a holder that has gone
-            self._lock.release()
+    def locked(self, purpose: str, wait: float = 2.0):
+        """Hold the store's lock; a second holder gets BusyError naming the first. Temp
+        files of writers killed mid-write are swept once it is held."""
+        return self._lock.held(purpose, wait, on_acquire=self._sweep)
 
     def _sweep(self) -> None:
         """Remove temp files of writers that were killed mid-write: with the lock held,
@@ -112,14 +92,6 @@ class Store:
         for name in (self.path.name, self.backup.name):
             for tmp in self.path.parent.glob(f".{name}.*.tmp"):
                 tmp.unlink(missing_ok=True)
-
-    def _describe_holder(self) -> str:
-        try:
-            h = orjson.loads(self._holder.read_bytes())
-        except (OSError, orjson.JSONDecodeError):
-            return "another process holds its lock"
-        return (f"{h['purpose']} by {h['user']} (pid {h['pid']} on {h['host']}) "
-                f"since {h['since']}")
 
     # -- staged plans ----------------------------------------------------------------
 
@@ -201,10 +173,3 @@ class Store:
             else:
                 disabled.update(ids)
         return disabled
-
-
-def current_user() -> str:
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        return f"uid {os.getuid()}"
