@@ -14,8 +14,9 @@ from pathlib import Path
 import orjson
 
 from . import config as config_mod
-from . import output
+from . import files, output
 from .errors import RosterError
+from .text import clean_message, safe
 
 EXIT_BLOCKED = 3
 
@@ -44,8 +45,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     c = _command(sub, "commit", "apply a staged sync's enabled actions to the store")
     c.add_argument("sync_id", nargs="?", type=int, help="default: the latest staged sync")
-    c.add_argument("--disable", nargs="+", default=[], metavar="ACTION_ID",
-                   help="untick these actions first (ids as shown by `show`)")
+    c.add_argument("--disable", nargs="+", action="extend", default=[], metavar="ACTION_ID",
+                   help="untick these actions first (ids as shown by `show`); may be "
+                        "repeated, and every id is checked before anything is applied")
     c.add_argument("--force", action="store_true", help="commit even over the delete threshold")
 
     d = _command(sub, "discard", "drop a staged sync without applying it", json=False)
@@ -54,7 +56,15 @@ def build_parser() -> argparse.ArgumentParser:
     r = _command(sub, "revert", "undo a committed sync with its recorded before-values")
     r.add_argument("sync_id", type=int)
     r.add_argument("--force", action="store_true",
-                   help="revert even records that later syncs changed again")
+                   help="revert even records changed since, or past the guards")
+    rd = _command(sub, "redo", "apply a reverted sync again (a revert of its revert)")
+    rd.add_argument("sync_id", type=int)
+    rd.add_argument("--force", action="store_true",
+                    help="redo even records changed since, or past the guards")
+    rs = _command(sub, "restore", "put the store's backup (<store>.bak) back as the store",
+                  json=False)
+    rs.add_argument("--force", action="store_true",
+                    help="replace a store that is readable (it is kept beside it)")
     _command(sub, "history", "list every sync, newest first")
     sh = _command(sub, "show", "print a sync's report and its actions")
     sh.add_argument("sync_id", type=int)
@@ -96,12 +106,13 @@ def _command(sub, name: str, help_: str, json: bool = True) -> argparse.Argument
     return cmd
 
 
+@files.private_umask  # whatever a library creates without a mode is private too
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return _run(args)
     except RosterError as exc:
-        print(f"rostertui: error: {exc}", file=sys.stderr)
+        print(f"rostertui: error: {clean_message(exc)}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print("rostertui: interrupted; nothing was committed", file=sys.stderr)
@@ -119,8 +130,9 @@ def _run(args: argparse.Namespace) -> int:
         return _demo_data(args)
     from .engine import Engine
     cfg = config_mod.load(args.config)
-    for warning in cfg.warnings:
-        print(f"rostertui: warning: {warning}", file=sys.stderr)
+    for warning in [*cfg.warnings, files.shared_warning(cfg.store_path)]:
+        if warning:
+            print(f"rostertui: warning: {safe(warning)}", file=sys.stderr)
     return COMMANDS[args.command](Engine(cfg), args)
 
 
@@ -151,6 +163,16 @@ def _commit(engine, args) -> int:
 
 def _revert(engine, args) -> int:
     _emit(args, engine.revert(args.sync_id, force=args.force), output.sync_report)
+    return 0
+
+
+def _redo(engine, args) -> int:
+    _emit(args, engine.redo(args.sync_id, force=args.force), output.sync_report)
+    return 0
+
+
+def _restore(engine, args) -> int:
+    print(engine.restore(force=args.force))
     return 0
 
 
@@ -216,6 +238,6 @@ def _demo_data(args) -> int:
     return 0
 
 
-COMMANDS = {"sync": _sync, "commit": _commit, "discard": _discard, "revert": _revert, "history": _history,
-            "show": _show, "status": _status, "check": _check, "warnings": _warnings,
-            "schedule": _schedule}
+COMMANDS = {"sync": _sync, "commit": _commit, "discard": _discard, "revert": _revert,
+            "redo": _redo, "restore": _restore, "history": _history, "show": _show,
+            "status": _status, "check": _check, "warnings": _warnings, "schedule": _schedule}

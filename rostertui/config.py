@@ -8,6 +8,7 @@ so that logs and error text can be scrubbed of them.
 from __future__ import annotations
 
 import copy
+import math
 import os
 import re
 import stat
@@ -18,6 +19,7 @@ import yaml
 
 from . import paths
 from .errors import RosterError
+from .text import safe
 
 SOURCE_KINDS = ("oneroster_csv", "clever", "oneroster_rest")
 SECRET_KEYS = frozenset({"token", "client_secret"})
@@ -29,7 +31,9 @@ _SOURCE = {
     "client_id": (str, None), "client_secret": (str, None), "token_url": (str, None),
     "scope": (str, None), "page_size": (int, None), "timeout": (float, 30.0),
     "demographics": (bool, False), "retries": (int, 3),
+    "max_response_mb": (float, 256.0), "max_pages": (int, None),
 }
+MAX_TIMEOUT = 86400.0  # source.timeout: seconds for one whole request, at most a day
 MAX_RETRIES = 10
 USERNAME_SOURCES = ("district_username", "email", "sis_id")
 MATCH_KEYS = ("source_id", "email", "username", "name")
@@ -40,6 +44,9 @@ SCHEMA = {
     "store": {"path": (str, None)},
     "sync": {
         "delete_threshold": (int, 500), "delete_threshold_percent": (float, 25.0),
+        "clear_threshold_percent": (float, 10.0),
+        "enrollment_threshold_percent": (float, 25.0),
+        "change_threshold_percent": (float, 50.0),
         "username_source": (str, "district_username", USERNAME_SOURCES),
         "match_existing": (list, ["source_id"], MATCH_KEYS),
         "unique_section_names": (bool, False),
@@ -50,13 +57,24 @@ SCHEMA = {
     "schools": (dict, {}),
     "limits": {"max_sections": (int, None), "max_users": (int, None)},
 }
+# The guards' numbers: (section, key) -> the largest value allowed (None: no bound).
+# Each must be a finite number, 0 or more; a NaN would make every comparison false and
+# so turn its guard off without a word.
+THRESHOLDS = {("sync", "delete_threshold"): None, ("sync", "delete_threshold_percent"): 100,
+              ("sync", "clear_threshold_percent"): 100,
+              ("sync", "enrollment_threshold_percent"): 100,
+              ("sync", "change_threshold_percent"): 100,
+              ("limits", "max_sections"): None, ("limits", "max_users"): None}
+MAX_CONFIG_BYTES = 1024 * 1024  # a real config is a few KB
+MAX_YAML_DEPTH = 50
 # Which source keys each kind accepts, and which it needs.
 KIND_KEYS = {
     "oneroster_csv": ({"kind", "path"}, {"path"}),
     "clever": ({"kind", "base_url", "token", "district_id", "schools", "page_size", "timeout",
-                "retries"}, {"token"}),
+                "retries", "max_response_mb", "max_pages"}, {"token"}),
     "oneroster_rest": ({"kind", "base_url", "auth", "client_id", "client_secret", "token_url",
-                        "scope", "page_size", "timeout", "demographics", "retries"},
+                        "scope", "page_size", "timeout", "demographics", "retries",
+                        "max_response_mb", "max_pages"},
                        {"base_url", "client_id", "client_secret"}),
 }
 _ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
@@ -82,18 +100,69 @@ def default_path() -> Path:
 def load(path: Path | None = None) -> Config:
     path = Path(path) if path else default_path()
     if not path.exists():
-        raise RosterError(f"{path}: no config file there; copy config.example.yaml "
+        raise RosterError(f"{safe(path)}: no config file there; copy config.example.yaml "
                           "to ./config.yaml or pass --config")
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        return from_dict(_read_yaml(path), path)
+    except RosterError as exc:  # one line: a key, a value or the path may hold a newline
+        raise RosterError(safe(exc)) from None
+
+
+def _read_yaml(path: Path):
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read(MAX_CONFIG_BYTES + 1)
+        if len(data) > MAX_CONFIG_BYTES:
+            raise RosterError(f"{path}: the config is over {MAX_CONFIG_BYTES // 1024 ** 2} MB; "
+                              "is this the right file?")
+        return yaml.load(data.decode("utf-8"), Loader=_ConfigLoader) or {}
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" line {mark.line + 1}" if mark else ""
-        problem = getattr(exc, "problem", None) or "not valid YAML"
+        problem = (getattr(exc, "problem", None) or getattr(exc, "reason", None)
+                   or "not valid YAML")
         raise RosterError(f"{path}{where}: {problem}") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise RosterError(f"{path}: cannot read the config ({exc})") from None
-    return from_dict(raw, path)
+
+
+class _ConfigLoader(yaml.SafeLoader):
+    """SafeLoader for a config: no anchors or aliases, nesting bounded, and a value no
+    constructor can read (a 0x_ int, a 30th of February) is an error at its line.
+
+    An alias repeats a node without repeating its text, so ten lines can expand to
+    gigabytes (the "billion laughs"); a config never needs one. Deep nesting would
+    otherwise end in a RecursionError.
+    """
+
+    _depth = 0
+
+    def compose_node(self, parent, index):
+        event = self.peek_event()
+        if isinstance(event, yaml.AliasEvent):
+            raise _refused("YAML aliases are not allowed", event.start_mark)
+        if event.anchor is not None:
+            raise _refused("YAML aliases are not allowed, nor anchors (&name) for them",
+                           event.start_mark)
+        if self._depth >= MAX_YAML_DEPTH:
+            raise _refused(f"nested more than {MAX_YAML_DEPTH} deep", event.start_mark)
+        self._depth += 1
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+    def construct_object(self, node, deep=False):
+        try:
+            return super().construct_object(node, deep)
+        except (ValueError, LookupError, TypeError, AttributeError, ArithmeticError) as exc:
+            # PyYAML's constructors fail in these ways on a malformed scalar or tag
+            tag = node.tag.rsplit(":", 1)[-1]
+            raise _refused(f"not a valid {tag} ({exc})", node.start_mark) from None
+
+
+def _refused(problem: str, mark) -> yaml.MarkedYAMLError:
+    return yaml.MarkedYAMLError(problem=problem, problem_mark=mark)
 
 
 def from_dict(raw: dict, path: Path | None = None, base_dir: Path | None = None) -> Config:
@@ -107,9 +176,10 @@ def from_dict(raw: dict, path: Path | None = None, base_dir: Path | None = None)
     _check_source(source, where)
     base = base_dir or (path.parent if path else Path.cwd())
     if source.get("path"):
-        source["path"] = str((base / source["path"]).expanduser())
+        source["path"] = str(_home(base / source["path"], "source.path", where))
     store = values["store"]["path"]
-    store_path = (base / store).expanduser() if store else paths.data_dir() / "store.json"
+    store_path = (_home(base / store, "store.path", where) if store
+                  else paths.data_dir() / "store.json")
     _check_policies(values, where)
     cfg = Config(path, source, store_path, values["sync"], values["schools"],
                  values["limits"], secrets)
@@ -119,9 +189,18 @@ def from_dict(raw: dict, path: Path | None = None, base_dir: Path | None = None)
     return cfg
 
 
+def _home(path: Path, name: str, where: str) -> Path:
+    """The path with a leading ~ or ~user expanded; an unknown user is a config error."""
+    try:
+        return path.expanduser()
+    except RuntimeError:
+        raise RosterError(f"{where}: '{name}' starts with ~ but that home folder is "
+                          f"unknown: {path}") from None
+
+
 def _check_section(raw: dict, schema: dict, prefix: str, where: str, secrets: list,
                    in_file: list) -> dict:
-    unknown = sorted(set(raw) - set(schema))
+    unknown = sorted(set(raw) - set(schema), key=str)
     if unknown:
         raise RosterError(f"{where}: unknown key '{prefix}{unknown[0]}'")
     out = {}
@@ -187,8 +266,9 @@ def _coerce(value, kind: type, name: str, where: str):
         return value.lower() == "true"
     if kind is str and isinstance(value, (int, float)) and not isinstance(value, bool):
         return str(value)
-    if kind is list and isinstance(value, list):
-        return [v if isinstance(v, dict) else str(v) for v in value]
+    if kind is list and isinstance(value, list):  # of names, or of rules (mappings)
+        return [{str(k): x for k, x in v.items()} if isinstance(v, dict) else str(v)
+                for v in value]
     if isinstance(value, kind) and not (kind is int and isinstance(value, bool)):
         return value
     names = {str: "a string", int: "a whole number", float: "a number", bool: "true or false",
@@ -211,6 +291,23 @@ def _check_source(source: dict, where: str) -> None:
     if not 0 <= source["retries"] <= MAX_RETRIES:
         raise RosterError(f"{where}: 'source.retries' must be 0 to {MAX_RETRIES}, "
                           f"not {source['retries']}")
+    # The bounds of a live source's requests: above 0 and finite (NaN fails the test).
+    for key, top in (("timeout", MAX_TIMEOUT), ("max_response_mb", 1024 ** 2),
+                     ("max_pages", 10 ** 9)):
+        value = source.get(key)
+        if value is not None and not 0 < value <= top:
+            what = "a whole number" if _SOURCE[key][0] is int else "a number"
+            raise RosterError(f"{where}: 'source.{key}' must be {what} above 0 and at most "
+                              f"{top:,.0f}, not {value}")
+    # A secret goes into an HTTP header: a newline (a YAML | block adds one) or a
+    # control character would end up quoted in an error; the value is never shown.
+    for key in sorted(SECRET_KEYS):
+        value = source.get(key) or ""
+        if any(c.isspace() or not c.isprintable() for c in value):
+            raise RosterError(f"{where}: 'source.{key}' contains whitespace or control "
+                              "characters (a YAML | block adds a newline: use |- or quotes)")
+        if not value.isascii():
+            raise RosterError(f"{where}: 'source.{key}' contains non-ASCII characters")
     if kind == "oneroster_rest":
         if source["auth"] not in ("oauth1", "oauth2"):
             raise RosterError(f"{where}: 'source.auth' must be oauth1 or oauth2")
@@ -226,6 +323,7 @@ def _check_policies(values: dict, where: str) -> None:
     """The policy keys whose shape the plain schema cannot say."""
     from .policies import section_rules
 
+    _check_thresholds(values, where)
     sync = values["sync"]
     for type_, fields in sync["required_fields"].items():
         if type_ not in REQUIRED_FIELDS or not isinstance(fields, list):
@@ -235,6 +333,18 @@ def _check_policies(values: dict, where: str) -> None:
         section_rules.parse(sync["sections"][which], f"sync.sections.{which}", where)
     values["schools"] = {str(k): None if v is None else str(v)
                          for k, v in values["schools"].items()}
+
+
+def _check_thresholds(values: dict, where: str) -> None:
+    for (section, key), top in THRESHOLDS.items():
+        value = values[section][key]
+        if value is None:
+            continue
+        finite = not isinstance(value, float) or math.isfinite(value)  # an int is finite
+        if not finite or value < 0 or (top is not None and value > top):
+            what = "a whole number" if SCHEMA[section][key][0] is int else "a number"
+            span = f"from 0 to {top}" if top is not None else "of 0 or more"
+            raise RosterError(f"{where}: '{section}.{key}' must be {what} {span}, not {value}")
 
 
 def _readable_by_others(path: Path) -> bool:

@@ -7,19 +7,23 @@ connector -> stage (plan written beside the store, sync recorded) -> review (tog
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 
 from connectors import make_connector
 from connectors.feed import Connector, Progress, SourceError
 
-from . import clock, history, policies, safety, undo
-from .apply import apply_actions
+from . import clock, history, lifecycle, policies, safety, undo
+from .apply import apply_actions, mismatches, refuse
 from .bulk import gc_paused
 from .catalog import Catalog
 from .config import Config, describe_source
 from .errors import BlockedError, RosterError, StaleError
+from .lifecycle import SyncStatus
 from .model import (ACTION_TYPES, ACTIVE, LOCAL_FIELDS, PEOPLE_TYPES, SOURCE_FIELDS, TABLES,
                     blank)
 from .redact import scrub
+from .text import clean_message
 from .review import Review
 from .store import META_TABLE, SYNCS_TABLE, Store
 
@@ -84,7 +88,7 @@ class Engine:
         try:
             feed = self.connector.fetch(mode, cursor, progress)
         except SourceError as exc:
-            message = scrub(str(exc), self.config.secrets)
+            message = clean_message(scrub(str(exc), self.config.secrets))
             self._record_failure(mode, trigger, started, message)
             raise RosterError(message) from None
         with self.store.locked("sync", wait=0):
@@ -96,9 +100,9 @@ class Engine:
             plan = policies.stage(feed, data, self.config, schools)
             reasons = safety.block_reasons(plan["actions"], data, self.config)
             history.finish(doc, plan, _meta(data)["state"], reasons)
-            self.store.write_plan(doc["id"], plan)
+            self.store.plans.write(doc, plan, _meta(data)["store_id"])
             if commit and (force or not reasons):
-                self._apply(data, doc, plan, force and bool(reasons))
+                self._apply(data, doc, plan, reasons)
             self._write(data)
         return _report(doc, plan["warnings"])
 
@@ -108,104 +112,165 @@ class Engine:
             doc = history.new_sync(data, mode=mode, trigger=trigger,
                                    source=describe_source(self.config.source),
                                    started_at=started)
-            doc.update(status="failed", error=message, finished_at=clock.stamp())
+            doc.update(status=SyncStatus.FAILED.value, error=message, finished_at=clock.stamp())
             self._write(data)
 
     # -- review ------------------------------------------------------------------------
 
     def plan(self, sync_id: int) -> dict:
         """The sync's actions (with their enabled flags), reference changes and warnings."""
-        return self.store.read_plan(int(sync_id))
+        data = self._read()
+        return self.store.plans.read(history.get(data, sync_id), _meta(data)["store_id"])
 
     def review(self, sync_id: int | None = None) -> Review:
         """A sync's actions in memory, for ticking and unticking."""
-        return Review(self.store, self.sync_doc(sync_id))
+        data = self._read()
+        doc = history.get(data, sync_id)
+        plan = self.store.plans.read(doc, _meta(data)["store_id"])
+        return Review(self.store.plans, doc, plan, self._toggle_gate)
+
+    @contextmanager
+    def _toggle_gate(self, sync_id: int) -> Iterator[dict]:
+        """The store's lock held, and the sync's record as it is now."""
+        with self.store.locked("review"):
+            yield history.get(self._read(), sync_id)
 
     def set_enabled(self, sync_id: int, action_ids: list[str], enabled: bool) -> None:
         self.review(sync_id).set_enabled(action_ids, enabled)
 
+    def block_reasons(self, review: Review) -> list[str]:
+        """Why the sync, as reviewed now, may not be committed without --force."""
+        return safety.block_reasons(review.actions, self._read(), self.config)
+
     # -- commit ------------------------------------------------------------------------
 
-    def commit(self, sync_id: int | None = None, disable: list[str] = (),
+    def commit(self, sync_id: int | None = None, disable: Sequence[str] = (),
                force: bool = False) -> dict:
+        """Apply a pending sync's enabled actions, after unticking `disable` (every id
+        checked before anything is done). The guards are counted on what will be applied."""
         with gc_paused(), self.store.locked("commit", wait=0):
             data = self._take()
             doc = history.get(data, sync_id)
-            if doc["status"] not in history.COMMITTABLE:
-                raise RosterError(f"sync {doc['id']} is {doc['status']}; only a staged "
-                                  "sync can be committed")
+            lifecycle.require(doc, "commit")
             if doc["base_state"] != _meta(data)["state"]:
                 raise StaleError(f"sync {doc['id']} is stale: the store changed after it "
                                  "was staged; stage it again with: rostertui sync")
-            review = Review(self.store, doc)
-            review.set_enabled(list(disable), False)
+            review = Review(self.store.plans, doc,
+                            self.store.plans.read(doc, _meta(data)["store_id"]),
+                            self._toggle_gate)
+            review.check_ids(list(disable))
+            newly = [i for i in dict.fromkeys(disable) if review.action(i)["enabled"]]
+            for i in newly:
+                review.action(i)["enabled"] = False
             plan = review.plan
             reasons = safety.block_reasons(plan["actions"], data, self.config)
             if reasons and not force:
                 raise BlockedError(f"sync {doc['id']} is blocked: {'; '.join(reasons)}. "
-                                   "Untick archives in review, or commit with --force")
-            self._apply(data, doc, plan, force and bool(reasons))
+                                   "Untick those actions in review, or commit with --force")
+            if newly:
+                review.record(newly, False)
+            self._apply(data, doc, plan, reasons)
             self._write(data)
         return _report(doc, plan["warnings"])
 
-    def _apply(self, data: dict, doc: dict, plan: dict, forced: bool) -> None:
+    def _apply(self, data: dict, doc: dict, plan: dict, overridden: list[str]) -> None:
+        """Check every enabled action against its record, then apply them; `overridden`:
+        the guards that fired and were forced."""
         enabled = [a for a in plan["actions"] if a["enabled"]]
+        wrong = mismatches(data, enabled + plan["reference"])
+        if wrong:
+            raise refuse(f"sync {doc['id']} does not match the store: its before-values "
+                         "differ from", wrong, "discard it and stage again")
         apply_actions(data, enabled + plan["reference"])
         meta = _meta(data)
         doc["cursor_before"] = meta["cursor"]
+        doc["commit_seq"] = undo.next_commit_seq(data)
         meta["state"] = f"sync-{doc['id']}"
         meta["last_commit_started_at"] = doc["started_at"]
         if plan["cursor"] is not None:
             meta["cursor"] = plan["cursor"]
         if plan["district"]:
             meta["district"] = plan["district"]
-        doc.update(status="committed", committed_at=clock.stamp(), enabled=len(enabled),
-                   reverted_by=None,
-                   disabled=len(plan["actions"]) - len(enabled), forced=forced,
-                   disabled_ids=[a["id"] for a in plan["actions"] if not a["enabled"]])
+        disabled = [a["id"] for a in plan["actions"] if not a["enabled"]]
+        doc.update(status=SyncStatus.COMMITTED.value, committed_at=clock.stamp(),
+                   enabled=len(enabled), reverted_by=None, disabled=len(disabled),
+                   forced=bool(overridden), blocked_reasons=overridden,
+                   disabled_ids=disabled)
         for other in data[SYNCS_TABLE].values():
-            if other["status"] in ("staged", "blocked"):
+            if lifecycle.pending(other):
                 other["error"] = f"stale: sync {doc['id']} was committed after it was staged"
 
     def revert(self, sync_id: int, force: bool = False) -> dict:
-        """Undo a committed sync; refused when later syncs changed the same records,
+        """Undo a committed sync. Refused when records it changed have changed since, or
+        when the undo trips a guard (the revert of a first import removes everything),
         unless forced. The revert is recorded as a sync of its own."""
-        started = clock.stamp()
         with gc_paused(), self.store.locked("revert", wait=0):
             data = self._take()
             doc = history.get(data, sync_id)
-            undo.check_revertible(doc)
-            plan = self.store.read_plan(doc["id"])
-            applied = [a for a in plan["actions"] if a["enabled"]]
-            clashing = self._conflicts(data, doc, applied)
-            if clashing and not force:
-                raise undo.refuse(doc, clashing)
-            new, new_plan = undo.revert(data, doc, plan, started)
-            new["forced"] = bool(clashing)
-            self.store.write_plan(new["id"], new_plan)
+            lifecycle.require(doc, "revert")
+            new = self._revert(data, doc, force)
             self._write(data)
         return _report(new, [])
+
+    def redo(self, sync_id: int, force: bool = False) -> dict:
+        """Apply a reverted sync again: the revert of its revert, recorded as a new sync."""
+        with gc_paused(), self.store.locked("redo", wait=0):
+            data = self._take()
+            doc = history.get(data, sync_id)
+            lifecycle.require(doc, "redo")
+            undo = history.get(data, doc["reverted_by"])
+            lifecycle.require(undo, "revert")
+            new = self._revert(data, undo, force)
+            self._write(data)
+        return _report(new, [])
+
+    def _revert(self, data: dict, doc: dict, force: bool) -> dict:
+        started = clock.stamp()
+        plan = self.store.plans.read(doc, _meta(data)["store_id"])
+        clashing = self._conflicts(data, doc, plan)
+        if clashing and not force:
+            raise undo.conflict_error(doc, clashing)
+        undo_plan = undo.inverse_plan(data, plan)
+        reasons = safety.block_reasons(undo_plan["actions"], data, self.config)
+        if reasons and not force:
+            raise BlockedError(f"reverting sync {doc['id']} is blocked: {'; '.join(reasons)}. "
+                               "Revert with --force to do it anyway")
+        new = undo.record(data, doc, undo_plan, started)
+        new["forced"] = bool(clashing or reasons)
+        new["blocked_reasons"] = reasons
+        self.store.plans.write(new, undo_plan, _meta(data)["store_id"])
+        return new
 
     def revert_conflicts(self, sync_id: int) -> list[str]:
         """The action ids (`type:source_id`) that make revert refuse without force."""
         data = self._read()
-        doc = history.get(data, sync_id)
-        applied = [a for a in self.plan(doc["id"])["actions"] if a["enabled"]]
-        return self._conflicts(data, doc, applied)
+        return self._conflicts(data, history.get(data, sync_id), self.plan(sync_id))
 
-    def _conflicts(self, data: dict, doc: dict, applied: list[dict]) -> list[str]:
-        return undo.conflicts(data, doc, applied, lambda i: self.store.read_plan(i)["actions"])
+    def _conflicts(self, data: dict, doc: dict, plan: dict) -> list[str]:
+        """The records this sync changed that a sync committed after it (in commit order,
+        whatever the ids) changed again, or that are no longer as it left them."""
+        applied = [a for a in plan["actions"] if a["enabled"]]
+        mine = {a["id"] for a in applied}
+        touched: set[str] = set()
+        for later in undo.committed_after(data, doc):
+            actions = self.store.plans.read(later, _meta(data)["store_id"])["actions"]
+            touched.update(a["id"] for a in actions if a["enabled"] and a["id"] in mine)
+        return sorted(touched | set(mismatches(data, applied, side="after")))
 
     def discard(self, sync_id: int | None = None) -> dict:
         with self.store.locked("discard", wait=0):
             data = self._take()
             doc = history.get(data, sync_id)
-            if doc["status"] not in ("staged", "blocked"):
-                raise RosterError(f"sync {doc['id']} is {doc['status']}; only a staged "
-                                  "sync can be discarded")
-            doc["status"] = "discarded"
+            lifecycle.require(doc, "discard")
+            doc["status"] = SyncStatus.DISCARDED.value
             self._write(data)
         return self.report(doc["id"])
+
+    def restore(self, force: bool = False) -> str:
+        """Put the store's backup back (see Store.restore)."""
+        with self.store.locked("restore", wait=0):
+            self._snapshot = None
+            return self.store.restore(force)
 
     def check(self) -> dict:
         try:
@@ -271,16 +336,21 @@ class Engine:
     def report(self, sync_id: int) -> dict:
         """The shape of `--json`: the sync's counts, status and warnings."""
         doc = self.sync_doc(sync_id)
-        try:
-            warnings = self.plan(doc["id"])["warnings"]
-        except RosterError:
-            warnings = []  # a failed sync has no plan
-        return _report(doc, warnings)
+        if not doc["plan_digest"]:
+            return _report(doc, [])  # a failed sync has no plan
+        review = self.review(doc["id"])
+        if not lifecycle.pending(doc):
+            return _report(doc, review.warnings)
+        reasons = self.block_reasons(review)  # as unticked now
+        live = {**doc, "status": history.pending_status(reasons), "blocked_reasons": reasons,
+                "enabled": sum(a["enabled"] for a in review.actions)}
+        live["disabled"] = len(review.actions) - live["enabled"]
+        return _report(live, review.warnings)
 
     def warnings(self, sync_id: int | None = None, code: str | None = None) -> list[dict]:
         """A sync's data warnings (default: the newest sync that has a plan)."""
         if sync_id is None:
-            staged = [d for d in self.history() if self.store.plan_path(d["id"]).exists()]
+            staged = [d for d in self.history() if d["plan_digest"]]
             if not staged:
                 raise RosterError("no sync has been staged yet; run: rostertui sync")
             sync_id = staged[0]["id"]
@@ -308,7 +378,7 @@ class Engine:
         action_id = f"{type_}:{source_id}"
         out = []
         for doc in self.history():
-            if doc["status"] != "committed":
+            if doc["status"] != SyncStatus.COMMITTED:
                 continue
             for action in self._applied(doc["id"]):
                 if action["id"] == action_id:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from . import clock
 from .errors import RosterError
+from .lifecycle import PENDING, SyncStatus
 from .model import ACTION_TYPES, KINDS
 from .lock import current_user
 from .store import SYNCS_TABLE
-
-COMMITTABLE = ("staged", "blocked", "reverted")
+from .text import clean_message
 
 
 def counts(actions: list[dict]) -> dict[str, dict[str, int]]:
@@ -24,11 +24,12 @@ def new_sync(data: dict, *, mode: str, trigger: str, source: dict, started_at: s
     syncs = data[SYNCS_TABLE]
     sync_id = max(map(int, syncs), default=0) + 1
     doc = {"id": sync_id, "started_at": started_at, "finished_at": None, "mode": mode,
-           "trigger": trigger, "user": current_user(), "source": source, "status": "staged",
+           "trigger": trigger, "user": current_user(), "source": source,
+           "status": SyncStatus.STAGED.value,
            "counts": counts([]), "enabled": 0, "disabled": 0, "warnings": 0,
            "warning_codes": {}, "blocked_reasons": [], "committed_at": None,
            "base_state": None, "error": None, "forced": False, "reverts": None,
-           "reverted_by": None}
+           "reverted_by": None, "plan_digest": None, "disabled_ids": []}
     syncs[str(sync_id)] = doc
     return doc
 
@@ -37,18 +38,24 @@ def finish(doc: dict, plan: dict, base_state: str, reasons: list[str]) -> None:
     actions = plan["actions"]
     doc.update(finished_at=clock.stamp(), counts=counts(actions), enabled=len(actions),
                disabled=0, warnings=len(plan["warnings"]), base_state=base_state,
-               blocked_reasons=reasons, status="blocked" if reasons else "staged")
+               blocked_reasons=[clean_message(r) for r in reasons],
+               status=pending_status(reasons))
     codes: dict[str, int] = {}
     for w in plan["warnings"]:
         codes[w["code"]] = codes.get(w["code"], 0) + 1
     doc["warning_codes"] = codes
 
 
+def pending_status(reasons: list[str]) -> str:
+    """A pending sync is blocked while a guard fires, staged otherwise."""
+    return (SyncStatus.BLOCKED if reasons else SyncStatus.STAGED).value
+
+
 def get(data: dict, sync_id: int | str | None) -> dict:
     """A sync by id, or with None the newest one that can still be committed."""
     syncs = data[SYNCS_TABLE]
     if sync_id is None:
-        pending = [d for d in syncs.values() if d["status"] in ("staged", "blocked")]
+        pending = [d for d in syncs.values() if d["status"] in PENDING]
         if not pending:
             raise RosterError("there is no staged sync; stage one with: rostertui sync")
         return max(pending, key=lambda d: d["id"])
@@ -62,6 +69,3 @@ def listing(data: dict) -> list[dict]:
     """Every sync, newest first."""
     return sorted(data[SYNCS_TABLE].values(), key=lambda d: d["id"], reverse=True)
 
-
-def changes(doc: dict) -> int:
-    return sum(sum(k.values()) for k in doc["counts"].values())

@@ -7,6 +7,8 @@ overwrite those and nothing else), and which are lists.
 
 from __future__ import annotations
 
+from .text import safe
+
 # Types that stage reviewable actions, in display order.
 ACTION_TYPES = ("school", "teacher", "student", "staff", "contact", "section")
 # Reference data that sections point to; refreshed at commit, never reviewed one by one.
@@ -91,4 +93,4 @@ def label(type_: str, rec: dict) -> str:
 
 def warning(code: str, type_: str, source_id: str, message: str) -> dict:
     """A data warning, the shape used in the history, the CLI and the CSV export."""
-    return {"code": code, "type": type_, "source_id": source_id, "message": message}
+    return {"code": code, "type": type_, "source_id": source_id, "message": safe(message)}

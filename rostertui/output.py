@@ -1,4 +1,10 @@
-"""Plain-text output of the headless commands (the --json output is the data itself)."""
+"""Plain-text output of the headless commands (the --json output is the data itself).
+
+Every value taken from data (names, ids, labels, messages, blocked reasons, error text,
+paths, even the stored mode and status) passes through `text.safe` as it is put into a
+line; the line breaks between lines are ours. So no value can move the cursor, retitle
+the terminal, reorder text with a bidi control or forge a line of its own.
+"""
 
 from __future__ import annotations
 
@@ -13,7 +19,7 @@ COUNT_HEADS = ("add", "update", "archive", "reactivate")
 
 def counts_table(counts: dict, types=ACTION_TYPES) -> str:
     kinds = list(COUNT_HEADS) + sorted({k for c in counts.values() for k in c} - set(KINDS))
-    lines = [f"{'':10}" + "".join(f"{k:>12}" for k in kinds)]
+    lines = [f"{'':10}" + "".join(f"{safe(k):>12}" for k in kinds)]
     for t in types:
         lines.append(f"{TABLES[t]:10}" + "".join(f"{counts[t].get(k, 0):>12,}" for k in kinds))
     return "\n".join(lines)
@@ -21,14 +27,14 @@ def counts_table(counts: dict, types=ACTION_TYPES) -> str:
 
 def sync_report(r: dict) -> str:
     total = sum(sum(c.values()) for c in r["counts"].values())
-    head = f"sync {r['sync_id']} {r['status']} ({r['mode']}, {total:,} actions"
+    head = f"sync {safe(r['sync_id'])} {safe(r['status'])} ({safe(r['mode'])}, {total:,} actions"
     if r["disabled"]:
         head += f", {r['disabled']:,} unticked"
     lines = [head + ")", counts_table(r["counts"])]
-    lines += [f"blocked: {reason}" for reason in r["blocked_reasons"]]
+    lines += [f"blocked: {safe(reason)}" for reason in r["blocked_reasons"]]
     if r["warnings"]:
         lines.append(f"warnings: {len(r['warnings']):,} ({_codes(r['warnings'])}); "
-                     f"list them with: rostertui show {r['sync_id']}")
+                     f"list them with: rostertui show {safe(r['sync_id'])}")
     lines.append(_next_step(r))
     return "\n".join(lines)
 
@@ -37,11 +43,11 @@ def _codes(warnings: list[dict]) -> str:
     codes: dict[str, int] = {}
     for w in warnings:
         codes[w["code"]] = codes.get(w["code"], 0) + 1
-    return ", ".join(f"{c} {n:,}" for c, n in sorted(codes.items()))
+    return ", ".join(f"{safe(c)} {n:,}" for c, n in sorted(codes.items()))
 
 
 def _next_step(r: dict) -> str:
-    sid = r["sync_id"]
+    sid = safe(r["sync_id"])
     if r["status"] == "staged":
         return f"review: rostertui show {sid}; apply: rostertui commit {sid}"
     if r["status"] == "blocked":
@@ -57,30 +63,39 @@ def history_table(syncs: list[dict]) -> str:
              f"{'changes':>8}  {'status':10}  note"]
     for d in syncs:
         changes = sum(sum(c.values()) for c in d["counts"].values())
-        lines.append(f"{d['id']:>5}  {d['started_at']:20}  {d['mode']:5}  {d['trigger']:7}  "
-                     f"{safe(d['user'])[:12]:12}  {changes:>8,}  {d['status']:10}  {note(d)}")
+        lines.append(f"{safe(d['id']):>5}  {safe(d['started_at']):20}  {safe(d['mode']):5}  "
+                     f"{safe(d['trigger']):7}  {safe(d['user'])[:12]:12}  {changes:>8,}  "
+                     f"{safe(d['status']):10}  {note(d)}")
     return "\n".join(lines)
 
 
 def note(d: dict) -> str:
+    """What a history line says after the status; every value in it made safe."""
     if d["status"] == "committed":
-        what = f"Reverts sync {d['reverts']}; committed" if d.get("reverts") else "Committed"
-        return f"{what} {d['committed_at']}" + (" (forced)" if d.get("forced") else "")
+        what = (f"Reverts sync {safe(d['reverts'])}; committed" if d.get("reverts")
+                else "Committed")
+        return f"{what} {safe(d['committed_at'])}" + (" (forced)" if d.get("forced") else "")
     if d["status"] == "failed":
-        return safe((d["error"] or "").splitlines()[0])[:200]
+        return safe(_first_line(d["error"]))[:200]
     if d["status"] == "blocked":
-        return "; ".join(d["blocked_reasons"])
+        return "; ".join(map(safe, d["blocked_reasons"]))
     if d["status"] == "reverted":
-        return f"Reverted by sync {d['reverted_by']}"
+        return f"Reverted by sync {safe(d['reverted_by'])}"
     return safe(d.get("error") or "")
 
 
+def _first_line(text) -> str:
+    """A stored error's first line: the problem itself (any others are listed after it)."""
+    return (str(text or "").splitlines() or [""])[0]
+
+
 def show(doc: dict, r: dict) -> str:
-    lines = [f"sync {doc['id']}: {doc['mode']} {doc['trigger']} sync by {safe(doc['user'])}, "
-             f"started {doc['started_at']}, {doc['status']} {note(doc)}".rstrip(),
+    lines = [f"sync {safe(doc['id'])}: {safe(doc['mode'])} {safe(doc['trigger'])} sync by "
+             f"{safe(doc['user'])}, started {safe(doc['started_at'])}, {safe(doc['status'])} "
+             f"{note(doc)}".rstrip(),
              sync_report(r)]
-    lines += [f"warning {w['code']} {w['type']} {safe(w['source_id'])}: {safe(w['message'])}"
-              for w in r["warnings"]]
+    lines += [f"warning {safe(w['code'])} {safe(w['type'])} {safe(w['source_id'])}: "
+              f"{safe(w['message'])}" for w in r["warnings"]]
     lines += [action_line(a) for a in r["actions"]]
     return "\n".join(lines)
 
@@ -88,18 +103,18 @@ def show(doc: dict, r: dict) -> str:
 def warnings_table(warnings: list[dict]) -> str:
     if not warnings:
         return "no warnings"
-    lines = [f"{w['code']:24} {w['type']:8} {safe(w['source_id'])[:24]:24} {safe(w['message'])}"
-             for w in warnings]
+    lines = [f"{safe(w['code']):24} {safe(w['type']):8} {safe(w['source_id'])[:24]:24} "
+             f"{safe(w['message'])}" for w in warnings]
     return "\n".join(lines + [f"{len(warnings):,} warnings ({_codes(warnings)})"])
 
 
 def action_line(a: dict) -> str:
     box = "[x]" if a["enabled"] else "[ ]"
-    line = f"{box} {safe(a['id'])}  {a['kind']}  {safe(a['label'])}"
+    line = f"{box} {safe(a['id'])}  {safe(a['kind'])}  {safe(a['label'])}"
     changes = a.get("changes") or {}
     members = a.get("members") or {}
-    parts = [f"{f}: +{len(m['added'])} -{len(m['removed'])}" for f, m in members.items()]
-    parts += [f"{f}: {safe(_short(b))} -> {safe(_short(v))}"
+    parts = [f"{safe(f)}: +{len(m['added'])} -{len(m['removed'])}" for f, m in members.items()]
+    parts += [f"{safe(f)}: {safe(_short(b))} -> {safe(_short(v))}"
               for f, (b, v) in changes.items() if f not in members]
     return line + ("  " + "; ".join(parts) if parts else "")
 
@@ -112,14 +127,14 @@ def _short(value) -> str:
 def status(s: dict) -> str:
     src = s["source"]
     district = (s["district"] or {}).get("name", "unknown")
-    lines = [f"source:   {src['kind']} {safe(src.get('path') or src.get('base_url') or '')}",
-             f"district: {safe(district)}", f"store:    {s['store']}",
+    lines = [f"source:   {safe(src['kind'])} {safe(src.get('path') or src.get('base_url'))}",
+             f"district: {safe(district)}", f"store:    {safe(s['store'])}",
              f"sync:     {'enabled' if s['enabled'] else 'disabled'}"]
     last = s["last_sync"]
     if last:
-        lines.append(f"last sync: {last['id']} {last['mode']} {last['trigger']} by "
-                     f"{safe(last['user'])} at {last['started_at']}: {last['status']} "
-                     f"{note(last)}".rstrip())
+        lines.append(f"last sync: {safe(last['id'])} {safe(last['mode'])} "
+                     f"{safe(last['trigger'])} by {safe(last['user'])} at "
+                     f"{safe(last['started_at'])}: {safe(last['status'])} {note(last)}".rstrip())
     else:
         lines.append("last sync: none yet")
     lines.append(f"{'':10}{'active':>12}{'archived':>12}")
@@ -132,14 +147,14 @@ def status(s: dict) -> str:
 def check(c: dict) -> str:
     lines = [f"connected: {safe(c.get('district') or 'unknown district')}"]
     lines += [f"  school: {safe(s)}" for s in c.get("schools", [])]
-    lines += [f"  {t}: {n:,}" for t, n in c.get("counts", {}).items()]
+    lines += [f"  {safe(t)}: {n:,}" for t, n in c.get("counts", {}).items()]
     return "\n".join(lines)
 
 
 def demo_summary(out, summary: dict) -> str:
-    parts = ", ".join(f"{k} {v:,}" if isinstance(v, int) else f"{k} {v}"
+    parts = ", ".join(f"{safe(k)} {v:,}" if isinstance(v, int) else f"{safe(k)} {safe(v)}"
                       for k, v in summary.items() if not isinstance(v, list))
-    return f"wrote {out}: {parts}"
+    return f"wrote {safe(out)}: {parts}"
 
 
 def progress_bar(stream: TextIO):
@@ -156,9 +171,9 @@ def progress_bar(stream: TextIO):
         if total:
             filled = int(30 * min(done, total) / total)
             bar = "#" * filled + "." * (30 - filled)
-            stream.write(f"\r{type_:14} [{bar}] {done:,}/{total:,}   ")
+            stream.write(f"\r{safe(type_):14} [{bar}] {done:,}/{total:,}   ")
         else:
-            stream.write(f"\r{type_:14} {done:,} records   ")
+            stream.write(f"\r{safe(type_):14} {done:,} records   ")
         stream.flush()
 
     return report

@@ -1,22 +1,30 @@
 """Reviewing a staged sync: its actions held in memory, toggled at the cost of one append.
 
 The dashboard keeps one Review open while an admin ticks and unticks; the toggle log
-makes every change durable at once, so a restart shows the same checkboxes.
+makes every change durable at once, so a restart shows the same checkboxes. Each toggle
+passes the engine's gate: under the store's lock, the sync must still be pending (another
+process may have committed or discarded it meanwhile).
 """
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
+from typing import Callable
+
+from . import lifecycle
 from .errors import RosterError
-from .history import COMMITTABLE
 from .model import ACTION_TYPES, KINDS
-from .store import Store
+
+# Opens the gate for toggling the sync: holds the store's lock and yields its record now.
+Gate = Callable[[int], AbstractContextManager[dict]]
 
 
 class Review:
-    def __init__(self, store: Store, doc: dict):
-        self.store = store
+    def __init__(self, plans, doc: dict, plan: dict, gate: Gate):
+        self.plans = plans
         self.doc = doc
-        self.plan = store.read_plan(doc["id"])
+        self.plan = plan
+        self._gate = gate
         self.actions: list[dict] = self.plan["actions"]
         self.warnings: list[dict] = self.plan["warnings"]
         self._by_id = {a["id"]: a for a in self.actions}
@@ -28,24 +36,35 @@ class Review:
 
     @property
     def editable(self) -> bool:
-        return self.doc["status"] in COMMITTABLE
+        return lifecycle.allowed(self.doc, "toggle")
 
     def action(self, action_id: str) -> dict:
         return self._by_id[action_id]
 
-    def set_enabled(self, action_ids: list[str], enabled: bool) -> None:
-        if not self.editable:
-            raise RosterError(f"sync {self.sync_id} is {self.doc['status']}; its actions "
-                              "can no longer be changed")
+    def check_ids(self, action_ids: list[str]) -> None:
+        """Every id is an action of this sync, or RosterError naming the first that is not."""
         unknown = [i for i in action_ids if i not in self._by_id]
         if unknown:
             raise RosterError(f"sync {self.sync_id} has no action '{unknown[0]}'; "
                               f"see: rostertui show {self.sync_id}")
+
+    def set_enabled(self, action_ids: list[str], enabled: bool) -> None:
+        lifecycle.require(self.doc, "toggle")
+        self.check_ids(action_ids)
         changed = [i for i in action_ids if self._by_id[i]["enabled"] != enabled]
-        if changed:
-            self.store.record_toggle(self.sync_id, changed, enabled)
-            for i in changed:
-                self._by_id[i]["enabled"] = enabled
+        if not changed:
+            return
+        with self._gate(self.sync_id) as now:
+            if now["status"] != self.doc["status"]:
+                self.doc = now  # committed or discarded elsewhere: shown as it is
+            lifecycle.require(now, "toggle")
+            self.record(changed, enabled)
+
+    def record(self, action_ids: list[str], enabled: bool) -> None:
+        """Write the toggle and show it; the caller holds the lock and checked the state."""
+        self.plans.record_toggle(self.sync_id, self.doc["plan_digest"], action_ids, enabled)
+        for i in action_ids:
+            self._by_id[i]["enabled"] = enabled
 
     def select(self, type_: str | None = None, kind: str | None = None,
                text: str = "") -> list[dict]:

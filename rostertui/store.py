@@ -5,65 +5,97 @@ per-call API costs a whole-table pass per call. So the engine reads the file onc
 orjson, changes the data in memory, and writes it once: temp file, fsync, the previous
 file kept as `<name>.bak`, `os.replace`. Plain `TinyDB(path)` still opens the file.
 
-Staged plans live beside it in `<stem>.plans/`: they are large, written once, and their
-checkbox toggles go to an append-only log, so a toggle never rewrites the store.
+Each store has an identity (`meta.store_id`), kept from its first write, that its plans
+name. A store file of the wrong shape is an error, never an empty store, and so is a
+missing store file beside its backup or plans: `rostertui restore` puts the backup back.
+Staged plans live beside it in `<stem>.plans/` (plans.py).
 """
 
 from __future__ import annotations
 
 import os
-import threading
+import uuid
 from pathlib import Path
 
 import orjson
 
+from . import clock
 from .bulk import gc_paused
-from .files import atomic_write
 from .errors import RosterError
+from .files import atomic_write
+from .invariants import META_TABLE, SYNCS_TABLE, BrokenStoreError, require
 from .lock import StoreLock
 from .model import ALL_TYPES, TABLES
+from .plans import PlanFiles
 
-META_TABLE = "meta"
-SYNCS_TABLE = "syncs"
+__all__ = ["META_TABLE", "SYNCS_TABLE", "Store", "empty_data"]
+
 # `state` names the commit that made the store what it is: a plan staged on another
 # state is stale. A revert puts back the state it undid.
 EMPTY_META = {"state": "empty", "cursor": None, "district": None, "enabled": True,
-              "last_commit_started_at": None}
+              "last_commit_started_at": None, "store_id": None}
 
 
 def empty_data() -> dict:
-    data = {TABLES[t]: {} for t in ALL_TYPES}
+    data: dict = {TABLES[t]: {} for t in ALL_TYPES}
     data[SYNCS_TABLE] = {}
-    data[META_TABLE] = {"1": dict(EMPTY_META)}
+    data[META_TABLE] = {"1": {**EMPTY_META, "store_id": uuid.uuid4().hex}}
     return data
+
+
+class MissingStoreError(RosterError):
+    """The store file is gone while its backup or plans are there."""
 
 
 class Store:
     def __init__(self, path: Path):
-        self._plan_writer: threading.Thread | None = None
-        self._plan_error: BaseException | None = None
-        self._settling = threading.Lock()
         self.path = Path(path)
         self.backup = self.path.with_name(self.path.name + ".bak")
-        self.plans_dir = self.path.with_name(self.path.stem + ".plans")
+        self.plans = PlanFiles(self.path.with_name(self.path.stem + ".plans"))
         self._lock = StoreLock(self.path)
 
     # -- the whole file --------------------------------------------------------------
 
     def load(self) -> dict:
-        """The whole store as {table: {doc_id: doc}}; an absent file is an empty store."""
+        """The whole store as {table: {doc_id: doc}}. No file at all (and no backup or
+        plans) is a new, empty store; a file of the wrong shape is an error."""
         if not self.path.exists():
+            self._refuse_fresh_start()
             return empty_data()
+        return self._parse(self.path)
+
+    def _parse(self, path: Path) -> dict:
         try:
             with gc_paused():
-                raw = orjson.loads(self.path.read_bytes())
+                raw = orjson.loads(path.read_bytes())
         except orjson.JSONDecodeError as exc:
-            raise RosterError(f"{self.path}: the store is not valid JSON ({exc}); "
-                              f"the previous version is in {self.backup.name}") from None
+            raise RosterError(f"{path}: the store is not valid JSON ({exc}); "
+                              f"{self._restore_hint()}") from None
+        except OSError as exc:
+            raise RosterError(f"{path}: cannot read the store ({exc.strerror})") from None
+        try:
+            require(raw, str(path))
+        except BrokenStoreError as exc:
+            raise BrokenStoreError(f"{exc}; {self._restore_hint()}") from None
         data = empty_data()
         data.update(raw)
-        data[META_TABLE] = {"1": {**EMPTY_META, **raw.get(META_TABLE, {}).get("1", {})}}
+        meta = {**EMPTY_META, **raw[META_TABLE]["1"]}
+        meta["store_id"] = meta["store_id"] or data[META_TABLE]["1"]["store_id"]
+        data[META_TABLE] = {"1": meta}
         return data
+
+    def _refuse_fresh_start(self) -> None:
+        if self.backup.exists() or self.plans.any():
+            found = self.backup if self.backup.exists() else self.plans.folder
+            raise MissingStoreError(f"{self.path} is missing, but {found} is there: starting "
+                                    f"an empty store would lose its history; "
+                                    f"{self._restore_hint()}")
+
+    def _restore_hint(self) -> str:
+        if not self.backup.exists():
+            return "no backup is there to restore"
+        return (f"restore the previous version with: rostertui restore "
+                f"(or: cp {self.backup} {self.path})")
 
     def version(self) -> tuple | None:
         """Changes whenever the file is replaced: reload only when it differs."""
@@ -74,10 +106,37 @@ class Store:
         return (st.st_ino, st.st_mtime_ns, st.st_size)
 
     def write(self, data: dict) -> None:
+        """Replace the store with `data`, refused (the file unchanged) if `data` breaks an
+        invariant."""
+        require(data, f"refusing to write {self.path}")
         payload = orjson.dumps(data)
-        self._settle()  # the plan this store refers to is on disk before the store
+        self.plans.settle()  # the plan this store refers to is on disk before the store
         self.path.parent.mkdir(parents=True, exist_ok=True)
         atomic_write(self.path, payload, backup=self.backup)
+
+    def restore(self, force: bool = False) -> str:
+        """Put `<store>.bak` back as the store; a readable store is replaced only with
+        `force`, and is kept beside it. Returns what was done, in one line."""
+        if not self.backup.exists():
+            raise RosterError(f"there is no backup to restore ({self.backup} is missing)")
+        self._parse(self.backup)  # a broken backup is refused, not put back
+        kept = ""
+        if self.path.exists():
+            if not force and self._readable():
+                raise RosterError(f"{self.path} is a sound store; restoring would replace "
+                                  "its latest version: add --force to do it anyway")
+            aside = self.path.with_name(f"{self.path.name}.replaced-{clock.stamp()}")
+            os.replace(self.path, aside)
+            kept = f"; the store it replaced is kept as {aside}"
+        atomic_write(self.path, self.backup.read_bytes())
+        return f"restored {self.path} from {self.backup}{kept}"
+
+    def _readable(self) -> bool:
+        try:
+            self._parse(self.path)
+        except RosterError:
+            return False
+        return True
 
     # -- the lock --------------------------------------------------------------------
 
@@ -92,84 +151,3 @@ class Store:
         for name in (self.path.name, self.backup.name):
             for tmp in self.path.parent.glob(f".{name}.*.tmp"):
                 tmp.unlink(missing_ok=True)
-
-    # -- staged plans ----------------------------------------------------------------
-
-    def plan_path(self, sync_id: int) -> Path:
-        self._settle()
-        return self.plans_dir / f"sync-{sync_id}.json"
-
-    def write_plan(self, sync_id: int, plan: dict) -> None:
-        """Serialise the plan now; its write and fsync (a second or so at district scale)
-        go on in a thread while the caller applies it. Every method here that reads or
-        writes a file waits for that thread first, so the store is only ever written
-        after its plan is on disk, and a failed plan write raises from that call."""
-        self._settle()
-        self.plans_dir.mkdir(parents=True, exist_ok=True)
-        payload = orjson.dumps(plan)
-        path, toggles = self.plan_path(sync_id), self._toggle_log(sync_id)
-
-        def write() -> None:
-            try:
-                atomic_write(path, payload)
-                toggles.unlink(missing_ok=True)
-            except BaseException as exc:  # handed to the caller by _settle
-                self._plan_error = exc
-
-        self._plan_writer = threading.Thread(target=write, name="plan-writer")
-        self._plan_writer.start()
-
-    def _settle(self) -> None:
-        """Wait for a plan being written; raise its error, if it had one."""
-        if self._plan_writer is None:
-            return
-        with self._settling:  # the dashboard's workers share the store
-            writer, error = self._plan_writer, None
-            if writer is not None:
-                writer.join()
-                self._plan_writer = None
-                error, self._plan_error = self._plan_error, None
-        if error is not None:
-            raise error
-
-    def read_plan(self, sync_id: int) -> dict:
-        path = self.plan_path(sync_id)
-        try:
-            with gc_paused():
-                plan = orjson.loads(path.read_bytes())
-        except FileNotFoundError:
-            raise RosterError(f"sync {sync_id} has no actions on disk ({path} is missing)") from None
-        disabled = self.disabled_ids(sync_id)
-        for action in plan["actions"]:
-            action["enabled"] = action["id"] not in disabled
-        return plan
-
-    def _toggle_log(self, sync_id: int) -> Path:
-        self._settle()
-        return self.plans_dir / f"sync-{sync_id}.toggles.jsonl"
-
-    def record_toggle(self, sync_id: int, action_ids: list[str], enabled: bool) -> None:
-        """Append one line: cheap at any plan size, and a torn last line is ignored."""
-        line = orjson.dumps({"ids": list(action_ids), "enabled": enabled}) + b"\n"
-        with open(self._toggle_log(sync_id), "ab") as fh:
-            fh.write(line)
-            fh.flush()
-            os.fsync(fh.fileno())
-
-    def disabled_ids(self, sync_id: int) -> set[str]:
-        disabled: set[str] = set()
-        try:
-            lines = self._toggle_log(sync_id).read_bytes().splitlines()
-        except FileNotFoundError:
-            return disabled
-        for line in lines:
-            try:
-                entry = orjson.loads(line)
-            except orjson.JSONDecodeError:
-                continue
-            ids = entry["ids"]
-            if entry["enabled"]:
-                disabled.difference_update(ids)
-            else:
-                disabled.update(ids)
-        return disabled

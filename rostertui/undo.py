@@ -1,57 +1,68 @@
 """Undo: revert a committed sync with the before-values its plan recorded.
 
-The revert is itself a sync (mode "revert"), so it shows in the history and can be
-reverted in turn. When the reverted sync was the last commit, the store's state and
-cursor go back to what they were, so the original plan can be committed again and
-gives exactly the same store.
+The revert is itself a sync (mode "revert"), committed at once, so it shows in the
+history and can be reverted in turn: that is how a reverted sync is redone. When the
+reverted sync was the last commit, the store's state and cursor go back to what they
+were, so syncs staged before it are no longer stale.
+
+Conflicts are judged per record and in commit order, never by sync ids: a record the
+sync changed conflicts when a sync committed after it changed it again, or when it is
+no longer as the sync left it (apply.mismatches on the "after" side).
 """
 
 from __future__ import annotations
 
 from . import clock, history
-from .apply import apply_actions, invert
+from .apply import apply_actions, invert, mismatches, refuse
 from .errors import RosterError
+from .lifecycle import SyncStatus
 from .model import TABLES
 from .store import META_TABLE, SYNCS_TABLE
 
-LISTED = 20
+
+def next_commit_seq(data: dict) -> int:
+    """The next number in commit order (sync ids are in staging order, not commit order)."""
+    meta = data[META_TABLE]["1"]
+    meta["commit_seq"] = meta.get("commit_seq", 0) + 1
+    return meta["commit_seq"]
 
 
-def conflicts(data: dict, doc: dict, applied: list[dict], plans) -> list[str]:
-    """Ids of the records this sync changed that a later committed sync changed again."""
-    mine = {a["id"] for a in applied}
-    later = [d for d in data[SYNCS_TABLE].values()
-             if d["id"] > doc["id"] and d["status"] == "committed"]
-    touched: set[str] = set()
-    for other in later:
-        touched.update(a["id"] for a in plans(other["id"]) if a["enabled"])
-    return sorted(mine & touched)
+def _commit_order(doc: dict) -> tuple:
+    return (doc.get("commit_seq", 0), doc.get("committed_at") or "", doc["id"])
 
 
-def check_revertible(doc: dict) -> None:
-    if doc["status"] != "committed":
-        raise RosterError(f"sync {doc['id']} is {doc['status']}; only a committed sync "
-                          "can be reverted")
+def committed_after(data: dict, doc: dict) -> list[dict]:
+    """The syncs in effect that were committed after `doc` (reverts included)."""
+    after = _commit_order(doc)
+    return [d for d in data[SYNCS_TABLE].values()
+            if d["status"] == SyncStatus.COMMITTED and _commit_order(d) > after]
 
 
-def refuse(doc: dict, clashing: list[str]) -> RosterError:
-    shown = ", ".join(clashing[:LISTED])
-    more = f" and {len(clashing) - LISTED} more" if len(clashing) > LISTED else ""
-    return RosterError(f"sync {doc['id']} cannot be reverted: later syncs changed "
-                       f"{len(clashing)} of its records ({shown}{more}); "
-                       f"revert with --force to put back its before-values anyway")
+def conflict_error(doc: dict, clashing: list[str]) -> RosterError:
+    return refuse(f"sync {doc['id']} cannot be reverted: since it was committed, something "
+                  "else changed", clashing,
+                  "revert with --force to put back its before-values anyway")
 
 
-def revert(data: dict, doc: dict, plan: dict, started: str) -> tuple[dict, dict]:
-    """Apply the inverse of the sync's applied actions to `data`; the new sync and plan."""
+def inverse_plan(data: dict, plan: dict) -> dict:
+    """The plan that undoes the applied actions of `plan`, as the store is now. Terms and
+    courses that a later sync refreshed again are left as they are now: every sync
+    refreshes them, so they are never a conflict, and never put back over newer data."""
     applied = [a for a in plan["actions"] if a["enabled"]]
-    inverse = _inverse(data, applied)
-    inverse_ref = _inverse(data, plan["reference"])
+    newer = set(mismatches(data, plan["reference"], side="after"))
+    reference = [a for a in plan["reference"] if a["id"] not in newer]
+    return {"actions": _inverse(data, applied), "reference": _inverse(data, reference),
+            "warnings": [], "cursor": None, "district": None, "rules": []}
+
+
+def record(data: dict, doc: dict, undo_plan: dict, started: str) -> dict:
+    """Apply the inverse plan to `data` and record it: the revert's new sync record."""
+    inverse = undo_plan["actions"]
     undo = history.new_sync(data, mode="revert", trigger="manual", source=doc["source"],
                             started_at=started)
-    undo_plan = {"actions": inverse, "reference": inverse_ref, "warnings": [],
-                 "cursor": None, "district": None, "rules": []}
-    apply_actions(data, inverse + inverse_ref)
+    undo["base_state"] = data[META_TABLE]["1"]["state"]
+    undo["commit_seq"] = next_commit_seq(data)
+    apply_actions(data, inverse + undo_plan["reference"])
     meta = data[META_TABLE]["1"]
     if meta["state"] == f"sync-{doc['id']}":
         meta["state"] = doc["base_state"]
@@ -59,10 +70,11 @@ def revert(data: dict, doc: dict, plan: dict, started: str) -> tuple[dict, dict]
     else:
         meta["state"] = f"sync-{undo['id']}"
     now = clock.stamp()
-    undo.update(status="committed", finished_at=now, committed_at=now, reverts=doc["id"],
-                counts=history.counts(inverse), enabled=len(inverse))
-    doc.update(status="reverted", reverted_by=undo["id"])
-    return undo, undo_plan
+    undo.update(status=SyncStatus.COMMITTED.value, finished_at=now, committed_at=now,
+                reverts=doc["id"], counts=history.counts(inverse), enabled=len(inverse),
+                disabled_ids=[])
+    doc.update(status=SyncStatus.REVERTED.value, reverted_by=undo["id"])
+    return undo
 
 
 def _inverse(data: dict, actions: list[dict]) -> list[dict]:
@@ -72,5 +84,8 @@ def _inverse(data: dict, actions: list[dict]) -> list[dict]:
         table = TABLES[action["type"]]
         if table not in docs:
             docs[table] = {d["source_id"]: d for d in data[table].values()}
-        out.append(invert(action, docs[table].get(action["source_id"])))
+        current = docs[table].get(action["source_id"])
+        if action["kind"] == "add" and current is None:
+            continue  # forced over a later change: the record it added is gone already
+        out.append(invert(action, current))
     return out

@@ -19,6 +19,7 @@ from textual.widgets import Header, Static
 
 from rostertui.catalog import Catalog
 from rostertui.errors import BlockedError, RosterError
+from rostertui.history import pending_status
 from rostertui.model import ACTION_TYPES, KINDS
 from rostertui.review import Review
 
@@ -85,12 +86,37 @@ class ReportScreen(Screen):
         except RosterError:  # a failed sync has no plan, only its record
             review = None
         try:
-            doc = review.doc if review else engine.sync_doc(self.sync_id)
+            doc = self._as_reviewed(review) if review else engine.sync_doc(self.sync_id)
         except RosterError as exc:
             self.app.call_from_thread(notices.error, self, exc)
             return
         notes = plan_notes(doc, review.plan if review else None)
         self.app.call_from_thread(self._show, doc, review, notes)
+
+    def _as_reviewed(self, review: Review) -> dict:
+        """The sync's record with, while it is pending, the guards counted on the actions
+        as ticked now: unticking can unblock it, and ticking can block it."""
+        if not review.editable:
+            return review.doc
+        reasons = self.app.engine.block_reasons(review)
+        return {**review.doc, "status": pending_status(reasons), "blocked_reasons": reasons}
+
+    @work(thread=True, exclusive=True, group="recheck")
+    def recheck(self) -> None:
+        """After ticks and unticks: the guards again, and the summary and notes with them."""
+        review = self.review
+        if review is None or not review.editable:
+            return
+        doc = self._as_reviewed(review)
+        notes = plan_notes(doc, review.plan)
+        self.app.call_from_thread(self._rechecked, doc, notes)
+
+    def _rechecked(self, doc: dict, notes: Text) -> None:
+        self.doc = doc
+        self.sub_title = doc["status"]
+        self.query_one("#summary", Static).update(self._summary())
+        self.query_one("#notes", Static).update(notes)
+        self.query_one("#notes", Static).display = bool(notes.plain)
 
     def _show(self, doc: dict, review: Review | None, notes: Text) -> None:
         self.doc, self.review = doc, review
@@ -149,6 +175,7 @@ class ReportScreen(Screen):
 
     def _back_from_list(self, result: str | None) -> None:
         self.refresh_counts()
+        self.recheck()
         if result == "commit":
             self.action_commit()
 

@@ -1,6 +1,6 @@
-"""Revert a committed sync (History tab): a confirmation restating what it applied, and
-when later syncs changed the same records, a second one naming them that offers to
-revert anyway. The revert is recorded as a sync of its own."""
+"""Revert a committed sync, or redo a reverted one (History tab): a confirmation restating
+what it applied, and when records changed since or a guard fires, a second one naming
+them that offers to go ahead anyway. Either is recorded as a sync of its own."""
 
 from __future__ import annotations
 
@@ -11,7 +11,10 @@ from rich.text import Text
 from textual.screen import Screen
 
 from rostertui.catalog import Catalog
-from rostertui.errors import RosterError
+from rostertui import lifecycle
+from rostertui.apply import MismatchError
+from rostertui.errors import BlockedError, RosterError
+from rostertui.lifecycle import SyncStatus
 from rostertui.model import TABLES
 from rostertui.text import safe
 
@@ -24,53 +27,66 @@ LISTED = 10  # conflicting records named before "and N more"
 
 
 async def ask_and_revert(screen: Screen, doc: dict, catalog: Catalog | None) -> bool:
-    """Ask, revert, and on a refusal ask again; True once the store was reverted."""
+    """Ask, revert (or redo a reverted sync), and on a refusal ask again; True once the
+    store changed. Only what the sync's state allows is offered."""
     app, sid = screen.app, doc["id"]
-    if doc["status"] != "committed":
-        notices.warn(screen, f"Sync {sid} is {doc['status']}: only a committed sync can be "
-                             "reverted.")
+    verb = "redo" if doc["status"] == SyncStatus.REVERTED else "revert"
+    if not lifecycle.allowed(doc, verb):
+        notices.warn(screen, lifecycle.refusal(doc, verb))
         return False
     engine = app.engine
+    inverted = doc["reverted_by"] if verb == "redo" else sid  # the plan that is undone
     try:
-        tally = await asyncio.to_thread(bulk.load, lambda: engine.review(sid).tally())
+        tally = await asyncio.to_thread(bulk.load, lambda: engine.review(inverted).tally())
     except RosterError as exc:
         notices.error(screen, exc)
         return False
     if not await app.push_screen_wait(ConfirmScreen(
-            f"Revert sync {sid}?", revert_summary(sid, tally), f"Revert {enabled(tally):,}")):
+            f"{verb.capitalize()} sync {sid}?", revert_summary(sid, tally, verb),
+            f"{verb.capitalize()} {enabled(tally):,}")):
         return False
-    ok, result = await app.push_screen_wait(JobScreen(f"Reverting sync {sid}…",
-                                                      lambda _: engine.revert(sid)))
-    if not ok and await _forced(screen, sid, catalog, result):
+    run = engine.redo if verb == "redo" else engine.revert
+    ok, result = await app.push_screen_wait(JobScreen(f"{VERBING[verb]} sync {sid}…",
+                                                      lambda _: run(sid)))
+    if not ok and await _forced(screen, inverted, catalog, result):
         ok, result = await app.push_screen_wait(JobScreen(
-            f"Reverting sync {sid} (forced)…", lambda _: engine.revert(sid, force=True)))
+            f"{VERBING[verb]} sync {sid} (forced)…", lambda _: run(sid, force=True)))
         if not ok:
             notices.error(screen, result)
     if ok:
-        notices.info(screen, f"Sync {sid} reverted: {result['enabled']:,} changes undone, "
-                             f"recorded as sync {result['sync_id']}.", title="Reverted")
+        done = DONE[verb]
+        notices.info(screen, f"Sync {sid} {done}: {result['enabled']:,} changes applied, "
+                             f"recorded as sync {result['sync_id']}.", title=done.capitalize())
     return ok
+
+
+VERBING = {"revert": "Reverting", "redo": "Redoing"}
+DONE = {"revert": "reverted", "redo": "redone"}
 
 
 async def _forced(screen: Screen, sid: int, catalog: Catalog | None,
                   refusal: RosterError) -> bool:
-    """After a refusal: whether the admin reverts anyway over later changes."""
-    try:
-        clashing = await asyncio.to_thread(screen.app.engine.revert_conflicts, sid)
-    except RosterError:
-        clashing = []
-    if not clashing:  # refused for another reason (the store is busy, say)
+    """After a refusal: whether the admin goes ahead anyway, over records changed since
+    (named) or past the guards (their reasons)."""
+    if isinstance(refusal, MismatchError):
+        title, body = "These records changed since", conflicts_body(sid, refusal.ids, catalog)
+    elif isinstance(refusal, BlockedError):
+        title, body = "Blocked by the guards", Text.assemble(
+            str(refusal), "\n\n", ("Going ahead anyway goes past these limits.", "bold"))
+    else:  # refused for another reason (the store is busy, say)
         notices.error(screen, refusal)
         return False
-    if await screen.app.push_screen_wait(ConfirmScreen(
-            "Later syncs changed these records", conflicts_body(sid, clashing, catalog),
-            "Revert anyway", danger=True)):
+    if await screen.app.push_screen_wait(ConfirmScreen(title, body, "Go ahead anyway",
+                                                       danger=True)):
         return True
-    notices.info(screen, f"Sync {sid} was not reverted; the store is unchanged.")
+    notices.info(screen, "Nothing was changed; the store is as it was.")
     return False
 
 
-def revert_summary(sid: int, tally: dict) -> Text:
+def revert_summary(sid: int, tally: dict, verb: str = "revert") -> Text:
+    if verb == "redo":
+        return Text(f"Sync {sid} was reverted. Redoing it reverts that revert: "
+                    f"{enabled(tally):,} changes are applied again, recorded as a new sync.")
     lines = [Text(f"Sync {sid} applied {enabled(tally):,} actions. Reverting puts back the "
                   "values recorded before them:"),
              *type_lines(tally, lambda on, _: f"{on:,}" if on else ""),
@@ -87,7 +103,7 @@ def conflicts_body(sid: int, clashing: list[str], catalog: Catalog | None) -> Te
     by_type = Counter(c.partition(":")[0] for c in clashing)
     kinds = ", ".join(f"{TABLES[t]} {n:,}" for t, n in by_type.most_common())
     return Text("\n").join([
-        Text(f"Syncs committed after sync {sid} changed {len(clashing):,} of its records "
+        Text(f"Since sync {sid} was committed, {len(clashing):,} of its records changed "
              f"again ({kinds}):"), *shown, *more,
         Text.assemble("Reverting anyway puts back sync ", str(sid), "'s old values over "
                       "those later changes.", style="bold")])

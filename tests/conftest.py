@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from connectors.feed import Feed, SourceError, TypeFeed
+from rostertui import demo_data
 from rostertui.config import from_dict
 from rostertui.engine import Engine
 from rostertui.model import make
@@ -97,3 +98,12 @@ def oneroster_server():
     from .oneroster_server import OneRosterServer
     with OneRosterServer(FIXTURES / "oneroster-csv" / "edfi-v1p1") as server:
         yield server
+
+
+@pytest.fixture(scope="session")
+def days(tmp_path_factory):
+    """Day one of a 2,000-student district and its next day with 5% changes."""
+    base = tmp_path_factory.mktemp("district")
+    demo_data.generate(base / "d1", students=2000, seed=7)
+    summary = demo_data.next_day(base / "d1", base / "d2", change_rate=0.05, seed=8)
+    return base, summary

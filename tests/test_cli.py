@@ -41,15 +41,6 @@ def table(tmp_path, name):
     return {d["source_id"]: d for d in TinyDB(tmp_path / "store.json").table(name).all()}
 
 
-@pytest.fixture(scope="module")
-def days(tmp_path_factory):
-    """Day one of a 2,000-student district and its next day with 5% changes."""
-    base = tmp_path_factory.mktemp("district")
-    demo_data.generate(base / "d1", students=2000, seed=7)
-    summary = demo_data.next_day(base / "d1", base / "d2", change_rate=0.05, seed=8)
-    return base, summary
-
-
 def test_full_sync_commits_the_district(tmp_path, days):
     base, _ = days
     use_source(tmp_path, base / "d1")

@@ -463,7 +463,7 @@ async def test_a_committed_syncs_actions_are_read_only(tmp_path, source):
         assert not actions.check_action("set_all", ())
         await pilot.press("space")
         await pilot.pause()
-        assert "sync 1 is committed; its actions can no longer be changed" in notes(app)
+        assert "sync 1 is committed; to undo it, revert it" in notes(app)
     assert all(a["enabled"] for a in fresh(engine).plan(1)["actions"])
 
 

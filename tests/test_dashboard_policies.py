@@ -313,7 +313,7 @@ async def test_history_reverts_a_committed_sync_and_reloads(tmp_path, source):
         await pilot.press("enter")
         await until(pilot, lambda: "Sync 2 reverted" in notes(app))
         await settled(pilot)
-        assert "Sync 2 reverted: 8 changes undone, recorded as sync 3." in notes(app)
+        assert "Sync 2 reverted: 8 changes applied, recorded as sync 3." in notes(app)
         shown = lines(visible_table(app))
         assert shown[1].split()[:4] == ["3", "2026-03-02", "09:30", "revert"]
         assert "Reverts sync 2" in shown[1] and "reverted  Reverted by syn" in shown[2]
@@ -338,14 +338,14 @@ async def test_a_refused_revert_names_the_records_and_can_be_forced(tmp_path, so
             await pilot.press("enter")
             await until(pilot, lambda: getattr(app.screen, "danger", False))
             second = app.screen
-            assert second.heading == "Later syncs changed these records"
-            assert second.yes == "Revert anyway"
-            assert "changed 1 of its records again (students 1):\n" \
+            assert second.heading == "These records changed since"
+            assert second.yes == "Go ahead anyway"
+            assert "1 of its records changed again (students 1):\n" \
                    "  student  Firsts0 Lasts0 (s0)" in second.body.plain
             await pilot.press(*answer.split())
             await settled(pilot)
             if answer == "enter":
-                assert "Sync 2 was not reverted; the store is unchanged." in notes(app)
+                assert "Nothing was changed; the store is as it was." in notes(app)
                 assert stored(engine, "students")["s0"]["grade"] == "08"
         await until(pilot, lambda: "Sync 2 reverted" in notes(app))
     doc = fresh(engine).sync_doc(4)

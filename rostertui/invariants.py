@@ -1,0 +1,102 @@
+"""What must hold of a store's data before it is read as a store or written to disk.
+
+The last line of defence: staging, the plan checks and the lifecycle keep these true, so a
+failure here means a bug or a file edited by hand. Checked when a store is loaded (a file
+of the wrong shape is an error, never an empty store) and before every write (a write
+that would break them is refused and the file stays as it was). At 100,000 students the
+check is a few C-level passes, tens of milliseconds.
+"""
+
+from __future__ import annotations
+
+from operator import itemgetter
+
+from .errors import RosterError
+from .lifecycle import KNOWN as SYNC_STATUSES
+from .model import ACTIVE, ALL_TYPES, ARCHIVED, TABLES
+
+META_TABLE = "meta"
+SYNCS_TABLE = "syncs"
+RECORD_STATUSES = frozenset({ACTIVE, ARCHIVED})
+LISTED = 5
+
+
+class BrokenStoreError(RosterError):
+    """The store's data breaks an invariant."""
+
+
+def problems(data: object) -> list[str]:
+    """Every broken invariant, each naming the table and records; empty when sound."""
+    if not isinstance(data, dict):
+        return [f"the file holds {type(data).__name__}, not a table of tables"]
+    meta = data.get(META_TABLE)
+    if not isinstance(meta, dict) or not isinstance(meta.get("1"), dict):
+        return ["it has no meta table: it is not a rostertui store"]
+    found = []
+    for type_ in ALL_TYPES:
+        found += _table_problems(TABLES[type_], data.get(TABLES[type_], {}))
+    found += _sync_problems(data.get(SYNCS_TABLE, {}))
+    return found
+
+
+def require(data: object, where: str) -> None:
+    broken = problems(data)
+    if broken:
+        more = f" (and {len(broken) - 1} more)" if len(broken) > 1 else ""
+        raise BrokenStoreError(f"{where}: {broken[0]}{more}")
+
+
+def _table_problems(name: str, table: object) -> list[str]:
+    if not isinstance(table, dict):
+        return [f"table '{name}' is {type(table).__name__}, not a table of records"]
+    docs = list(table.values())
+    try:
+        ids = list(map(itemgetter("source_id"), docs))
+        statuses = set(map(itemgetter("status"), docs))
+    except (KeyError, TypeError):
+        return [_first_malformed(name, table)]
+    out = []
+    if not all(isinstance(i, str) and i for i in ids):
+        bad = next(k for k, d in table.items() if not (isinstance(d["source_id"], str)
+                                                      and d["source_id"]))
+        out.append(f"table '{name}' record {bad} has a source_id that is not a text id")
+    elif len(set(ids)) != len(ids):
+        out.append(f"table '{name}' holds source ids more than once: "
+                   f"{', '.join(_repeated(ids)[:LISTED])}")
+    unknown = statuses - RECORD_STATUSES
+    if unknown:
+        out.append(f"table '{name}' has records of unknown status "
+                   f"{', '.join(sorted(map(repr, unknown))[:LISTED])}")
+    return out
+
+
+def _first_malformed(name: str, table: dict) -> str:
+    for key, doc in table.items():
+        if not isinstance(doc, dict):
+            return f"table '{name}' record {key} is {type(doc).__name__}, not a record"
+        missing = [f for f in ("source_id", "status") if f not in doc]
+        if missing:
+            return f"table '{name}' record {key} has no {missing[0]}"
+    return f"table '{name}' is malformed"
+
+
+def _repeated(ids: list[str]) -> list[str]:
+    seen: set[str] = set()
+    twice: list[str] = []
+    for i in ids:
+        if i in seen and i not in twice:
+            twice.append(i)
+        seen.add(i)
+    return twice
+
+
+def _sync_problems(syncs: object) -> list[str]:
+    if not isinstance(syncs, dict):
+        return [f"table '{SYNCS_TABLE}' is {type(syncs).__name__}, not a table of syncs"]
+    for key, doc in syncs.items():
+        if not isinstance(doc, dict) or not isinstance(doc.get("id"), int) \
+                or str(doc["id"]) != key:
+            return [f"table '{SYNCS_TABLE}' record {key} is not a sync record"]
+        if doc.get("status") not in SYNC_STATUSES:
+            return [f"sync {key} has unknown status {doc.get('status')!r}"]
+    return []
