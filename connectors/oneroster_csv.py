@@ -6,16 +6,21 @@ from __future__ import annotations
 
 import csv
 import io
+import os
+import stat
 import zipfile
 import zlib
+from collections import Counter
 from contextlib import contextmanager
 from functools import partial
-from itertools import chain, islice
+from itertools import chain, islice, repeat
 from pathlib import Path
 from typing import IO, Callable, Iterable, Iterator
 
 from connectors.feed import Feed, Progress, SourceError
-from connectors.oneroster_map import FILES, NOUNS, Problems, Roster
+from connectors.oneroster_map import (FILES, NOUNS, REQUIRED, SPEC_COLUMNS, Problems, Roster,
+                                      _show)
+from rostertui import model
 from rostertui.bulk import gc_paused
 
 MAX_FILE_BYTES = 2 * 1024 ** 3  # per file, uncompressed
@@ -25,8 +30,15 @@ MAX_LINE_CHARS = 1024 ** 2      # one physical line (csv's field limit is far lo
 PROGRESS_EVERY = 10_000
 READ_CHARS = 1 << 17       # the block _fast_lines splits
 MODES = ("bulk", "delta", "absent")
+VERSION = "1.1"            # the OneRoster version this reader takes
+MAX_COLUMNS = 1000         # per file: 1.1 defines at most 18, plus metadata.* and vendors'
+# A bulk file of these with a header and no rows would remove every record of its type
+# (every roster, for enrollments): refused, since the spec's way to send nothing is
+# `absent` in the manifest. Sessions, courses and demographics pass to the engine.
+NO_EMPTY_BULK = frozenset({"orgs", "classes", "users", "enrollments"})
 
 Opener = Callable[[], IO[bytes]]
+Members = dict[str, "Opener | None"]  # None: the file is there but refused (a problem)
 
 
 class FileTooLarge(Exception):
@@ -59,21 +71,23 @@ class OneRosterCsvConnector:
         files are bulk and which delta."""
         problems = Problems()
         with gc_paused(), _members(self.path, problems) as members:
-            modes = _modes(_manifest(members, problems), members, problems)
-            roster = Roster(self.kind, modes, problems)
-            for file in FILES:
-                if file in modes:
-                    _read(file, members[f"{file}.csv"], roster, problems, progress)
+            manifest = _manifest(members, problems)
+            modes = _modes(manifest, members, problems)
+            roster = Roster(self.kind, modes, problems, datetimes=True)
+            if _readable_version(manifest, problems):
+                for file in FILES:
+                    if file in modes:
+                        _read(file, members[f"{file}.csv"], roster, problems, progress)
             return roster.finish(str(self.path))
 
 
 # -- the set's files -----------------------------------------------------------------
 
 @contextmanager
-def _members(path: Path, problems: Problems) -> Iterator[dict[str, Opener]]:
+def _members(path: Path, problems: Problems) -> Iterator[Members]:
     """The files of the set by name, each as a function opening it."""
     if path.is_dir():
-        yield {p.name: partial(p.open, "rb") for p in path.iterdir() if p.is_file()}
+        yield _folder_members(path, problems)
     elif path.is_file() and zipfile.is_zipfile(path):
         with zipfile.ZipFile(path) as zf:
             yield _zip_members(zf, problems)
@@ -83,13 +97,43 @@ def _members(path: Path, problems: Problems) -> Iterator[dict[str, Opener]]:
         raise SourceError(f"{path}: not found")
 
 
-def _zip_members(zf: zipfile.ZipFile, problems: Problems) -> dict[str, Opener]:
+def _folder_members(path: Path, problems: Problems) -> Members:
+    """The regular files of the folder. A symbolic link named like a set file is a
+    problem: it could make the set read a file from anywhere (the folder itself may be
+    a link, as an SFTP drop's `current` often is)."""
     members = {}
+    for p in path.iterdir():
+        if p.is_symlink():
+            if p.suffix.lower() == ".csv":
+                problems.add(f"{p.name}: a symbolic link, not a file of the set's folder")
+                members[p.name] = None
+        elif p.is_file():
+            members[p.name] = partial(_open_file, p)
+    return members
+
+
+def _open_file(path: Path) -> IO[bytes]:
+    """The file, refused if it became a symbolic link since the folder was listed."""
+    return os.fdopen(os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0)), "rb")
+
+
+def _zip_members(zf: zipfile.ZipFile, problems: Problems) -> Members:
+    """The members at the zip's root. A name held twice is a problem (which one would be
+    the set's?), as are unsafe paths and symbolic links."""
+    members: Members = {}
+    counts = Counter(info.filename for info in zf.infolist())
+    for name, n in counts.items():
+        if n > 1:
+            problems.add(f"{name}: the zip holds {n} members of this name")
+            members[name] = None
     for info in zf.infolist():
         name = info.filename
         if name.startswith(("/", "\\")) or ".." in name.replace("\\", "/").split("/"):
             problems.add(f"{name}: unsafe path in the zip")
-        elif "/" not in name and not info.is_dir():
+        elif stat.S_ISLNK(info.external_attr >> 16):
+            problems.add(f"{name}: a symbolic link in the zip")
+            members[name] = None
+        elif "/" not in name and not info.is_dir() and counts[name] == 1:
             members[name] = partial(_open_member, zf, info)
     return members
 
@@ -103,11 +147,17 @@ def _open_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> IO[bytes]:
     return zf.open(info)
 
 
-def _manifest(members: dict[str, Opener], problems: Problems) -> dict[str, str] | None:
-    """file name -> bulk|delta|absent as manifest.csv says; None (a problem) without a
-    readable manifest."""
+# -- the manifest --------------------------------------------------------------------
+
+Manifest = dict[str, tuple[str, int]]  # propertyName -> (value, line)
+
+
+def _manifest(members: Members, problems: Problems) -> Manifest | None:
+    """manifest.csv's properties; None (a problem) without a readable manifest. A
+    property listed twice is a problem: the set would have two meanings."""
     if "manifest.csv" not in members:
         problems.add("manifest.csv: missing")
+    if not members.get("manifest.csv"):
         return None
     records = _records(members["manifest.csv"], "manifest.csv", problems)
     first = next(records, None)
@@ -118,51 +168,98 @@ def _manifest(members: dict[str, Opener], problems: Problems) -> dict[str, str] 
             problems.add("manifest.csv line 1: missing column(s) propertyName, value")
         return None
     key, val = header.index("propertyName"), header.index("value")
-    modes = {}
+    properties: Manifest = {}
     for line, row in records:
         name = row[key].strip() if key < len(row) else ""
-        mode = row[val].strip().lower() if val < len(row) else ""
-        if not name.startswith("file."):
-            continue
-        if mode in MODES:
-            modes[name[5:]] = mode
-        else:
-            problems.add(f"manifest.csv line {line}: {name} is {mode!r}, not bulk|delta|absent")
-    return modes
+        value = row[val].strip() if val < len(row) else ""
+        if name in properties:
+            problems.add(f"manifest.csv line {line}: {name} is listed again "
+                         f"(first on line {properties[name][1]})")
+        elif name:
+            properties[name] = (value, line)
+    return properties
 
 
-def _modes(manifest: dict[str, str] | None, members: dict[str, Opener],
+def _readable_version(manifest: Manifest | None, problems: Problems) -> bool:
+    """Whether the manifest declares OneRoster 1.1 (True without a manifest: its files
+    are still read, for their own problems). Another version is a problem, and its
+    files are not read: a 1.2 set would only fail by accident (no `role` in users)."""
+    if manifest is None:
+        return True
+    if "oneroster.version" not in manifest:
+        problems.add(f"manifest.csv: no oneroster.version (this reader takes OneRoster "
+                     f"{VERSION} sets)")
+        return True
+    value, line = manifest["oneroster.version"]
+    if value == VERSION:
+        return True
+    if value == "1.2":
+        problems.add(f"manifest.csv line {line}: oneroster.version is 1.2: OneRoster 1.2 "
+                     f"sets are not supported yet (this reader takes {VERSION})")
+    else:
+        problems.add(f"manifest.csv line {line}: oneroster.version is {_show(value)}, "
+                     f"not {VERSION}")
+    return False
+
+
+def _modes(manifest: Manifest | None, members: Members,
            problems: Problems) -> dict[str, str]:
     """bulk|delta for each file to read. Without a manifest, every file present is bulk."""
     if manifest is None:
-        return {f: "bulk" for f in FILES if f"{f}.csv" in members}
-    for name, mode in manifest.items():
+        return {f: "bulk" for f in FILES if members.get(f"{f}.csv")}
+    declared = {}
+    for prop, (value, line) in manifest.items():
+        if not prop.startswith("file."):
+            continue
+        name, mode = prop[5:], value.lower()
+        if "/" in name or "\\" in name or name == "..":
+            problems.add(f"manifest.csv line {line}: {prop} leads outside the set")
+        elif mode not in MODES:
+            problems.add(f"manifest.csv line {line}: {prop} is {mode!r}, "
+                         "not bulk|delta|absent")
+        else:
+            declared[name] = mode
+    for name, mode in declared.items():
         if mode != "absent" and f"{name}.csv" not in members:
             problems.add(f"{name}.csv: missing, but manifest.csv lists it as {mode}")
     for file in FILES:
-        if f"{file}.csv" in members and file not in manifest:
+        if f"{file}.csv" in members and file not in declared:
             problems.add(f"{file}.csv: not listed in manifest.csv")
-    return {f: m for f, m in manifest.items()
-            if f in FILES and m != "absent" and f"{f}.csv" in members}
+    return {f: m for f, m in declared.items()
+            if f in FILES and m != "absent" and members.get(f"{f}.csv")}
 
 
 # -- reading one file ----------------------------------------------------------------
 
 def _read(file: str, opener: Opener, roster: Roster, problems: Problems,
           progress: Progress | None) -> None:
+    """One file of the set into the roster: its header checked, then its rows."""
     label = f"{file}.csv"
     batches = _batches(opener, label, problems)
-    first = next(batches, None)
+    first = next(batches, None)  # the header alone (more rows after a read error)
     header = [h.strip() for h in first[1][0]] if first else []
-    add = roster.begin(file, header, label) if first else None
-    if add is None:
+    add = first and _header_ok(file, label, header, roster, problems) \
+        and roster.begin(file, header, label)
+    if not add:
         batches.close()
         return
-    for col in {h for h in header if h and header.count(h) > 1}:
-        problems.add(f"{label} line 1: column {col} appears twice")
+    first[0].pop(0)
+    first[1].pop(0)  # the header
+    rows = _map_rows(file, label, header, chain([first], batches), roster, problems, progress)
+    if not rows and roster.modes[file] == "bulk" and file in NO_EMPTY_BULK:
+        problems.add(f"{label}: a header and no rows in a bulk file, which would remove "
+                     f"every {NOUNS[file]}; a file with nothing to send is marked absent in "
+                     "manifest.csv")
+
+
+def _map_rows(file: str, label: str, header: list[str],
+              batches: Iterable[tuple[list[int], list[list[str]]]], roster: Roster,
+              problems: Problems, progress: Progress | None) -> int:
+    """Map the rows of a file whose header `roster.begin` took; the number of rows (not
+    counting blank lines), whether mapped or reported as misshapen."""
     width, id_col = len(header), header.index("sourcedId")
     blanks = [i for i, h in enumerate(header) if not h]
-    count = 0
+    count = seen = 0
     rows: list[list[str]] = []
     lines: list[int] = []
 
@@ -177,16 +274,16 @@ def _read(file: str, opener: Opener, roster: Roster, problems: Problems,
         if progress and count % PROGRESS_EVERY == 0:
             progress(file, count, None)
 
-    first[0].pop(0)
-    first[1].pop(0)  # the header
-    for batch_lines, batch in chain([first], batches):
+    for batch_lines, batch in batches:
         if not blanks and set(map(len, batch)) == {width}:  # every row fits: all at once
             rows += batch
             lines += batch_lines
+            seen += len(batch)
         else:
             for line, row in zip(batch_lines, batch):
                 if not row:
                     continue  # a blank line
+                seen += 1
                 problem = (len(row) != width or blanks) and _misfit(row, width, blanks)
                 if problem:
                     flush(len(rows))  # the rows before it first, so problems keep line order
@@ -200,6 +297,70 @@ def _read(file: str, opener: Opener, roster: Roster, problems: Problems,
     flush(len(rows))
     if progress:
         progress(file, count, None)
+    return seen
+
+
+# -- the header ----------------------------------------------------------------------
+
+def _header_ok(file: str, label: str, header: list[str], roster: Roster,
+               problems: Problems) -> bool:
+    """Check a header against the columns OneRoster 1.1 defines for the file: each must
+    be there (matched by name, in any order). A problem for each column missing, near
+    missed (`Email` for email) or repeated, or for too many columns; one warning naming
+    the columns neither defined nor metadata.*. True when the rows are worth reading
+    for their own problems: every REQUIRED column is there, and not too many."""
+    where = f"{label} line 1"
+    if len(header) > MAX_COLUMNS:
+        problems.add(f"{where}: {len(header):,} columns, over the limit of {MAX_COLUMNS:,}")
+        return False
+    for col, n in _repeated(header):
+        problems.add(f"{where}: column {col} appears {'twice' if n == 2 else f'{n} times'}")
+    near = _near_misses(file, header)
+    for cell, col in near.items():
+        problems.add(f"{where}: column {_show(cell)} is not defined by OneRoster 1.1; "
+                     f"did you mean {col}?")
+    present = set(header)
+    missing = [c for c in SPEC_COLUMNS[file] if c not in present and c not in near.values()]
+    if missing:
+        problems.add(f"{where}: missing column(s) {', '.join(missing)}")
+    unknown = [h for h in header if h and h not in _DEFINED[file] and h not in near
+               and not h.startswith("metadata.")]
+    if unknown:
+        roster.feed.warnings.append(model.warning(
+            "unknown_columns", "file", label,
+            f"{where}: {_names(unknown)}: not defined by OneRoster 1.1 (nor metadata.*)"))
+    return present.issuperset(REQUIRED[file])
+
+
+_DEFINED = {file: frozenset(cols) for file, cols in SPEC_COLUMNS.items()}
+
+
+def _fold(name: str) -> str:
+    """A column name as a near miss matches it: any case, without `_` and `-`."""
+    return name.lower().replace("_", "").replace("-", "")
+
+
+_FOLDED = {file: {_fold(c): c for c in cols} for file, cols in SPEC_COLUMNS.items()}
+
+
+def _near_misses(file: str, header: list[str]) -> dict[str, str]:
+    """Header cell -> the defined column it differs from only by case, `_` or `-`."""
+    folded = _FOLDED[file]
+    return {h: folded[_fold(h)] for h in header
+            if h not in _DEFINED[file] and _fold(h) in folded}
+
+
+def _repeated(header: list[str]) -> list[tuple[str, int]]:
+    """(column, times) for each named column the header holds more than once, in one
+    pass (a column count of each cell was quadratic: 37 s for 62,000 columns)."""
+    return [(col, n) for col, n in Counter(h for h in header if h).items() if n > 1]
+
+
+def _names(names: list[str], shown: int = 5) -> str:
+    """Column names for a message: the first few, each cut short."""
+    text = ", ".join(map(_show, names[:shown]))
+    more = f" and {len(names) - shown} more" if len(names) > shown else ""
+    return f"{len(names)} column(s) {text}{more}"
 
 
 def _batches(opener: Opener, label: str, problems: Problems,
@@ -211,8 +372,8 @@ def _batches(opener: Opener, label: str, problems: Problems,
     try:
         with opener() as raw, _text(raw) as text:
             reader = csv.reader(_fast_lines(text), strict=True)
-            before = 0
-            while rows := list(islice(reader, size)):
+            before, sizes = 0, chain([1], repeat(size))  # the header first, alone
+            while rows := list(islice(reader, next(sizes))):
                 delivered += len(rows)  # before the yield: the caller may change `rows`
                 yield _line_numbers(rows, before, reader.line_num), rows
                 before = reader.line_num

@@ -9,6 +9,7 @@ Problems are collected, never raised one by one: `Roster.finish` raises them all
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from functools import lru_cache
 from itertools import compress, repeat
@@ -17,6 +18,7 @@ from typing import Callable
 
 from connectors.feed import Feed, Membership, SourceError, TypeFeed
 from rostertui import model
+from rostertui.text import safe
 
 FILES = ("orgs", "academicSessions", "courses", "classes", "users", "demographics", "enrollments")
 FILE_TYPES = {"orgs": ("school",), "academicSessions": ("term",), "courses": ("course",),
@@ -31,13 +33,33 @@ REQUIRED = {
     "demographics": ("sourcedId",),
     "enrollments": ("sourcedId", "classSourcedId", "userSourcedId", "role"),
 }
+# Every column OneRoster 1.1 defines for each file, optional ones included, in spec order
+# (sis-reference.md section 2; demographics from the 1.1 CSV binding). A CSV set must
+# carry them all (oneroster_csv checks the headers); a REST object may leave any out.
+SPEC_COLUMNS = {name: tuple(cols.split(",")) for name, cols in {
+    "orgs": "sourcedId,status,dateLastModified,name,type,identifier,parentSourcedId",
+    "academicSessions": "sourcedId,status,dateLastModified,title,type,startDate,endDate,"
+                        "parentSourcedId,schoolYear",
+    "courses": "sourcedId,status,dateLastModified,schoolYearSourcedId,title,courseCode,grades,"
+               "orgSourcedId,subjects,subjectCodes",
+    "classes": "sourcedId,status,dateLastModified,title,grades,courseSourcedId,classCode,"
+               "classType,location,schoolSourcedId,termSourcedIds,subjects,subjectCodes,periods",
+    "users": "sourcedId,status,dateLastModified,enabledUser,orgSourcedIds,role,username,userIds,"
+             "givenName,familyName,middleName,identifier,email,sms,phone,agentSourcedIds,grades,"
+             "password",
+    "demographics": "sourcedId,status,dateLastModified,birthDate,sex,americanIndianOrAlaskaNative,"
+                    "asian,blackOrAfricanAmerican,nativeHawaiianOrOtherPacificIslander,white,"
+                    "demographicRaceTwoOrMoreRaces,hispanicOrLatinoEthnicity,countryOfBirthCode,"
+                    "stateOfBirthAbbreviation,cityOfBirth,publicSchoolResidenceStatus",
+    "enrollments": "sourcedId,status,dateLastModified,classSourcedId,schoolSourcedId,"
+                   "userSourcedId,role,primary,beginDate,endDate",
+}.items()}
 NOUNS = {"orgs": "org", "academicSessions": "academicSession", "courses": "course",
          "classes": "class", "users": "user", "demographics": "demographics",
          "enrollments": "enrollment"}
 
 STATUSES = {"": True, "active": True, "tobedeleted": False, "inactive": False}
 ORG_TYPES = frozenset({"department", "school", "district", "local", "state", "national"})
-NOT_SCHOOLS = frozenset({"district", "state", "national"})
 USER_TYPES = {"student": "student", "teacher": "teacher", "administrator": "staff",
               "aide": "staff", "proctor": "staff", "guardian": "contact", "parent": "contact",
               "relative": "contact"}
@@ -60,6 +82,8 @@ REFERENCED = frozenset(target for refs in REFERENCES.values() for _, _, target i
 LIST_COLUMNS = frozenset({"orgSourcedIds", "termSourcedIds"})
 DATES = {"academicSessions": ("startDate", "endDate"), "demographics": ("birthDate",),
          "enrollments": ("beginDate", "endDate")}
+DATETIME = "dateLastModified"  # in every file; checked when Roster(datetimes=True)
+DATE_FORMAT, DATETIME_FORMAT = "YYYY-MM-DD", "YYYY-MM-DDTHH:MM:SS[.sss]Z (ISO 8601, UTC)"
 # Warn when these are empty: other systems key accounts on them.
 WARN_EMPTY = {"student": ("email", "username"), "teacher": ("email", "username")}
 # Demographics columns mapped to fields rather than copied into `extra`.
@@ -90,16 +114,30 @@ def flag(value: str) -> str:
     return low if low in ("true", "false") else value
 
 
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")  # ASCII digits: \d takes any script's
+_DATETIME = re.compile(r"([0-9]{4}-[0-9]{2}-[0-9]{2})T([0-9]{2}):([0-9]{2}):([0-9]{2})"
+                       r"(\.[0-9]{1,9})?Z")
+
+
 @lru_cache(maxsize=4096)
 def is_date(value: str) -> bool:
     """True for a real YYYY-MM-DD date."""
-    if len(value) != 10 or value[4] != "-" or value[7] != "-":
+    if not _DATE.fullmatch(value):
         return False
     try:
         date.fromisoformat(value)
     except ValueError:
         return False
     return True
+
+
+@lru_cache(maxsize=4096)
+def is_datetime(value: str) -> bool:
+    """True for a real date and time in UTC as OneRoster 1.1 writes it:
+    2025-08-11T06:00:00Z, with or without fractions of a second."""
+    match = _DATETIME.fullmatch(value)
+    return bool(match) and is_date(match[1]) and int(match[2]) < 24 \
+        and int(match[3]) < 60 and int(match[4]) < 60
 
 
 class Problems:
@@ -112,7 +150,7 @@ class Problems:
     def add(self, text: str) -> None:
         self.count += 1
         if self.count <= MAX_PROBLEMS:
-            self.lines.append(text)
+            self.lines.append(safe(text))  # a value with a newline never forges a line
 
     def error(self, where: str) -> SourceError:
         """One line naming the first problem; with more, every problem on the lines after."""
@@ -137,9 +175,12 @@ class Roster:
     dict lookup per value) cost more than reading the file.
     """
 
-    def __init__(self, source: str, modes: dict[str, str], problems: Problems) -> None:
+    def __init__(self, source: str, modes: dict[str, str], problems: Problems,
+                 datetimes: bool = False) -> None:
+        """`datetimes`: check each row's dateLastModified too (a CSV set's is text)."""
         self.modes = modes
         self.problems = problems
+        self.datetimes = datetimes
         full = bool(modes) and all(m == "bulk" for m in modes.values())
         self.feed = Feed(source=source, mode="full" if full else "quick")
         for file, mode in modes.items():
@@ -150,6 +191,10 @@ class Roster:
         self._known: dict[str, set[str]] = {}  # bulk file -> ids present, for references
         self._deleted: dict[str, set[str]] = {}  # bulk file -> ids it marks tobedeleted
         self._org_types: dict[str, str] = {}
+        self._org_parents: dict[str, str] = {}
+        self._not_schools: set[str] = set()  # orgs of another type than school
+        self._user_roles: dict[str, str] = {}  # active user -> OneRoster role
+        self._of_type = {role: set() for role in ROSTERED}  # active students, teachers
         self._course_codes: dict[str, str] = {}
         self._students: dict[str, dict] = {}
         self._with_demographics: set[str] = set()
@@ -181,14 +226,16 @@ class Roster:
             return where.get(col, len(columns))
         picked = [ix(col) for col in COLUMNS[file]]
         self._pick = itemgetter(*picked)
-        self._dates = [(col, ix(col)) for col in DATES.get(file, ())]
+        self._dates = [(col, ix(col), is_date, DATE_FORMAT) for col in DATES.get(file, ())]
+        if self.datetimes:
+            self._dates.append((DATETIME, ix(DATETIME), is_datetime, DATETIME_FORMAT))
         self._class_col, self._role_col = ix("classSourcedId"), ix("role")
         refs = [(col, ix(col), what, target, self._known[target], col in REQUIRED[file],
                  self._deleted[target])
                 for col, what, target in REFERENCES.get(file, ()) if target in self._known]
         self._refs = [r for r in refs if r[0] not in LIST_COLUMNS]
         self._list_refs = [r for r in refs if r[0] in LIST_COLUMNS]
-        self._checked = bool(self._dates or refs)
+        self._checked = bool(refs)
         if file == "demographics":
             self._extra_cols = [(ix(c), c.removeprefix("metadata.")) for c in where
                                 if c and c not in DEMOGRAPHIC_BASE]
@@ -247,6 +294,8 @@ class Roster:
         if active is None:
             self._problem(line, sid, f"unknown status {_show(status)}")
             return None
+        if self._dates:
+            self._check_dates(row, line, sid)
         if not active and self._bulk:
             if self._gone is not None:
                 self._gone.add(sid)
@@ -257,14 +306,17 @@ class Roster:
             return None
         return active
 
+    def _check_dates(self, row: list, line: int, sid: str) -> None:
+        """The date and date-time columns of any row, active or not, bulk or delta."""
+        for col, i, valid, form in self._dates:
+            value = row[i]
+            if value and not valid(value):
+                self._problem(line, sid, f"{col} {_show(value)} is not {form}")
+
     def _check(self, row: list, line: int, sid: str) -> bool:
-        """Dates and references of an active row (the hot path of a large district).
+        """References of an active row (the hot path of a large district).
         False when the row is to be left out: an enrollment naming a record that this
         set marks tobedeleted (the SIS removed the record before its enrollments)."""
-        for col, i in self._dates:
-            value = row[i]
-            if value and not is_date(value):
-                self._problem(line, sid, f"{col} {_show(value)} is not YYYY-MM-DD")
         keep = True
         for col, i, what, target, known, required, deleted in self._refs:
             value = row[i]
@@ -321,16 +373,61 @@ class Roster:
     def _delete(self, type_: str, sid: str) -> None:
         self.feed.types[type_].deleted.append(sid)
 
+    # -- orgs that are not schools -------------------------------------------------
+    # A person or class may name a department (or a district) where a school is meant.
+    # It is attached to the school above that org when the set's orgs give one.
+
+    def _school_of(self, org: str) -> str | None:
+        """The nearest school at or above `org` by parentSourcedId, or None."""
+        seen = set()
+        while org and org not in seen:
+            if self._org_types.get(org) == "school":
+                return org
+            seen.add(org)
+            org = self._org_parents.get(org, "")
+        return None
+
+    def _schools(self, orgs: list[str]) -> tuple[list[str], list[str]]:
+        """(the schools of `orgs`, the orgs with no school at or above them)."""
+        schools, lost = [], []
+        for org in orgs:
+            school = self._school_of(org) if org in self._not_schools else org
+            if school is None:
+                lost.append(org)
+            elif school not in schools:
+                schools.append(school)
+        return schools, lost
+
+    def _class_school(self, org: str, sid: str, title: str, line: int) -> str:
+        """A class's school when its schoolSourcedId is no school: the school above it,
+        else the org as given, with a warning."""
+        school = self._school_of(org)
+        if school is None:
+            self._not_a_school("section", sid, f"{title} ({sid}) belongs to", [org], line)
+        return school or org
+
+    def _not_a_school(self, type_: str, sid: str, who: str, orgs: list[str],
+                      line: int) -> None:
+        named = ", ".join(f"{self._org_types[o]} {o}" for o in orgs)
+        self.feed.warnings.append(model.warning(
+            "not_a_school", type_, sid,
+            f"{self._label} line {line}: {who} {named}, which is not a school and has no "
+            "school above it in orgs"))
+
     # -- row mappers: each takes (row, line) and reads COLUMNS[file] by self._pick ---
 
     def _org(self, row: list, line: int) -> None:
         row.append("")
-        sid, status, type_, name, identifier = self._pick(row)
+        sid, status, type_, name, identifier, parent = self._pick(row)
         active = self._head(sid, status, row, line)
         type_ = active is not None and self._enum(line, sid, "org type", type_, ORG_TYPES)
         if not type_:
             return
         self._org_types[sid] = type_
+        if parent:
+            self._org_parents[sid] = parent
+        if type_ != "school":
+            self._not_schools.add(sid)
         if type_ == "school" and not active:
             self._delete("school", sid)
         elif type_ == "school":
@@ -376,6 +473,8 @@ class Roster:
             return self._delete("section", sid)
         if class_type:
             class_type = self._enum(line, sid, "classType", class_type, CLASS_TYPES)
+        if school in self._not_schools:
+            school = self._class_school(school, sid, title, line)
         self.feed.types["section"].records.append(model.make(
             "section", source_id=sid, name=title, school_id=school, course_id=course,
             term_ids=split_list(terms), section_number=code,
@@ -404,10 +503,17 @@ class Roster:
             extra["sms"] = sms
         if phone:
             extra["phone"] = phone
-        org_types = self._org_types
+        school_ids = split_list(orgs)
+        lost = None
+        if not self._not_schools.isdisjoint(school_ids):
+            school_ids, lost = self._schools(school_ids)
         rec = _person(type_, sid, identifier, given, middle, family, email, username,
-                      [o for o in split_list(orgs) if org_types.get(o) not in NOT_SCHOOLS],
-                      self._extra(row, extra) if self._extra_cols else extra)
+                      school_ids, self._extra(row, extra) if self._extra_cols else extra)
+        self._user_roles[sid] = role
+        if type_ in ROSTERED:
+            self._of_type[type_].add(sid)
+        if lost and not school_ids and type_ != "contact":
+            self._not_a_school(type_, sid, f"{model.label(type_, rec)} belongs to", lost, line)
         if type_ == "student":
             rec["grade"] = (split_list(grades) or [""])[0]
             self._students[sid] = rec
@@ -468,11 +574,11 @@ class Roster:
                 return set(cols[i])
             return set(map(cols[i].__getitem__, checked))
 
-        for _, i in self._dates:
+        for _, i, valid, _ in self._dates:  # every row's, active or not
             col = cols[i] if i < len(cols) else ("",)
             # a set costs a hash per value; most batches carry one date throughout
-            distinct = (col[0],) if col.count(col[0]) == len(col) else values(i)
-            if not all(not v or is_date(v) for v in distinct):
+            distinct = (col[0],) if col.count(col[0]) == len(col) else set(col)
+            if not all(not v or valid(v) for v in distinct):
                 return False
         for _, i, _, _, known, required, _ in self._refs:
             bad = values(i) - known
@@ -481,10 +587,13 @@ class Roster:
         role_of = {r: norm(r) for r in set(compress(roles, kept))}
         if not ENROLLMENT_ROLES.issuperset(role_of.values()):
             return False
+        # (role_of.get: a bulk file's inactive rows are not checked, so not in role_of)
+        roles = list(map(role_of.get, roles, roles)) if any(
+            r != n for r, n in role_of.items()) else roles
+        if self._user_roles and self._role_clash(users, roles, active):
+            return False
         # no problem anywhere: apply the batch
         self._seen.update(ids)
-        roles = list(map(role_of.__getitem__, roles)) if any(
-            r != n for r, n in role_of.items()) else roles
         rostered = list(map(ROSTERED.__contains__, roles))
         keys = zip(sections, roles, users)
         members = self._members
@@ -504,13 +613,40 @@ class Roster:
         role = ENROLLMENT_ROLE.get(role) or self._enum(line, sid, "role", role,
                                                        ENROLLMENT_ROLES)
         if role == "teacher" or role == "student":  # aides, proctors, admins: not rostered
+            if active and self._enrolled_as_other(user, role, section, sid, line):
+                return
             key = (section, role, user)
             self._members[key] = self._members.get(key, False) or active  # active wins
+
+    def _role_clash(self, users: tuple, roles: list, active: list) -> bool:
+        """Whether an active row of the batch enrols a user of this set as a student or
+        teacher when users gives that user another role."""
+        listed = self._user_roles.keys()
+        for role, of_type in self._of_type.items():
+            enrolled = set(compress(users, map(and_, active, map(role.__eq__, roles))))
+            if (enrolled & listed) - of_type:
+                return True
+        return False
+
+    def _enrolled_as_other(self, user: str, role: str, section: str, sid: str,
+                           line: int) -> bool:
+        """A role_mismatch warning, and True, when users gives `user` a role other than
+        the enrollment's (a teacher enrolled as a student): the enrollment is left out,
+        since the roster would otherwise name someone the store holds as another type."""
+        listed = self._user_roles.get(user)
+        if listed is None or user in self._of_type[role]:
+            return False
+        self.feed.warnings.append(model.warning(
+            "role_mismatch", "section", section,
+            f"{self._label} line {line} ({self._noun} {sid}): user {user} is enrolled as "
+            f"{role} in class {section}, but users gives their role as {listed}; the "
+            "enrollment is left out"))
+        return True
 
 
 # The columns each mapper reads, in the order it unpacks them.
 COLUMNS = {
-    "orgs": ("sourcedId", "status", "type", "name", "identifier"),
+    "orgs": ("sourcedId", "status", "type", "name", "identifier", "parentSourcedId"),
     "academicSessions": ("sourcedId", "status", "title", "type", "startDate", "endDate",
                          "schoolYear", "parentSourcedId"),
     "courses": ("sourcedId", "status", "title", "courseCode", "grades", "subjects",

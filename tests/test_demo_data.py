@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from rostertui.demo_data import default_schools, generate, next_day
+from connectors.oneroster_map import SPEC_COLUMNS
+from rostertui.demo_data import HEADERS, default_schools, generate, next_day
 
 FILES = ("orgs", "academicSessions", "courses", "classes", "users", "enrollments",
          "demographics")
@@ -136,6 +137,13 @@ def test_manifest_and_headers(district):
         assert data[name]["header"] == header.split(",")
     assert data["demographics"]["header"][:5] == ["sourcedId", "status", "dateLastModified",
                                                   "birthDate", "sex"]
+
+
+def test_every_column_oneroster_defines_is_written(district):
+    """The strict reader refuses a file lacking any defined column, optional or not."""
+    assert {name: tuple(cols) for name, cols in HEADERS.items()} == SPEC_COLUMNS
+    for name in FILES:
+        assert tuple(district[2][name]["header"]) == SPEC_COLUMNS[name]
 
 
 def test_counts_are_the_rows_written(district):

@@ -6,7 +6,9 @@ from __future__ import annotations
 import csv
 import io
 import shutil
+import stat
 import time
+import warnings
 import zipfile
 from pathlib import Path
 
@@ -15,6 +17,7 @@ import pytest
 from connectors import oneroster_csv
 from connectors.feed import SourceError
 from connectors.oneroster_csv import OneRosterCsvConnector
+from connectors.oneroster_map import SPEC_COLUMNS
 from rostertui import model
 
 FIXTURES = Path(__file__).parent / "fixtures" / "oneroster-csv"
@@ -133,9 +136,14 @@ def test_dirty_set_is_rejected_with_every_problem():
     message = rejected(DIRTY)
     lines = message.splitlines()
 
-    assert lines[0] == f"{DIRTY}: {lines[1]} (and 18 more, listed below)"
-    assert len(lines) == 20
+    assert lines[0] == f"{DIRTY}: {lines[1]} (and 23 more, listed below)"
+    assert len(lines) == 25
     assert "manifest.csv: missing" in lines
+    # OneRoster 1.1 columns the files lack, optional ones included: their rows are still
+    # read for their own problems, since every required column is there
+    assert "orgs.csv line 1: missing column(s) parentSourcedId" in lines
+    assert ("users.csv line 1: missing column(s) userIds, identifier, sms, phone, "
+            "agentSourcedIds, grades") in lines
     assert ("academicSessions.csv line 2 (academicSession 001_FYT_2019): "
             "startDate '8/27/2018' is not YYYY-MM-DD") in lines
     assert "users.csv line 2 (user 14043): org Sch_000002 not found in orgs" in lines
@@ -421,6 +429,299 @@ def test_not_a_set(tmp_path):
     assert rejected(tmp_path / "nothing") == f"{tmp_path / 'nothing'}: not found"
 
 
+# -- strict headers: every column OneRoster 1.1 defines --------------------------------
+
+def set_cell(folder: Path, name: str, line: int, column: str, value: str) -> None:
+    """Set one value of a file (the header being line 1), by column name."""
+    path = folder / name
+    rows = list(csv.reader(io.StringIO(path.read_bytes().decode(), newline="")))
+    rows[line - 1][rows[0].index(column)] = value
+    with path.open("w", newline="", encoding="utf-8") as f:
+        csv.writer(f, lineterminator="\n").writerows(rows)
+
+
+def keep_header(folder: Path, name: str) -> None:
+    path = folder / name
+    path.write_bytes(path.read_bytes().split(b"\n")[0] + b"\n")
+
+
+def problems(message: str) -> list[str]:
+    """The problems an error lists (the first alone on one line when it is the only one)."""
+    lines = message.splitlines()
+    return lines[1:] if len(lines) > 1 else [lines[0].split(": ", 1)[1]]
+
+
+@pytest.mark.parametrize("file, column", [
+    ("orgs", "parentSourcedId"), ("academicSessions", "schoolYear"), ("courses", "subjectCodes"),
+    ("classes", "periods"), ("users", "sms"), ("demographics", "cityOfBirth"),
+    ("enrollments", "primary")])
+def test_an_optional_column_missing_rejects_the_set(edfi, file, column):
+    path = edfi / f"{file}.csv"
+    rows = list(csv.reader(io.StringIO(path.read_text(), newline="")))
+    at = rows[0].index(column)
+    with path.open("w", newline="") as f:
+        csv.writer(f).writerows([r[:at] + r[at + 1:] for r in rows])
+    assert problems(rejected(edfi)) == [f"{file}.csv line 1: missing column(s) {column}"]
+
+
+def test_renamed_email_and_username_columns_reject_the_set(edfi):
+    """Found: such a users.csv committed with exit 0 and wiped every email."""
+    edit(edfi, "users.csv", ",username,", ",login,")
+    edit(edfi, "users.csv", ",email,", ",mail,")
+    assert problems(rejected(edfi)) == ["users.csv line 1: missing column(s) username, email"]
+
+
+def test_a_near_miss_says_did_you_mean(edfi):
+    edit(edfi, "users.csv", ",username,", ",user_name,")
+    edit(edfi, "users.csv", ",email,", ",E-Mail,")
+    edit(edfi, "enrollments.csv", ",beginDate,", ",BeginDate,")
+    assert problems(rejected(edfi)) == [
+        "users.csv line 1: column 'user_name' is not defined by OneRoster 1.1; "
+        "did you mean username?",
+        "users.csv line 1: column 'E-Mail' is not defined by OneRoster 1.1; did you mean email?",
+        "enrollments.csv line 1: column 'BeginDate' is not defined by OneRoster 1.1; "
+        "did you mean beginDate?"]
+
+
+def add_columns(folder: Path, name: str, before: list[str], after: list[str]) -> None:
+    """Columns added around a file's own, empty in every row."""
+    path = folder / name
+    rows = list(csv.reader(io.StringIO(path.read_text(), newline="")))
+    width = len(rows[0])
+    with path.open("w", newline="") as f:
+        csv.writer(f).writerows([before + rows[0] + after] + [
+            [""] * len(before) + row[:width] + [""] * len(after) for row in rows[1:]])
+
+
+def test_undefined_columns_give_one_warning_per_file(edfi):
+    add_columns(edfi, "users.csv", ["vendor.a"], ["vendor.b", "extra"])
+    add_columns(edfi, "classes.csv", ["vendor.color"], [])
+    feed = fetch(edfi)
+    assert [(w["code"], w["type"], w["source_id"]) for w in feed.warnings] == [
+        ("unknown_columns", "file", "classes.csv"), ("unknown_columns", "file", "users.csv")]
+    assert feed.warnings[1]["message"] == (
+        "users.csv line 1: 3 column(s) 'vendor.a', 'vendor.b', 'extra': "
+        "not defined by OneRoster 1.1 (nor metadata.*)")
+    assert feed.types["section"] == fetch(EDFI).types["section"]
+
+
+def test_metadata_columns_are_not_warned(edfi):
+    assert "metadata." in (edfi / "orgs.csv").read_text()
+    assert fetch(edfi).warnings == []
+
+
+@pytest.mark.parametrize("file", ["orgs", "classes", "users", "enrollments"])
+def test_a_header_only_bulk_roster_file_is_rejected(edfi, file):
+    """Found: an enrollments.csv reduced to its header, still bulk, emptied every section."""
+    keep_header(edfi, f"{file}.csv")
+    message = rejected(edfi)
+    assert (f"{file}.csv: a header and no rows in a bulk file, which would remove every "
+            f"{'class' if file == 'classes' else file[:-1]}; a file with nothing to send is "
+            "marked absent in manifest.csv") in problems(message)
+
+
+def test_a_header_only_delta_or_demographics_file_passes(edfi):
+    keep_header(edfi, "demographics.csv")  # bulk: left to the engine's guards
+    keep_header(edfi, "enrollments.csv")
+    edit(edfi, "manifest.csv", "file.enrollments,bulk", "file.enrollments,delta")
+    feed = fetch(edfi)
+    assert feed.membership.rows == [] and not feed.membership.complete
+    assert record(feed, "student", "604918")["dob"] == ""
+
+
+def test_a_header_over_1000_columns_is_one_clear_problem(edfi):
+    """Found: a 62,000-column header took 37 s (the repeat check was quadratic)."""
+    edit(edfi, "users.csv", ",password\n", ",password" + ",x" * 62_000 + "\n")
+    assert problems(rejected(edfi)) == [
+        "users.csv line 1: 62,018 columns, over the limit of 1,000"]
+
+
+def test_repeated_columns_are_found_in_one_pass():
+    header = ["a", "b", "a", "", ""] + [f"c{i}" for i in range(200_000)] + ["a"]
+    assert oneroster_csv._repeated(header) == [("a", 3)]
+
+
+# -- dates and date-times --------------------------------------------------------------
+
+DATETIME = "YYYY-MM-DDTHH:MM:SS[.sss]Z (ISO 8601, UTC)"
+
+
+@pytest.mark.parametrize("file", list(SPEC_COLUMNS))
+def test_date_last_modified_is_checked_in_every_file(edfi, file):
+    set_cell(edfi, f"{file}.csv", 2, "dateLastModified", "2025-13-45T25:61:00Z")
+    sid = next(csv.reader(io.StringIO((edfi / f"{file}.csv").read_text())))
+    row = list(csv.reader(io.StringIO((edfi / f"{file}.csv").read_text())))[1]
+    noun = {"classes": "class", "demographics": "demographics"}.get(file, file[:-1])
+    assert (f"{file}.csv line 2 ({noun} {row[sid.index('sourcedId')]}): dateLastModified "
+            f"'2025-13-45T25:61:00Z' is not {DATETIME}") in problems(rejected(edfi))
+
+
+@pytest.mark.parametrize("value", ["2025-08-11", "2025-08-11 06:00:00Z", "2025-08-11T06:00:00",
+                                   "2025-08-11T06:00:00+02:00", "2025-02-30T00:00:00Z",
+                                   "2025-08-11T24:00:00Z", "2025-08-11T06:60:00Z",
+                                   "2025-08-11T06:00:00.Z", "２０２５-08-11T06:00:00Z"])
+def test_date_last_modified_must_be_iso_utc(edfi, value):
+    set_cell(edfi, "users.csv", 2, "dateLastModified", value)
+    assert problems(rejected(edfi)) == [
+        f"users.csv line 2 (user 604863): dateLastModified {value!r} is not {DATETIME}"]
+
+
+@pytest.mark.parametrize("value", ["2025-08-11T06:00:00Z", "2025-08-11T06:00:00.000Z",
+                                   "2024-02-29T23:59:59.123456Z"])
+def test_good_date_times_pass(edfi, value):
+    set_cell(edfi, "users.csv", 2, "dateLastModified", value)
+    assert len(fetch(edfi).types["student"].records) == 8
+
+
+def test_dates_of_deleted_rows_are_checked_in_bulk_and_delta(edfi):
+    edit(edfi, "manifest.csv", "file.enrollments,bulk", "file.enrollments,delta")
+    set_cell(edfi, "enrollments.csv", 2, "status", "tobedeleted")
+    set_cell(edfi, "enrollments.csv", 2, "dateLastModified", "2025-13-45T25:61:00Z")
+    set_cell(edfi, "users.csv", 3, "status", "tobedeleted")  # users stays bulk
+    set_cell(edfi, "users.csv", 3, "dateLastModified", "yesterday")
+    assert problems(rejected(edfi)) == [
+        f"users.csv line 3 (user 604874): dateLastModified 'yesterday' is not {DATETIME}",
+        f"enrollments.csv line 2 (enrollment {FIRST_ENROLLMENT}): dateLastModified "
+        f"'2025-13-45T25:61:00Z' is not {DATETIME}"]
+
+
+def test_a_bad_date_in_a_large_delta_is_found(edfi):
+    """Enrollments are mapped a batch at a time; a bad value anywhere sends the batch
+    row by row, so the problem names its line."""
+    edit(edfi, "manifest.csv", "file.enrollments,bulk", "file.enrollments,delta")
+    append(edfi, "enrollments.csv",
+           [f"x{i},active,2025-08-11T06:00:00Z,{ENG},255901001,604863,student,,,"
+            for i in range(12_000)]
+           + [f"late,tobedeleted,2025-08-11T06:00:99Z,{ENG},255901001,604863,student,,,"])
+    assert problems(rejected(edfi)) == [
+        f"enrollments.csv line 12026 (enrollment late): dateLastModified "
+        f"'2025-08-11T06:00:99Z' is not {DATETIME}"]
+
+
+# -- one set, one meaning ------------------------------------------------------------------
+
+def test_a_zip_holding_a_member_twice_is_rejected(tmp_path):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # zipfile: "Duplicate name"
+        zipped = zip_set(EDFI, tmp_path / "set.zip", {"users.csv": b"sourcedId\n"})
+    assert problems(rejected(zipped)) == ["users.csv: the zip holds 2 members of this name"]
+
+
+def test_a_symbolic_link_in_the_zip_is_rejected(tmp_path):
+    info = zipfile.ZipInfo("notes.csv")
+    info.external_attr = (stat.S_IFLNK | 0o777) << 16
+    zipped = zip_set(EDFI, tmp_path / "set.zip")
+    with zipfile.ZipFile(zipped, "a") as zf:
+        zf.writestr(info, "/etc/passwd")
+    assert problems(rejected(zipped)) == ["notes.csv: a symbolic link in the zip"]
+
+
+def test_a_symlinked_file_is_rejected_but_a_symlinked_folder_is_not(edfi, tmp_path):
+    elsewhere = tmp_path / "elsewhere.csv"
+    (edfi / "users.csv").rename(elsewhere)
+    (edfi / "users.csv").symlink_to(elsewhere)
+    assert problems(rejected(edfi)) == [
+        "users.csv: a symbolic link, not a file of the set's folder"]
+    (edfi / "users.csv").unlink()
+    elsewhere.rename(edfi / "users.csv")
+    (tmp_path / "current").symlink_to(edfi)
+    assert fetch(tmp_path / "current") == fetch(EDFI)
+
+
+def test_a_file_swapped_for_a_link_after_listing_is_not_followed(edfi, tmp_path):
+    (tmp_path / "other.csv").write_text("x")
+    link = tmp_path / "link.csv"
+    link.symlink_to(tmp_path / "other.csv")
+    with pytest.raises(OSError):
+        oneroster_csv._open_file(link)
+
+
+@pytest.mark.parametrize("entry", ["file.../users", "file.sub/users", "file.\\\\srv\\users"])
+def test_a_manifest_entry_leading_outside_the_set_is_rejected(edfi, entry):
+    append(edfi, "manifest.csv", [f"{entry},bulk"])
+    assert problems(rejected(edfi)) == [
+        f"manifest.csv line 19: {entry} leads outside the set"]
+
+
+def test_a_manifest_property_listed_twice_is_rejected(edfi):
+    append(edfi, "manifest.csv", ["file.users,delta"])
+    assert problems(rejected(edfi)) == [
+        "manifest.csv line 19: file.users is listed again (first on line 10)"]
+
+
+@pytest.mark.parametrize("value, problem", [
+    ("1.2", "manifest.csv line 3: oneroster.version is 1.2: OneRoster 1.2 sets are not "
+            "supported yet (this reader takes 1.1)"),
+    ("2.0", "manifest.csv line 3: oneroster.version is '2.0', not 1.1"),
+])
+def test_another_oneroster_version_is_rejected_before_its_files(edfi, value, problem):
+    edit(edfi, "manifest.csv", "oneroster.version,1.1", f"oneroster.version,{value}")
+    edit(edfi, "users.csv", ",role,", ",roleType,")  # as a 1.2 users.csv: not reported
+    assert problems(rejected(edfi)) == [problem]
+
+
+def test_a_manifest_without_a_version_is_rejected(edfi):
+    edit(edfi, "manifest.csv", "oneroster.version,1.1\n", "")
+    assert problems(rejected(edfi)) == [
+        "manifest.csv: no oneroster.version (this reader takes OneRoster 1.1 sets)"]
+
+
+# -- warnings that name the real problem ---------------------------------------------------
+
+def test_a_teacher_enrolled_as_a_student_is_a_role_mismatch(edfi):
+    append(edfi, "enrollments.csv", [f"odd,,,{ALG},255901001,207268,student,false,,"])
+    feed = fetch(edfi)
+    assert feed.warnings == [model.warning(
+        "role_mismatch", "section", ALG,
+        f"enrollments.csv line 26 (enrollment odd): user 207268 is enrolled as student in "
+        f"class {ALG}, but users gives their role as teacher; the enrollment is left out")]
+    assert (ALG, "student", "207268", True) not in feed.membership.rows
+    assert (ENG, "teacher", "207268", True) in feed.membership.rows
+
+
+def test_a_role_mismatch_is_found_in_a_large_file(edfi):
+    append(edfi, "enrollments.csv",
+           [f"x{i},,,{ENG},255901001,604863,student,,," for i in range(12_000)]
+           + [f"odd,,,{ENG},255901001,604863,teacher,,,"])
+    [warning] = fetch(edfi).warnings
+    assert warning["code"] == "role_mismatch" and warning["message"].startswith(
+        "enrollments.csv line 12026 (enrollment odd): user 604863 is enrolled as teacher")
+
+
+def test_a_deleted_row_with_an_odd_role_does_not_upset_a_bulk_batch(edfi):
+    """Found in review: a bulk file's inactive rows are not checked, so their role
+    was missing from the batch's normalised roles (a KeyError)."""
+    set_cell(edfi, "enrollments.csv", 2, "status", "tobedeleted")
+    set_cell(edfi, "enrollments.csv", 2, "role", "wizard")
+    edit(edfi, "enrollments.csv", ",teacher,", ",Teacher,")
+    assert (ALG, "teacher", "207270", True) in fetch(edfi).membership.rows
+
+
+def test_a_department_is_replaced_by_its_school(edfi):
+    append(edfi, "orgs.csv", ["dept1,,,Maths Department,department,,255901001,,,,,"])
+    set_cell(edfi, "users.csv", 2, "orgSourcedIds", "dept1")
+    set_cell(edfi, "classes.csv", 2, "schoolSourcedId", "dept1")
+    feed = fetch(edfi)
+    assert feed.warnings == []
+    assert record(feed, "student", "604863")["school_ids"] == ["255901001"]
+    assert record(feed, "section", ENG)["school_id"] == "255901001"
+
+
+def test_a_district_where_a_school_is_meant_warns_not_a_school(edfi):
+    set_cell(edfi, "users.csv", 2, "orgSourcedIds", "255901")
+    set_cell(edfi, "classes.csv", 2, "schoolSourcedId", "255901")
+    feed = fetch(edfi)
+    assert record(feed, "student", "604863")["school_ids"] == []
+    assert record(feed, "section", ENG)["school_id"] == "255901"
+    assert feed.warnings == [
+        model.warning("not_a_school", "section", ENG,
+                      f"classes.csv line 2: ENG-1 ({ENG}) belongs to district 255901, "
+                      "which is not a school and has no school above it in orgs"),
+        model.warning("not_a_school", "student", "604863",
+                      "users.csv line 2: Mary Archer (604863) belongs to district 255901, "
+                      "which is not a school and has no school above it in orgs")]
+
+
 # -- people, warnings, progress, check ----------------------------------------------
 
 def test_contacts_and_staff(edfi):
@@ -490,13 +791,16 @@ def write_district(folder: Path, students: int) -> None:
     schools, classes, teachers = students // 1000, students // 4, students // 16
 
     def write(name: str, header: str, rows) -> None:
+        """Every column the spec defines, `header`'s filled from `rows`."""
+        columns = SPEC_COLUMNS.get(name[:-4], header.split(","))
         with (folder / name).open("w", newline="") as f:
-            out = csv.writer(f)
-            out.writerow(header.split(","))
-            out.writerows(rows)
+            out = csv.DictWriter(f, columns, restval="")
+            out.writeheader()
+            out.writerows(dict(zip(header.split(","), row)) for row in rows)
 
     files = ("orgs", "academicSessions", "courses", "classes", "users", "enrollments")
-    write("manifest.csv", "propertyName,value", [(f"file.{f}", "bulk") for f in files])
+    write("manifest.csv", "propertyName,value",
+          [("oneroster.version", "1.1")] + [(f"file.{f}", "bulk") for f in files])
     write("orgs.csv", "sourcedId,status,dateLastModified,name,type",
           [("d", "", "", "D", "district")] + [(f"s{i}", "", "", f"S{i}", "school")
                                               for i in range(schools)])

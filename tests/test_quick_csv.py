@@ -33,3 +33,20 @@ def test_delta_without_demographics_keeps_them(tmp_path):
     catalog = engine_on(tmp_path, tmp_path / "d2").catalog()
     edited = catalog.get("student", ids["update"][0])
     assert edited["dob"] and edited["gender"]
+
+
+def test_a_next_day_at_five_percent_commits_under_the_strict_reader(tmp_path):
+    """A normal day's change set, as demo-data writes it (bulk, then delta), passes every
+    header, date and manifest check and commits without being blocked or warned about
+    columns, roles or schools."""
+    demo_data.generate(tmp_path / "d1", students=600, seed=6)
+    demo_data.next_day(tmp_path / "d1", tmp_path / "bulk", change_rate=0.05, seed=7)
+    demo_data.next_day(tmp_path / "d1", tmp_path / "delta", change_rate=0.05, seed=7,
+                       delta=True)
+    first = engine_on(tmp_path, tmp_path / "d1").sync(commit=True)
+    assert first["status"] == "committed"
+    for day, mode in (("bulk", "full"), ("delta", "quick")):
+        report = engine_on(tmp_path, tmp_path / day).sync(mode=mode, commit=True)
+        assert report["status"] == "committed", report
+        assert not {"unknown_columns", "role_mismatch", "not_a_school"} & {
+            w["code"] for w in report["warnings"]}

@@ -18,8 +18,9 @@ from dataclasses import dataclass
 from typing import Callable
 
 from .sets import (GIB_2_5, MiB, Build, append, delta, directory, edit, empty_zip,
-                   every_file, header_only, huge_field, lying_member, many_rows, not_a_zip, remove,
-                   rewrite, steps, zeros_member, zipped)
+                   every_file, header_only, huge_field, keep_lines, lying_member, many_rows,
+                   not_a_zip, remove, rewrite, steps, symlinked, wide_header, zeros_member,
+                   zipped)
 from .workdir import Run, Workdir
 
 ENG = "25590100101Trad120ENG112011"
@@ -104,9 +105,35 @@ def nothing_outside(work: Workdir, run: Run) -> None:
     assert not list(work.root.parent.rglob("*evil*"))
 
 
+def warned(code: str, *parts: str, absent: str = "not in the roster") -> Check:
+    """The sync's warnings include `code`, its message holding each part, and none
+    holds `absent`."""
+    def check(work: Workdir, run: Run) -> None:
+        warnings = run.json["warnings"]
+        assert any(w["code"] == code and all(p in w["message"] for p in parts)
+                   for w in warnings), warnings
+        assert not any(absent in w["message"] for w in warnings), warnings
+    return check
+
+
+def steps_check(*checks: Check) -> Check:
+    def check(work: Workdir, run: Run) -> None:
+        for each in checks:
+            each(work, run)
+    return check
+
+
+def mary_in(*schools: str) -> Check:
+    def check(work: Workdir, run: Run) -> None:
+        assert work.table("students")["604863"]["school_ids"] == list(schools)
+    return check
+
+
 # -- the corpus --------------------------------------------------------------------------
 
 UTF16 = {"utf-16-le": b"\xff\xfe", "utf-16-be": b"\xfe\xff"}
+# every line of every file ends in a comma: a column without a header, always empty
+trailing_comma = every_file(lambda d: d.rstrip(b"\n").replace(b"\n", b",\n") + b",\n")
 INJECTIONS = ("=", "+", "-", "@")
 
 CASES = [
@@ -122,12 +149,42 @@ CASES = [
          Rejected(("users.csv: missing",), problems=1)),
     Case("empty-file", rewrite("users.csv", lambda data: b""),
          Rejected(("users.csv: empty file",), problems=1)),
+    # a bulk roster file with no rows: refused (the manifest says `absent` for nothing)
     Case("header-only", header_only("users.csv", "enrollments.csv", "demographics.csv"),
+         Rejected(("users.csv: a header and no rows in a bulk file, which would remove every "
+                   "user",), problems=2,
+                  also=("enrollments.csv: a header and no rows in a bulk file",))),
+    Case("header-only-enrollments-still-bulk", header_only("enrollments.csv"),
+         Rejected(("enrollments.csv: a header and no rows in a bulk file, which would remove "
+                   "every enrollment; a file with nothing to send is marked absent in "
+                   "manifest.csv",), problems=1)),
+    # rows gone but not all: the engine's delete threshold
+    Case("every-student-gone", steps(keep_lines("users.csv", lambda r: ",student," not in r),
+                                     keep_lines("enrollments.csv",
+                                                lambda r: ",student," not in r),
+                                     header_only("demographics.csv")),
          Blocked()),
     Case("missing-required-column", edit("users.csv", "givenName,familyName", "first,familyName"),
          Rejected(("users.csv line 1: missing column(s) givenName",), problems=1)),
     Case("column-twice", edit("users.csv", "email,sms,", "email,email,"),
-         Rejected(("users.csv line 1: column email appears twice",), problems=1)),
+         Rejected(("users.csv line 1: column email appears twice",), problems=2,
+                  also=("users.csv line 1: missing column(s) sms",))),
+    # found: renamed columns committed with exit 0 and wiped every email
+    Case("renamed-email-and-username", steps(edit("users.csv", ",username,", ",login,"),
+                                             edit("users.csv", ",email,", ",mail,")),
+         Rejected(("users.csv line 1: missing column(s) username, email",), problems=1)),
+    Case("optional-column-missing", edit("enrollments.csv", ",primary,", ","),
+         Rejected(("enrollments.csv line 1: missing column(s) primary",))),
+    Case("column-near-miss", edit("users.csv", ",email,", ",Email,"),
+         Rejected(("users.csv line 1: column 'Email' is not defined by OneRoster 1.1; "
+                   "did you mean email?",), problems=1)),
+    Case("vendor-columns", steps(trailing_comma,
+                                 edit("users.csv", "password,", "password,vendor.x"),
+                                 edit("classes.csv", "periods,", "periods,vendor.y")),
+         Accepted(changes=0), check=warned("unknown_columns", "'vendor.x'")),
+    # found: a 62,000-column header took 37 s
+    Case("62000-columns", wide_header("users.csv", 62_000),
+         Rejected(("users.csv line 1: 62,018 columns, over the limit of 1,000",), problems=1)),
 
     # rows
     Case("duplicate-sourcedId", append("users.csv", MARY + ",,,Mary@example.org,,,,09,"),
@@ -160,6 +217,15 @@ CASES = [
                    "last,,,1997-13-01,,,,,,,,,,,,"),
          Rejected(("demographics.csv line 200010 (demographics last): "
                    "birthDate '1997-13-01' is not YYYY-MM-DD",), problems=1)),
+    Case("date-last-modified-out-of-range",
+         edit("users.csv", "604863,,", "604863,,2025-13-45T25:61:00Z"),
+         Rejected(("users.csv line 2 (user 604863): dateLastModified '2025-13-45T25:61:00Z' "
+                   "is not YYYY-MM-DDTHH:MM:SS[.sss]Z (ISO 8601, UTC)",), problems=1)),
+    Case("delta-removal-with-a-bad-stamp",
+         steps(delta("enrollments"), edit("enrollments.csv", f"{FIRST_ENROLLMENT},,",
+                                          f"{FIRST_ENROLLMENT},tobedeleted,2025-13-45")),
+         Rejected((f"enrollments.csv line 2 (enrollment {FIRST_ENROLLMENT}): dateLastModified "
+                   "'2025-13-45' is not YYYY-MM-DDTHH:MM:SS[.sss]Z",), problems=1)),
     Case("delta-garbage-dates",
          steps(delta("academicSessions", "enrollments"),
                edit("academicSessions.csv", "2020-08-17,2020-12-18", "13/45/2020,2020-12-18"),
@@ -188,7 +254,7 @@ CASES = [
       for codec in UTF16],
     Case("bom-and-crlf", every_file(lambda d: b"\xef\xbb\xbf" + d.replace(b"\n", b"\r\n")),
          Accepted(changes=0)),
-    Case("trailing-commas", every_file(lambda d: d.rstrip(b"\n").replace(b"\n", b",\n") + b",\n"),
+    Case("trailing-commas", trailing_comma,
          Accepted(changes=0)),
     Case("field-of-100-mib", huge_field("classes.csv", ",120,", 100),
          Rejected(("classes.csv line 2", "a line longer than 1,048,576 characters"))),
@@ -222,6 +288,35 @@ CASES = [
     Case("empty-zip", empty_zip, Rejected(("manifest.csv: missing",), problems=1)),
     Case("zip-of-the-folder", zipped(inside="edfi/"), Rejected(("manifest.csv: missing",),
                                                                 problems=1)),
+    Case("zip-member-twice", zipped(extra={"users.csv": b"sourcedId\n"}),
+         Rejected(("users.csv: the zip holds 2 members of this name",), problems=1)),
+    Case("symlinked-member", symlinked("users.csv"),
+         Rejected(("users.csv: a symbolic link, not a file of the set's folder",), problems=1)),
+    Case("manifest-leads-outside", append("manifest.csv", "file.../../etc/users,bulk"),
+         Rejected(("manifest.csv line 19: file.../../etc/users leads outside the set",),
+                  problems=1)),
+    Case("manifest-says-twice", append("manifest.csv", "file.enrollments,delta"),
+         Rejected(("manifest.csv line 19: file.enrollments is listed again (first on line 11)",),
+                  problems=1)),
+    Case("oneroster-1.2", edit("manifest.csv", "oneroster.version,1.1", "oneroster.version,1.2"),
+         Rejected(("manifest.csv line 3: oneroster.version is 1.2: OneRoster 1.2 sets are not "
+                   "supported yet",), problems=1)),
+
+    # warnings that name the real problem
+    Case("teacher-enrolled-as-student",
+         append("enrollments.csv", f"odd,,,{ALG},255901001,207268,student,false,,"),
+         Accepted(changes=0),
+         check=warned("role_mismatch", "user 207268 is enrolled as student",
+                      "users gives their role as teacher")),
+    Case("user-in-a-department",
+         steps(append("orgs.csv", "dept1,,,Maths,department,,255901001,,,,,"),
+               edit("users.csv", "604863,,,true,255901001", "604863,,,true,dept1")),
+         Accepted(changes=0), check=mary_in("255901001")),
+    Case("user-in-the-district", edit("users.csv", "604863,,,true,255901001",
+                                      "604863,,,true,255901"),
+         Accepted(changes=1),
+         check=steps_check(mary_in(), warned("not_a_school", "Mary Archer (604863) belongs to "
+                                             "district 255901"))),
     Case("source-not-found", as_is, Rejected(("nowhere: not found",)),
          config=CONFIG.replace("{source}", "{source}/nowhere")),
 

@@ -3,6 +3,7 @@ the copy, changes it, and returns the path to sync when that is not the folder (
 
 from __future__ import annotations
 
+import warnings
 import zipfile
 import zlib
 from pathlib import Path
@@ -63,6 +64,33 @@ def directory(name: str) -> Build:
     return build
 
 
+def keep_lines(name: str, keep: Callable[[str], bool]) -> Build:
+    """Keep the header and the rows for which `keep` holds."""
+    def build(folder: Path) -> None:
+        path = folder / name
+        header, *rows = path.read_bytes().decode().split("\n")
+        path.write_bytes("\n".join([header, *filter(keep, rows)]).encode() + b"\n")
+    return build
+
+
+def wide_header(name: str, extra: int) -> Build:
+    """`extra` more columns at the end of the header (the rows left as they are)."""
+    def build(folder: Path) -> None:
+        path = folder / name
+        header, rest = path.read_bytes().split(b"\n", 1)
+        path.write_bytes(header + b"".join(b",x%d" % i for i in range(extra)) + b"\n" + rest)
+    return build
+
+
+def symlinked(name: str) -> Build:
+    """The file moved out of the set, a symbolic link to it left in its place."""
+    def build(folder: Path) -> None:
+        outside = folder.parent / f"outside-{name}"
+        (folder / name).rename(outside)
+        (folder / name).symlink_to(outside)
+    return build
+
+
 def delta(*files: str) -> Build:
     """The manifest says these files are deltas."""
     return steps(*(edit("manifest.csv", f"file.{f},bulk", f"file.{f},delta") for f in files))
@@ -118,8 +146,10 @@ def zipped(*, inside: str = "", drop: tuple[str, ...] = (), extra: dict[str, byt
             for path in sorted(folder.iterdir()):
                 if path.name not in drop:
                     zf.write(path, inside + path.name)
-            for name, data in (extra or {}).items():
-                zf.writestr(name, data)
+            with warnings.catch_warnings():  # "Duplicate name": a case may want one
+                warnings.simplefilter("ignore", UserWarning)
+                for name, data in (extra or {}).items():
+                    zf.writestr(name, data)
             if raw:
                 raw(zf)
         return dest
