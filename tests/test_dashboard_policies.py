@@ -25,7 +25,7 @@ from .conftest import FeedSource, section
 from .test_dashboard import (SIZE, dashboard, day1, day2, engine_on,  # noqa: F401
                              fixed_clock_and_user, fresh, lines, notes, on_screen,
                              open_actions, open_report, started, stored, sync_dialog, text,
-                             until, visible_table)
+                             report_loaded, until, visible_table)
 
 ROSTER = ("schools", "teachers", "students", "staff", "contacts", "sections")
 
@@ -387,3 +387,31 @@ async def test_sync_dialog_states_read_without_colour(tmp_path, source):
         await pilot.pause()
         assert schools.render_line(0).text.startswith("[ ] High")
         assert str(dialog.query_one("#auto").render()).startswith("[x]")
+
+
+async def test_history_redoes_a_reverted_sync_and_never_offers_its_commit(tmp_path, source):
+    engine = engine_on(tmp_path, source)
+    engine.sync(commit=True)
+    after = roster(engine)
+    engine.revert(2)
+    app = dashboard(engine)
+    async with app.run_test(size=SIZE) as pilot:
+        await started(pilot)
+        await tab(pilot, "2")
+        await pilot.press("home", "down", "u")  # sync 2, reverted by sync 3
+        confirm = await on_screen(pilot, ConfirmScreen)
+        assert confirm.heading == "Redo sync 2?" and confirm.yes == "Redo 8"
+        assert "Redoing it reverts that revert" in confirm.body.plain
+        await pilot.press("enter")
+        await until(pilot, lambda: "Sync 2 redone" in notes(app))
+        await settled(pilot)
+        assert "Sync 2 redone: 8 changes applied, recorded as sync 4." in notes(app)
+        await tab(pilot, "2")
+        await pilot.press("home", "down", "down", "enter")  # 4, 3, 2: sync 2's report
+        report = await report_loaded(pilot)
+        assert report.sync_id == 2 and report.doc["status"] == "reverted"
+        assert not report.check_action("commit", ())
+        await pilot.press("c")
+        await settled(pilot)
+    assert roster(engine) == after
+    assert fresh(engine).sync_doc(4)["reverts"] == 3
