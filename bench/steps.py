@@ -74,8 +74,8 @@ class Phases:
         self.wrap(eng.connector, "fetch", "fetch (connector)")
         self.wrap(policies, "stage", "stage (policies + diff)")
         self.wrap(safety, "block_reasons", "safety checks")
-        self.wrap(eng.store, "write_plan", "plan write")
-        self.wrap(eng.store, "read_plan", "plan read")
+        self.wrap(eng.store.plans, "write", "plan write")
+        self.wrap(eng.store.plans, "read", "plan read")
         self.wrap(eng, "_apply", "apply")
         self.wrap(eng.store, "write", "store write")
 
@@ -156,6 +156,36 @@ def store_load(a) -> tuple:
                          "mb": round(store.path.stat().st_size / 1e6, 1)}
 
 
+def guards(a) -> tuple:
+    """safety.block_reasons alone, on three plans staged beforehand (untimed) as the
+    engine stages them: the next day's 5% delta and the full set with no enrollment row
+    at all (every section emptied: the enrollment guards' worst case), both against the
+    committed store in the work folder, and a first full sync into an empty store (every
+    record an add). `seconds` is the slowest of the three."""
+    from dataclasses import replace
+    from connectors.feed import Membership
+
+    cfg = engine(a.work, a.sets / "full").config
+    committed = Store(a.work / "store.json").load()
+    empty = Store(a.work / "empty" / "store.json").load()
+    phases, info = {}, {}
+    with gc_paused():
+        full = OneRosterCsvConnector(a.sets / "full").fetch("full", None)
+        delta = OneRosterCsvConnector(a.sets / "delta").fetch("quick", None)
+        cases = (("quick 5% delta", delta, committed),
+                 ("every section emptied", replace(full, membership=Membership(True)),
+                  committed),
+                 ("first full sync", full, empty))
+        for name, feed, data in cases:
+            actions = policies.stage(feed, data, cfg)["actions"]
+            start = time.perf_counter()
+            reasons = safety.block_reasons(actions, data, cfg)
+            phases[name] = time.perf_counter() - start
+            info[name] = {"actions": len(actions), "reasons": len(reasons)}
+            del actions
+    return max(phases.values()), phases, info
+
+
 def floor(a) -> tuple:
     """The floor: the csv module reading every row of every CSV of the set (streamed, as
     an importer reads; keeping them all would only add allocation), and orjson writing
@@ -204,8 +234,8 @@ def _naive_docs(work: Path) -> list[tuple[str, dict]]:
     """(table, whole new doc) for every enabled action of the staged sync."""
     store = Store(work / "store.json")
     data = store.load()
-    sync_id = max(int(i) for i in data["syncs"])
-    plan = store.read_plan(sync_id)
+    doc = data["syncs"][str(max(int(i) for i in data["syncs"]))]
+    plan = store.plans.read(doc, data["meta"]["1"]["store_id"])
     docs, by_id = [], {}
     for action in plan["actions"]:
         if not action["enabled"]:
@@ -244,7 +274,7 @@ def _hwm() -> float | None:
 
 
 STEPS = {f.__name__: f for f in (csv_read, clever_fetch, stage, sync_commit, quick,
-                                 quick_stage, commit, store_load, floor, naive)}
+                                 quick_stage, commit, store_load, guards, floor, naive)}
 
 
 def main() -> None:
