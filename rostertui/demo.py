@@ -8,14 +8,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from . import demo_data, paths
+from . import demo_data, files, paths
 from .config import REQUIRED_FIELDS, Config, from_dict
 
 DEMO_STUDENTS = 2000
 
 
 def prepare(base: Path | None = None) -> Config:
-    base = base or paths.data_dir() / "demo"
+    """The demo's config, generating its district and store on first use. Its folder is
+    made 0700 (tightened if it exists): the generated CSVs are written with the umask's
+    mode, so the folder is what keeps them, and the store, to this user."""
+    base = files.private_dir(base or paths.data_dir() / "demo", own=True)
     day1, day2 = base / "day1", base / "day2"
     if not (day1 / "manifest.csv").exists():
         demo_data.generate(day1, students=DEMO_STUDENTS, seed=1)

@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from connectors import make_connector
 from connectors.feed import Connector, Progress, SourceError
 
-from . import clock, history, lifecycle, policies, safety, undo
+from . import clock, files, history, lifecycle, policies, safety, undo
 from .apply import apply_actions, mismatches, refuse
 from .bulk import gc_paused
 from .catalog import Catalog
@@ -85,6 +85,7 @@ class Engine:
             raise RosterError("the integration is disabled (see the dashboard's Status tab); "
                               "no automatic sync was run")
         cursor = (since or _meta(data)["cursor"]) if mode == "quick" else None
+        files.check_writable(self.store.path.parent)  # before a long fetch, not after it
         try:
             feed = self.connector.fetch(mode, cursor, progress)
         except SourceError as exc:

@@ -1,25 +1,32 @@
 """CSV exports for spreadsheets: every cell that a spreadsheet would run as a formula
-(starting with = + - @, tab or CR) is neutralised with a leading apostrophe."""
+(starting with = + - @, tab or CR) is neutralised with a leading apostrophe, and control
+characters, newlines and bidi controls are shown as escapes (text.safe), as on a terminal."""
 
 from __future__ import annotations
 
 import csv
+import io
 from pathlib import Path
+
+from .files import atomic_write
+from .text import safe
 
 WARNING_COLUMNS = ("code", "type", "source_id", "message")
 _FORMULA = ("=", "+", "-", "@", "\t", "\r")
 
 
 def neutral(value) -> str:
-    text = "" if value is None else str(value)
+    text = safe(value)
     return "'" + text if text.startswith(_FORMULA) else text
 
 
 def write_warnings(path: Path, warnings: list[dict]) -> int:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "w", newline="", encoding="utf-8") as fh:
-        out = csv.writer(fh)
-        out.writerow(WARNING_COLUMNS)
-        out.writerows([neutral(w.get(c)) for c in WARNING_COLUMNS] for w in warnings)
+    """Write the CSV through files.atomic_write: it names students, so it is 0600, and
+    exports often go to shared folders such as /tmp, where a symlink planted at the name
+    must be replaced, never written through."""
+    buffer = io.StringIO(newline="")
+    out = csv.writer(buffer)
+    out.writerow(WARNING_COLUMNS)
+    out.writerows([neutral(w.get(c)) for c in WARNING_COLUMNS] for w in warnings)
+    atomic_write(Path(path), buffer.getvalue().encode("utf-8"))
     return len(warnings)

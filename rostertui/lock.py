@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+import fcntl
 import getpass
 import os
 import socket
@@ -10,10 +12,28 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 import orjson
-from filelock import FileLock, Timeout
+from filelock import Timeout, UnixFileLock
 
-from . import clock
-from .errors import BusyError
+from . import clock, files
+from .errors import BusyError, RosterError
+
+
+class NoFollowLock(UnixFileLock):
+    """filelock's flock lock, with its file opened by files.open_private: filelock opens
+    the path itself, following a symlink planted there and truncating whatever it points
+    at. Here a symlink is refused, nothing is truncated, and the file is 0600. filelock
+    keeps the polling, the timeout and the per-thread re-entrancy."""
+
+    def _acquire(self) -> None:
+        fd = files.open_private(Path(self.lock_file), os.O_RDWR | os.O_CREAT)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as exc:
+            os.close(fd)
+            if exc.errno not in (errno.EAGAIN, errno.EACCES):  # not "held by another"
+                raise RosterError(f"cannot lock {self.lock_file}: {exc.strerror}") from None
+            return  # held: filelock tries again until the timeout
+        self._context.lock_file_fd = fd
 
 
 class StoreLock:
@@ -22,13 +42,25 @@ class StoreLock:
 
     def __init__(self, store_path: Path):
         self.path = store_path.with_name(store_path.name + ".lock")
-        self._lock = FileLock(str(self.path))
+        self._lock = NoFollowLock(str(self.path))
         self._holder = store_path.with_name(store_path.name + ".lock.info")
 
     @contextmanager
     def held(self, purpose: str, wait: float = 2.0,
              on_acquire: Callable[[], None] | None = None) -> Iterator[None]:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._acquire(purpose, wait, on_acquire)
+        try:
+            yield
+        finally:
+            self._holder.unlink(missing_ok=True)  # never name a holder that has gone
+            self._lock.release()
+
+    def _acquire(self, purpose: str, wait: float,
+                 on_acquire: Callable[[], None] | None) -> None:
+        """Take the lock, run `on_acquire` and name the holder; if either fails, let go
+        of the lock (and leave a holder path we refused, such as a symlink, for its
+        owner to look at)."""
+        files.private_dir(self.path.parent)
         try:
             self._lock.acquire(timeout=wait)
         except Timeout:
@@ -37,18 +69,17 @@ class StoreLock:
         try:
             if on_acquire is not None:
                 on_acquire()
-            self._holder.write_bytes(orjson.dumps({
+            files.overwrite_private(self._holder, orjson.dumps({
                 "purpose": purpose, "user": current_user(), "pid": os.getpid(),
                 "host": socket.gethostname(), "since": clock.stamp()}))
-            yield
-        finally:
-            self._holder.unlink(missing_ok=True)  # never name a holder that has gone
+        except BaseException:
             self._lock.release()
+            raise
 
     def _describe_holder(self) -> str:
         try:
-            h = orjson.loads(self._holder.read_bytes())
-        except (OSError, orjson.JSONDecodeError):
+            h = orjson.loads(files.read_private(self._holder))
+        except (RosterError, orjson.JSONDecodeError):
             return "another process holds its lock"
         return (f"{h['purpose']} by {h['user']} (pid {h['pid']} on {h['host']}) "
                 f"since {h['since']}")

@@ -18,7 +18,6 @@ line.
 from __future__ import annotations
 
 import hashlib
-import os
 import threading
 import zlib
 from collections.abc import Iterable
@@ -27,6 +26,7 @@ from pathlib import Path
 import orjson
 
 from .bulk import gc_paused
+from . import files
 from .errors import RosterError
 from .files import atomic_write
 from .lifecycle import PENDING
@@ -70,7 +70,7 @@ class PlanFiles:
         the caller applies the plan; `settle` waits for it, and every read and the store's
         write settle first, so the store never names a plan that is not on disk."""
         self.settle()
-        self.folder.mkdir(parents=True, exist_ok=True)
+        files.private_dir(self.folder, own=True)
         plan.update(store_id=store_id, sync_id=doc["id"], base_state=doc["base_state"])
         payload = orjson.dumps(plan)
         doc["plan_digest"] = digest(payload)
@@ -136,13 +136,7 @@ class PlanFiles:
         """Append one checked line, on a line of its own, synced before returning."""
         body = orjson.dumps({"plan": plan_digest, "ids": list(action_ids), "enabled": enabled})
         line = b"%08x %s\n" % (zlib.crc32(body), body)
-        path = self.toggle_log(sync_id)
-        with open(path, "ab+") as fh:
-            if fh.tell() and not _ends_line(fh):
-                line = b"\n" + line  # a torn tail stays a line of its own, ignored
-            fh.write(line)
-            fh.flush()
-            os.fsync(fh.fileno())
+        files.append_line(self.toggle_log(sync_id), line)  # a torn tail stays its own line
 
     def disabled_ids(self, sync_id: int, plan_digest: str) -> set[str]:
         disabled: set[str] = set()
@@ -157,11 +151,6 @@ class PlanFiles:
             else:
                 disabled.update(ids)
         return disabled
-
-
-def _ends_line(fh) -> bool:
-    fh.seek(-1, os.SEEK_END)
-    return fh.read(1) == b"\n"
 
 
 def _entry(line: bytes, plan_digest: str) -> tuple[list[str], bool] | None:

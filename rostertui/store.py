@@ -22,6 +22,7 @@ import orjson
 from . import clock
 from .bulk import gc_paused
 from .errors import RosterError
+from . import files
 from .files import atomic_write
 from .invariants import META_TABLE, SYNCS_TABLE, BrokenStoreError, require
 from .lock import StoreLock
@@ -49,7 +50,7 @@ class MissingStoreError(RosterError):
 
 class Store:
     def __init__(self, path: Path):
-        self.path = Path(path)
+        self.path = files.resolve_store_path(Path(path))
         self.backup = self.path.with_name(self.path.name + ".bak")
         self.plans = PlanFiles(self.path.with_name(self.path.stem + ".plans"))
         self._lock = StoreLock(self.path)
@@ -101,7 +102,7 @@ class Store:
         """Changes whenever the file is replaced: reload only when it differs."""
         try:
             st = self.path.stat()
-        except FileNotFoundError:
+        except (FileNotFoundError, NotADirectoryError):
             return None
         return (st.st_ino, st.st_mtime_ns, st.st_size)
 
@@ -111,7 +112,6 @@ class Store:
         require(data, f"refusing to write {self.path}")
         payload = orjson.dumps(data)
         self.plans.settle()  # the plan this store refers to is on disk before the store
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         atomic_write(self.path, payload, backup=self.backup)
 
     def restore(self, force: bool = False) -> str:

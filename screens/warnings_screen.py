@@ -142,7 +142,7 @@ class WarningsScreen(Searchable, Screen):
         target = Path(path).expanduser().absolute()
         try:
             written = write_warnings(target, rows)
-        except OSError as exc:
+        except (OSError, RosterError) as exc:
             self.app.call_from_thread(notices.error, self, f"Could not write {target}: {exc}")
             return
         self.app.call_from_thread(notices.info, self, f"Wrote {written:,} warnings to {target}")
