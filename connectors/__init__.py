@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+# What a live source's requests may cost (connectors/http.py enforces them).
+BOUNDS = ("timeout", "max_response_mb", "max_pages")
+
 
 def make_connector(source: dict):
     """The connector for a config's `source` section (checked by rostertui.config)."""
@@ -16,12 +19,12 @@ def make_connector(source: dict):
     if kind == "clever":
         from .clever import CleverConnector
         options = {key: source[key] for key in ("district_id", "schools", "page_size",
-                                                "timeout") if source.get(key)}
+                                                *BOUNDS) if source.get(key)}
         return CleverConnector(source.get("base_url"), source["token"], retry=retry, **options)
     if kind == "oneroster_rest":
         from .oneroster_rest import OneRosterRestConnector
-        options = {key: source[key] for key in ("token_url", "scope", "page_size", "timeout",
-                                                "demographics") if source.get(key)}
+        options = {key: source[key] for key in ("token_url", "scope", "page_size",
+                                                "demographics", *BOUNDS) if source.get(key)}
         return OneRosterRestConnector(source["base_url"], source["auth"], source["client_id"],
                                       source["client_secret"], retry=retry, **options)
     raise ValueError(f"source.kind {kind} is not available yet")

@@ -8,21 +8,29 @@ requests (events are kept 30 days) and is right on any server. Events that arriv
 the full sync reads the data are replayed by the next quick sync, which is harmless:
 each object's final state is applied, not the steps. When there are no events yet, the
 cursor is "start:<unix time>": the next quick sync reads every event kept.
+
+Every field is read with the type Clever documents (`Fields`): a record whose id is a
+number, or whose name is a list, is a SourceError naming the endpoint, the record and the
+field, never a traceback and never a record mapped from nonsense.
 """
 
 from __future__ import annotations
 
 import time
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from functools import partial
+from typing import Callable, Iterable, Iterator
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from rostertui.model import ALL_TYPES, PEOPLE_TYPES, make
 
 from .feed import Feed, Progress, SourceError, TypeFeed
-from .http import HttpError, JsonClient, RetryPolicy
+from .http import (DEFAULT_MAX_RESPONSE_MB, DEFAULT_TIMEOUT, HttpError, JsonClient,
+                   PageBudget, RetryPolicy, json_kind, label, require_secure)
 
 API = "/v3.0"
+EVENTS = f"GET {API}/events"      # where event errors are
 DEFAULT_BASE_URL = "https://api.clever.com"
 MAX_PAGE = 10000             # Clever answers 413 above this
 START = "start:"             # cursor prefix: no events existed at the full sync
@@ -42,16 +50,21 @@ class CleverConnector:
 
     def __init__(self, base_url: str | None = DEFAULT_BASE_URL, token: str = "",
                  district_id: str | None = None, schools=(), page_size: int = 1000,
-                 timeout: float = 30, retry: RetryPolicy | None = None):
+                 timeout: float = DEFAULT_TIMEOUT,
+                 max_response_mb: float = DEFAULT_MAX_RESPONSE_MB,
+                 max_pages: int | None = None, retry: RetryPolicy | None = None):
         if not 1 <= page_size <= MAX_PAGE:
             raise SourceError(f"source.page_size must be 1 to {MAX_PAGE} for Clever, "
                               f"not {page_size}")
+        require_secure(base_url, "base_url")  # the token goes with every request
         self.base_url = (base_url or DEFAULT_BASE_URL).rstrip("/")
         self.token = token
         self.district_id = district_id or None
         self.schools = list(schools)
         self.page_size = page_size
         self.timeout = timeout
+        self.max_response_mb = max_response_mb
+        self.max_pages = max_pages
         self.retry = retry
 
     def describe(self) -> dict:
@@ -94,7 +107,7 @@ class CleverConnector:
         for type_, path, params, to_record in FULL_PLAN:
             into = found[type_]
             for rows in self._pages(client, path, params):
-                for rec in filter(None, map(to_record, rows)):
+                for rec in _mapped(rows, to_record, f"GET {API}{path}"):
                     if scope.keeps(type_, rec):
                         into.setdefault(rec["source_id"], rec)
                 progress(type_, len(into), None)
@@ -122,13 +135,12 @@ class CleverConnector:
         scope = Scope(self.schools, lambda sid: self._student_kept(client, sid))
         if self.schools:
             self._schools(client)  # checks the filter names known schools
-        final: dict[tuple[str, str], tuple[str, dict]] = {}
+        final: dict[tuple[str, str], tuple[str, Fields]] = {}
         last, read = cursor, 0
         since = _iso(cursor)
         for rows in self._events(client, cursor):
             for row in rows:
-                if since is None or str(row.get("created") or "") >= since:
-                    _collapse(final, row)
+                _collapse(final, row, since)
             last, read = rows[-1]["id"], read + len(rows)
             progress("events", read, None)
         return Feed(source=self.kind, mode="quick", types=_changes(final, scope),
@@ -163,15 +175,20 @@ class CleverConnector:
             if exc.status == 404:
                 return False
             raise
+        where = f"GET {API}/users/{label(student_id)}"
         user = payload.get("data") if isinstance(payload, dict) else None
-        rec = role_record("student", user) if isinstance(user, dict) else None
+        if not isinstance(user, dict):
+            raise SourceError(f"{where}: the answer has no user record")
+        with reading(where, f"record {label(student_id)}"):
+            rec = role_record("student", Fields(user))
         return rec is not None and Scope(self.schools).keeps("student", rec)
 
     # -- shared ------------------------------------------------------------------------
 
     def _client(self) -> JsonClient:
         return JsonClient(self.base_url, headers={"Authorization": f"Bearer {self.token}"},
-                          timeout=self.timeout, retry=self.retry, secrets=[self.token])
+                          timeout=self.timeout, max_response_mb=self.max_response_mb,
+                          retry=self.retry, secrets=[self.token])
 
     def _district(self, client: JsonClient) -> dict:
         rows = [row for rows in self._pages(client, "/districts") for row in rows]
@@ -186,11 +203,14 @@ class CleverConnector:
             raise SourceError(f"the token sees {len(ids)} districts; set source.district_id "
                               f"to one of {', '.join(ids)}")
         row = rows[ids.index(self.district_id or ids[0])]
-        return {"source_id": row["id"], "name": row.get("name") or ""}
+        with reading(f"GET {API}/districts", f"record {label(row['id'])}"):
+            return {"source_id": row["id"], "name": Fields(row).text("name")}
 
     def _schools(self, client: JsonClient) -> list[dict]:
         """The district's schools, only those of the filter; a filter id must exist."""
-        schools = [school(row) for rows in self._pages(client, "/schools") for row in rows]
+        where = f"GET {API}/schools"
+        schools = [rec for rows in self._pages(client, "/schools")
+                   for rec in _mapped(rows, school, where)]
         known = {s["source_id"] for s in schools}
         unknown = [sid for sid in self.schools if sid not in known]
         if unknown:
@@ -205,17 +225,22 @@ class CleverConnector:
                limit: int | None = None):
         """Each non-empty page of records, following rel=next links until none is left."""
         limit = limit or self.page_size
+        where = f"GET {API}{path}"
         url = f"{API}{path}?{urlencode({**(params or {}), 'limit': limit})}"
-        seen = {url}
+        seen, budget = {url}, PageBudget(where, self.max_pages)
         while url:
+            budget.take()
             payload, _ = client.get_json(url)
-            rows = _rows(payload, f"GET {API}{path}")
+            rows = _rows(payload, where)
             if not rows:
                 return
             yield rows
-            url = _next_link(payload, limit)
+            url = _next_link(payload, limit, where)
+            if url is None:
+                return
+            client.check_link(url, where)
             if url in seen:
-                raise SourceError(f"GET {API}{path}: the server's next link repeats "
+                raise SourceError(f"{where}: the server's next link repeats "
                                   f"({urlsplit(url).query}); stopped to avoid a loop")
             seen.add(url)
 
@@ -263,19 +288,24 @@ def _iso(cursor: str) -> str | None:
     return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S")
 
 
-def _collapse(final: dict, row: dict) -> None:
+def _collapse(final: dict, row: dict, since: str | None) -> None:
     """Fold one event into `final`: (collection, id) -> (verb, object), the last one winning.
-    previous_attributes (inside data or beside it) are not needed: the object is whole."""
-    collection, _, verb = str(row.get("type", "")).partition(".")
-    if verb not in ("created", "updated", "deleted") or (
-            collection != "users" and collection not in OTHER_TYPES):
-        return  # districts.* and unknown kinds change no roster record
-    data = row.get("data")
-    obj = data.get("object") if isinstance(data, dict) else None
-    if not isinstance(obj, dict) or not obj.get("id"):
-        raise SourceError(f"GET {API}/events: event {row['id']} ({collection}.{verb}) "
+    previous_attributes (inside data or beside it) are not needed: the object is whole.
+    With `since` (a quick sync since a date), older events are skipped."""
+    event = Fields(row)
+    with reading(EVENTS, f"event {label(row['id'])}"):
+        if since is not None and event.text("created") < since:
+            return
+        collection, _, verb = event.text("type").partition(".")
+        if verb not in ("created", "updated", "deleted") or (
+                collection != "users" and collection not in OTHER_TYPES):
+            return  # districts.* and unknown kinds change no roster record
+        obj = event.obj("data").obj("object")
+        oid = obj.text("id")
+    if not oid:
+        raise SourceError(f"{EVENTS}: event {label(row['id'])} ({collection}.{verb}) "
                           "carries no object with an id")
-    key = (collection, obj["id"])
+    key = (collection, oid)
     final.pop(key, None)  # re-insert: keep the order of each object's last event
     final[key] = (verb, obj)
 
@@ -287,7 +317,8 @@ def _changes(final: dict, scope: Scope) -> dict[str, TypeFeed]:
     upserts, deletes = [], []
     for (collection, oid), (verb, obj) in final.items():
         types = PEOPLE_TYPES if collection == "users" else (OTHER_TYPES[collection],)
-        records = {} if verb == "deleted" else _object_records(collection, obj)
+        with reading(EVENTS, f"record {label(oid)}"):
+            records = {} if verb == "deleted" else _object_records(collection, obj)
         for type_ in types:
             if type_ in records:
                 upserts.append((type_, records[type_]))
@@ -305,7 +336,7 @@ def _changes(final: dict, scope: Scope) -> dict[str, TypeFeed]:
     return feeds
 
 
-def _object_records(collection: str, obj: dict) -> dict[str, dict]:
+def _object_records(collection: str, obj: Fields) -> dict[str, dict]:
     if collection == "users":
         return user_records(obj)
     type_ = OTHER_TYPES[collection]
@@ -320,24 +351,32 @@ def _unavailable(reason: str) -> SourceError:
 # -- paging --------------------------------------------------------------------------------
 
 def _rows(payload: object, where: str) -> list[dict]:
-    """The records of a list answer: {"data": [{"data": {...}}, ...]}."""
+    """The records of a list answer: {"data": [{"data": {...}}, ...]}, each with a text id."""
     items = payload.get("data") if isinstance(payload, dict) else None
     if not isinstance(items, list):
         raise SourceError(f"{where}: the answer has no data list; is this the Clever API?")
     rows = [item.get("data") if isinstance(item, dict) else None for item in items]
-    if not all(isinstance(row, dict) and row.get("id") for row in rows):
-        raise SourceError(f"{where}: a record in the answer has no id")
+    for n, row in enumerate(rows, 1):
+        if not isinstance(row, dict):
+            raise SourceError(f"{where}: record {n} of the page is not an object with data")
+        sid = row.get("id")
+        if not isinstance(sid, str) or not sid:
+            what = "" if sid in (None, "") else f" ('id' is {json_kind(sid)}, not text)"
+            raise SourceError(f"{where}: record {n} of the page has no id{what}")
     return rows
 
 
-def _next_link(payload: dict, limit: int) -> str | None:
+def _next_link(payload: dict, limit: int, where: str) -> str | None:
     """The rel=next uri, with `limit` added when the server left it out."""
-    links = payload.get("links")
-    uri = next((link.get("uri") for link in links if isinstance(link, dict)
-                and link.get("rel") == "next"), None) if isinstance(links, list) else None
+    with reading(where, "the page"):
+        links = Fields(payload).objs("links")
+        uri = next((link.text("uri") for link in links if link.text("rel") == "next"), "")
     if not uri:
         return None
-    parts = urlsplit(uri)
+    try:
+        parts = urlsplit(uri)
+    except ValueError:
+        raise SourceError(f"{where}: the server's next link is not a valid URL") from None
     query = dict(parse_qsl(parts.query))
     if "limit" in query:
         return uri
@@ -348,111 +387,170 @@ def _quiet(type_: str, done: int, total: int | None) -> None:
     pass
 
 
+# -- reading typed fields ------------------------------------------------------------------
+
+class Shape(Exception):
+    """A field of the wrong JSON type; `reading` adds the endpoint and the record."""
+
+
+class Fields:
+    """A Clever object read field by field with the type Clever documents: text, an
+    object, a list of text or of objects; null or absent is empty. Anything else (a
+    number where text belongs, a list for an object) raises Shape naming the field."""
+
+    __slots__ = ("data", "prefix")
+
+    def __init__(self, data: dict, prefix: str = ""):
+        self.data, self.prefix = data, prefix
+
+    def has(self, key: str) -> bool:
+        return self.data.get(key) is not None
+
+    def text(self, key: str) -> str:
+        return self._get(key, str, "text") or ""
+
+    def obj(self, key: str) -> Fields:
+        return Fields(self._get(key, dict, "an object") or {}, f"{self.prefix}{key}.")
+
+    def texts(self, key: str) -> list[str]:
+        return [self._item(key, n, v, str, "text")
+                for n, v in enumerate(self._get(key, list, "a list") or ())]
+
+    def objs(self, key: str) -> list[Fields]:
+        return [Fields(self._item(key, n, v, dict, "an object"), f"{self.prefix}{key}[{n}].")
+                for n, v in enumerate(self._get(key, list, "a list") or ())]
+
+    def _get(self, key: str, type_: type, expected: str):
+        value = self.data.get(key)
+        if value is None or isinstance(value, type_):
+            return value
+        raise Shape(f"'{self.prefix}{key}' is {json_kind(value)}, not {expected}")
+
+    def _item(self, key: str, n: int, value, type_: type, expected: str):
+        if isinstance(value, type_):
+            return value
+        raise Shape(f"'{self.prefix}{key}[{n}]' is {json_kind(value)}, not {expected}")
+
+
+@contextmanager
+def reading(where: str, record: str) -> Iterator[None]:
+    """A Shape error inside as one SourceError line naming the endpoint and the record."""
+    try:
+        yield
+    except Shape as exc:
+        raise SourceError(f"{where}: {record}: {exc}") from None
+
+
+def _mapped(rows: Iterable[dict], to_record: Callable[[Fields], dict | None],
+            where: str) -> Iterator[dict]:
+    """Each row's record (None: not one of this role), read with its fields' types checked."""
+    for row in rows:
+        with reading(where, f"record {label(row['id'])}"):
+            rec = to_record(Fields(row))
+        if rec is not None:
+            yield rec
+
+
 # -- mapping -------------------------------------------------------------------------------
 
-def user_records(user: dict, roles=tuple(ROLE_TYPES)) -> dict[str, dict]:
+def user_records(user: Fields, roles=tuple(ROLE_TYPES)) -> dict[str, dict]:
     """A user's records by person type, one per role it has among `roles`."""
     out: dict[str, dict] = {}
+    granted = user.obj("roles")
     for role in roles:
-        data = (user.get("roles") or {}).get(role)
-        if isinstance(data, dict):
-            out.setdefault(ROLE_TYPES[role], PERSON_MAPPERS[role](user, data))
+        if granted.has(role):
+            out.setdefault(ROLE_TYPES[role], PERSON_MAPPERS[role](user, granted.obj(role)))
     return out
 
 
-def role_record(role: str, user: dict) -> dict | None:
+def role_record(role: str, user: Fields) -> dict | None:
     """The record for one role of a user listed by /users?role=..."""
     return user_records(user, (role,)).get(ROLE_TYPES[role])
 
 
-def _text(value) -> str:
-    return "" if value is None else str(value)
-
-
-def _person(user: dict, role: dict) -> dict:
-    name = user.get("name") or {}
-    legacy = role.get("legacy_id")
-    return {"source_id": user["id"], "sis_id": _text(role.get("sis_id")),
+def _person(user: Fields, role: Fields) -> dict:
+    name = user.obj("name")
+    legacy = role.text("legacy_id")
+    return {"source_id": user.text("id"), "sis_id": role.text("sis_id"),
             "legacy_ids": [legacy] if legacy else [],
-            "first_name": _text(name.get("first")), "middle_name": _text(name.get("middle")),
-            "last_name": _text(name.get("last")),
-            "email": _text(user.get("email") or role.get("email")),
-            "username": _text((role.get("credentials") or {}).get("district_username")),
-            "school_ids": _school_ids(role), "state_id": _text(role.get("state_id"))}
+            "first_name": name.text("first"), "middle_name": name.text("middle"),
+            "last_name": name.text("last"),
+            "email": user.text("email") or role.text("email"),
+            "username": role.obj("credentials").text("district_username"),
+            "school_ids": _school_ids(role), "state_id": role.text("state_id")}
 
 
-def _school_ids(role: dict) -> list[str]:
-    schools = role.get("schools") or ([role["school"]] if role.get("school") else [])
-    return sorted(set(schools))
+def _school_ids(role: Fields) -> list[str]:
+    schools = role.texts("schools") or [role.text("school")]
+    return sorted(set(schools) - {""})
 
 
-def student(user: dict, role: dict) -> dict:
-    extra = {key: _text(role.get(key)) for key in STUDENT_EXTRA if role.get(key)}
-    zip_code = (role.get("location") or {}).get("zip")
+def student(user: Fields, role: Fields) -> dict:
+    extra = {key: role.text(key) for key in STUDENT_EXTRA if role.text(key)}
+    zip_code = role.obj("location").text("zip")
     if zip_code:
-        extra["zip"] = _text(zip_code)
-    return make("student", **_person(user, role), grade=_text(role.get("grade")),
-                graduation_year=_text(role.get("graduation_year")), dob=_text(role.get("dob")),
-                gender=_text(role.get("gender")),
-                student_number=_text(role.get("student_number")), extra=extra)
+        extra["zip"] = zip_code
+    return make("student", **_person(user, role), grade=role.text("grade"),
+                graduation_year=role.text("graduation_year"), dob=role.text("dob"),
+                gender=role.text("gender"), student_number=role.text("student_number"),
+                extra=extra)
 
 
-def teacher(user: dict, role: dict) -> dict:
-    return make("teacher", **_person(user, role), title=_text(role.get("title")),
-                teacher_number=_text(role.get("teacher_number")))
+def teacher(user: Fields, role: Fields) -> dict:
+    return make("teacher", **_person(user, role), title=role.text("title"),
+                teacher_number=role.text("teacher_number"))
 
 
-def staff(user: dict, role: dict, kind: str = "staff") -> dict:
-    person = {**_person(user, role), "sis_id": _text(role.get("staff_id"))}
-    return make("staff", **person, role=kind, title=_text(role.get("title")),
-                department=_text(role.get("department")))
+def staff(user: Fields, role: Fields, kind: str = "staff") -> dict:
+    person = {**_person(user, role), "sis_id": role.text("staff_id")}
+    return make("staff", **person, role=kind, title=role.text("title"),
+                department=role.text("department"))
 
 
-def district_admin(user: dict, role: dict) -> dict:
+def district_admin(user: Fields, role: Fields) -> dict:
     return staff(user, role, "district_admin")
 
 
-def contact(user: dict, role: dict) -> dict:
+def contact(user: Fields, role: Fields) -> dict:
     relationships = sorted(
-        ({"student_id": _text(r.get("student")), "relationship": _text(r.get("relationship")),
-          "type": _text(r.get("type"))}
-         for r in role.get("student_relationships") or () if isinstance(r, dict)),
+        ({"student_id": r.text("student"), "relationship": r.text("relationship"),
+          "type": r.text("type")} for r in role.objs("student_relationships")),
         key=lambda r: r["student_id"])
-    return make("contact", **_person(user, role), phone=_text(role.get("phone")),
-                phone_type=_text(role.get("phone_type")), relationships=relationships)
+    return make("contact", **_person(user, role), phone=role.text("phone"),
+                phone_type=role.text("phone_type"), relationships=relationships)
 
 
-def school(obj: dict) -> dict:
-    principal = obj.get("principal") or {}
-    return make("school", source_id=obj["id"], sis_id=_text(obj.get("sis_id")),
-                name=_text(obj.get("name")), school_number=_text(obj.get("school_number")),
-                state_id=_text(obj.get("state_id")), nces_id=_text(obj.get("nces_id")),
-                low_grade=_text(obj.get("low_grade")), high_grade=_text(obj.get("high_grade")),
-                phone=_text(obj.get("phone")), principal_name=_text(principal.get("name")),
-                principal_email=_text(principal.get("email")))
+def school(obj: Fields) -> dict:
+    principal = obj.obj("principal")
+    return make("school", source_id=obj.text("id"), sis_id=obj.text("sis_id"),
+                name=obj.text("name"), school_number=obj.text("school_number"),
+                state_id=obj.text("state_id"), nces_id=obj.text("nces_id"),
+                low_grade=obj.text("low_grade"), high_grade=obj.text("high_grade"),
+                phone=obj.text("phone"), principal_name=principal.text("name"),
+                principal_email=principal.text("email"))
 
 
-def section(obj: dict) -> dict:
-    teachers = {*(obj.get("teachers") or ()), obj.get("teacher")} - {None, ""}
-    subject = _text(obj.get("subject"))
-    return make("section", source_id=obj["id"], sis_id=_text(obj.get("sis_id")),
-                name=_text(obj.get("name")), section_number=_text(obj.get("section_number")),
-                period=_text(obj.get("period")), subject=subject,
-                grades=[_text(obj["grade"])] if obj.get("grade") else [],
-                school_id=_text(obj.get("school")), course_id=_text(obj.get("course")),
-                term_ids=[_text(obj["term_id"])] if obj.get("term_id") else [],
-                teacher_ids=sorted(teachers), student_ids=sorted(set(obj.get("students") or ())),
+def section(obj: Fields) -> dict:
+    teachers = {*obj.texts("teachers"), obj.text("teacher")} - {""}
+    subject, grade, term_id = obj.text("subject"), obj.text("grade"), obj.text("term_id")
+    return make("section", source_id=obj.text("id"), sis_id=obj.text("sis_id"),
+                name=obj.text("name"), section_number=obj.text("section_number"),
+                period=obj.text("period"), subject=subject,
+                grades=[grade] if grade else [], school_id=obj.text("school"),
+                course_id=obj.text("course"), term_ids=[term_id] if term_id else [],
+                teacher_ids=sorted(teachers),
+                student_ids=sorted(set(obj.texts("students")) - {""}),
                 class_type="homeroom" if subject == "homeroom/advisory" else "scheduled")
 
 
-def term(obj: dict) -> dict:
-    return make("term", source_id=obj["id"], name=_text(obj.get("name")),
-                start_date=_text(obj.get("start_date")), end_date=_text(obj.get("end_date")))
+def term(obj: Fields) -> dict:
+    return make("term", source_id=obj.text("id"), name=obj.text("name"),
+                start_date=obj.text("start_date"), end_date=obj.text("end_date"))
 
 
-def course(obj: dict) -> dict:
-    return make("course", source_id=obj["id"], name=_text(obj.get("name")),
-                code=_text(obj.get("number")), subject=_text(obj.get("subject")))
+def course(obj: Fields) -> dict:
+    return make("course", source_id=obj.text("id"), name=obj.text("name"),
+                code=obj.text("number"), subject=obj.text("subject"))
 
 
 PERSON_MAPPERS = {"student": student, "teacher": teacher, "staff": staff,

@@ -5,6 +5,11 @@ Each JSON object is flattened into the CSV row oneroster_map reads, so both OneR
 connectors share every value rule and a district read over REST equals the same district
 read as CSV. The cursor is the fetch's own start time, taken before the first request:
 a record changed while a sync reads is fetched again by the next quick sync, never lost.
+
+Before it is flattened, every record is checked against what the JSON binding allows
+(`check_record`): a sourcedId that is a number, or a name that is an object, is a
+SourceError naming the endpoint, the record and the field, never a traceback and never
+a value quietly turned into text.
 """
 
 from __future__ import annotations
@@ -17,13 +22,11 @@ from contextlib import ExitStack, contextmanager
 from datetime import datetime, timezone
 from itertools import chain
 from typing import Iterator
-from urllib.parse import urljoin
 
 import warnings
 
 import httpx
 from authlib.common.errors import AuthlibBaseError
-from authlib.common.security import is_secure_transport
 
 with warnings.catch_warnings():
     # authlib 1.9 warns on import that its httpx client moves to an "httpx2" package;
@@ -39,7 +42,8 @@ from rostertui import clock
 from rostertui.redact import scrub
 
 from .feed import Feed, Progress, SourceError
-from .http import JsonClient, RetryPolicy
+from .http import (DEFAULT_MAX_RESPONSE_MB, DEFAULT_TIMEOUT, JsonClient, PageBudget,
+                   RetryPolicy, json_kind, label, require_secure, whole_number)
 from .oneroster_map import FILES, REQUIRED, Problems, Roster
 
 AUTHS = ("oauth1", "oauth2")
@@ -61,18 +65,18 @@ class OneRosterRestConnector:
 
     def __init__(self, base_url: str, auth: str, client_id: str, client_secret: str,
                  token_url: str | None = None, scope: str | None = None,
-                 page_size: int = 1000, timeout: float = 30, demographics: bool = False,
-                 retry: RetryPolicy | None = None):
+                 page_size: int = 1000, timeout: float = DEFAULT_TIMEOUT,
+                 demographics: bool = False,
+                 max_response_mb: float = DEFAULT_MAX_RESPONSE_MB,
+                 max_pages: int | None = None, retry: RetryPolicy | None = None):
         if auth not in AUTHS:
             raise SourceError(f"source.auth must be oauth1 or oauth2, not {auth!r}")
         if auth == "oauth2" and not token_url:
             raise SourceError("source.token_url is required with auth: oauth2")
         if page_size < 1:
             raise SourceError(f"source.page_size must be at least 1, not {page_size}")
-        for key, url in (("base_url", base_url), ("token_url", token_url)):
-            if url and not is_secure_transport(url):
-                raise SourceError(f"source.{key} must start with https:// (plain http only "
-                                  "reaches a server on this machine)")
+        require_secure(base_url, "base_url")
+        require_secure(token_url, "token_url")
         self.base_url = base_url.rstrip("/")
         self.auth = auth
         self.client_id = client_id
@@ -81,6 +85,8 @@ class OneRosterRestConnector:
         self.scope = scope
         self.page_size = page_size
         self.timeout = timeout
+        self.max_response_mb = max_response_mb
+        self.max_pages = max_pages
         self.retry = retry
         self.files = [f for f in FILES if f != "demographics" or demographics]
         self._root = httpx.URL(self.base_url).path
@@ -131,16 +137,12 @@ class OneRosterRestConnector:
               progress: Progress | None) -> None:
         """A whole collection into the roster: its columns (and so its metadata and
         demographics extras) are known only once every record is in."""
-        rows = []
+        rows: list[dict[str, str]] = []
         for objects, total in self._pages(client, file, params):
-            rows.extend({**dict.fromkeys(REQUIRED[file], ""), **flatten(obj)}
-                        for obj in objects)
+            rows.extend(map(flatten, objects))
             if progress:
                 progress(file, len(rows), total)
-        columns = list(dict.fromkeys(chain(REQUIRED[file], (k for row in rows for k in row))))
-        add = roster.begin(file, columns, f"/{file}")  # never None: REQUIRED is in columns
-        for line, row in enumerate(rows, 1):  # "line": the record's place in the collection
-            add([row.get(c, "") for c in columns], line)
+        add_rows(roster, file, rows)
 
     def _count(self, client: JsonClient, file: str) -> int:
         _, total = next(self._pages(client, file, {}, limit=1))
@@ -158,10 +160,13 @@ class OneRosterRestConnector:
         query = {**params, "limit": limit, **SORT}
         url, page_query = f"/{file}", {**query, "offset": 0}
         done, first, seen = 0, None, set()
+        budget = PageBudget(where, self.max_pages)
         while True:
+            budget.take()
             payload, headers = client.get_json(url, page_query)
-            objects = _envelope(payload, file, where)
+            objects = page_records(payload, file, where)
             total = _total(headers)
+            budget.announce(total, len(objects))
             page_first = objects[0].get("sourcedId") if objects else None
             if page_first is not None and page_first == first:
                 raise SourceError(f"{where}: the server sent the same page twice; stopped "
@@ -173,22 +178,9 @@ class OneRosterRestConnector:
                 return
             link = _next_link(headers)
             if link:
-                url, page_query = self._follow(link, seen, where), None
+                url, page_query = _follow(client, link, seen, where), None
             else:
                 url, page_query = f"/{file}", {**query, "offset": done}
-
-    def _follow(self, link: str, seen: set[str], where: str) -> str:
-        """The next page's absolute URL; it must stay under the base URL (the credentials
-        go with it) and must not repeat."""
-        url = urljoin(self.base_url + "/", link)
-        if not url.startswith(self.base_url + "/"):
-            raise SourceError(f"{where}: the server's next link leads away from the base URL "
-                              f"({httpx.URL(url).host}); stopped")
-        if url in seen:
-            raise SourceError(f"{where}: the server's next link repeats "
-                              f"({httpx.URL(url).query.decode()}); stopped to avoid a loop")
-        seen.add(url)
-        return url
 
     # -- auth --------------------------------------------------------------------------
 
@@ -205,7 +197,8 @@ class OneRosterRestConnector:
                     timeout=self.timeout))
                 auth = _ClientCredentials(oauth, self.client_secret)
             yield stack.enter_context(JsonClient(
-                self.base_url, auth=auth, timeout=self.timeout, retry=self.retry,
+                self.base_url, auth=auth, timeout=self.timeout,
+                max_response_mb=self.max_response_mb, retry=self.retry,
                 secrets=[self.client_secret]))
 
 
@@ -272,21 +265,31 @@ def _since(cursor: str) -> str:
     return f"dateLastModified>'{clock.stamp(moment)}'"
 
 
-def _envelope(payload: object, file: str, where: str) -> list[dict]:
-    """The list under the collection's key; a 200 without it is an error, never an
-    empty collection."""
+def _follow(client: JsonClient, link: str, seen: set[str], where: str) -> str:
+    """The next page's absolute URL; it must stay on the base URL's origin (the
+    credentials go with it) and must not repeat."""
+    url = client.check_link(link, where)
+    if url in seen:
+        raise SourceError(f"{where}: the server's next link repeats "
+                          f"({httpx.URL(url).query.decode()}); stopped to avoid a loop")
+    seen.add(url)
+    return url
+
+
+def page_records(payload: object, file: str, where: str) -> list[dict]:
+    """The records under the collection's key, each checked; a 200 without the key is an
+    error, never an empty collection."""
     objects = payload.get(file) if isinstance(payload, dict) else None
     if not isinstance(objects, list):
         raise SourceError(f"{where}: the answer has no \"{file}\" list; is the base URL a "
                           "OneRoster 1.1 REST server?")
-    if not all(isinstance(obj, dict) for obj in objects):
-        raise SourceError(f"{where}: the \"{file}\" list holds something other than records")
+    for n, obj in enumerate(objects, 1):
+        check_record(obj, n, where)
     return objects
 
 
 def _total(headers: httpx.Headers) -> int | None:
-    value = (headers.get("x-total-count") or headers.get("x-count") or "").strip()
-    return int(value) if value.isdigit() else None
+    return whole_number(headers.get("x-total-count") or headers.get("x-count"))
 
 
 def _last_page(count: int, limit: int, done: int, total: int | None, where: str) -> bool:
@@ -307,10 +310,88 @@ def _next_link(headers: httpx.Headers) -> str | None:
     return None
 
 
+def add_rows(roster: Roster, file: str, rows: list[dict[str, str]]) -> None:
+    """A whole collection's flattened rows into the roster: its columns (and so its
+    metadata and demographics extras) are known only once every record is in."""
+    columns = list(dict.fromkeys(chain(REQUIRED[file], (k for row in rows for k in row))))
+    add = roster.begin(file, columns, f"/{file}")  # never None: REQUIRED is in columns
+    for line, row in enumerate(rows, 1):  # "line": the record's place in the collection
+        add([row.get(c, "") for c in columns], line)
+
+
+# -- checking: what a record of the JSON binding may hold ----------------------------------
+
+def check_record(obj: object, n: int, where: str) -> None:
+    """A record must be an object with a text sourcedId, each value one the JSON binding
+    allows (see _value_problem; metadata and userIds have their own rules). A wrong type
+    is a SourceError naming the endpoint, the record and the field."""
+    if not isinstance(obj, dict):
+        raise SourceError(f"{where}: record {n} of the page is {json_kind(obj)}, not an object")
+    sid = obj.get("sourcedId")
+    if not isinstance(sid, str) or not sid:
+        what = "" if sid in (None, "") else f" ('sourcedId' is {json_kind(sid)}, not text)"
+        raise SourceError(f"{where}: record {n} of the page has no sourcedId{what}")
+    for key, value in obj.items():
+        problem = None if key in DROPPED else CHECKS.get(key, _value_problem)(value)
+        if problem:
+            raise SourceError(f"{where}: record {label(sid)}: '{label(key)}' {problem}")
+
+
+def _value_problem(value) -> str | None:
+    """Text, true/false, null, a reference ({"sourcedId": text, ...}), or a list of text
+    and references. Never a number: the binding sends every value as text."""
+    if isinstance(value, list):
+        bad = [v for v in value if not (isinstance(v, str) or _is_reference(v))]
+        return f"holds {json_kind(bad[0])}, not text or a reference" if bad else None
+    if value is None or isinstance(value, (str, bool)) or _is_reference(value):
+        return None
+    if isinstance(value, dict):
+        return "is an object without a text sourcedId, not a reference"
+    return f"is {json_kind(value)}, not text"
+
+
+def _is_reference(value) -> bool:
+    return isinstance(value, dict) and isinstance(value.get("sourcedId"), str)
+
+
+def _metadata_problem(value) -> str | None:
+    """Extensions: an object of plain values (numbers too: vendors define them) or lists
+    of them."""
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        return f"is {json_kind(value)}, not an object"
+    for key, item in value.items():
+        bad = [v for v in (item if isinstance(item, list) else [item])
+               if isinstance(v, (dict, list))]
+        if bad:
+            return f"holds {json_kind(bad[0])} at '{label(key)}', where plain values belong"
+    return None
+
+
+def _user_ids_problem(value) -> str | None:
+    """[{"type": text, "identifier": text}, ...], or the CSV's text form."""
+    if value is None or isinstance(value, str):
+        return None
+    if not isinstance(value, list):
+        return f"is {json_kind(value)}, not a list"
+    for item in value:
+        if not isinstance(item, dict):
+            return f"holds {json_kind(item)}, not an object"
+        bad = [k for k in ("type", "identifier")
+               if not isinstance(item.get(k), (str, type(None)))]
+        if bad:
+            return f"holds an id whose '{bad[0]}' is {json_kind(item[bad[0]])}, not text"
+    return None
+
+
+CHECKS = {"metadata": _metadata_problem, "userIds": _user_ids_problem}
+
+
 # -- flattening: a REST object -> the CSV row of oneroster_map ----------------------------
 
 def flatten(obj: dict) -> dict[str, str]:
-    """A REST object as its CSV row (header -> text); `password` is never kept."""
+    """A checked REST object as its CSV row (header -> text); `password` is never kept."""
     row: dict[str, str] = {}
     for key, value in obj.items():
         if key not in DROPPED:

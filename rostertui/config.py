@@ -33,7 +33,6 @@ _SOURCE = {
     "demographics": (bool, False), "retries": (int, 3),
     "max_response_mb": (float, 256.0), "max_pages": (int, None),
 }
-MAX_TIMEOUT = 86400.0  # source.timeout: seconds for one whole request, at most a day
 MAX_RETRIES = 10
 USERNAME_SOURCES = ("district_username", "email", "sis_id")
 MATCH_KEYS = ("source_id", "email", "username", "name")
@@ -291,8 +290,9 @@ def _check_source(source: dict, where: str) -> None:
     if not 0 <= source["retries"] <= MAX_RETRIES:
         raise RosterError(f"{where}: 'source.retries' must be 0 to {MAX_RETRIES}, "
                           f"not {source['retries']}")
-    # The bounds of a live source's requests: above 0 and finite (NaN fails the test).
-    for key, top in (("timeout", MAX_TIMEOUT), ("max_response_mb", 1024 ** 2),
+    # The bounds of a live source's requests: above 0 and finite (NaN fails the test);
+    # timeout is the seconds of one whole request, at most a day.
+    for key, top in (("timeout", 86400), ("max_response_mb", 1024 ** 2),
                      ("max_pages", 10 ** 9)):
         value = source.get(key)
         if value is not None and not 0 < value <= top:

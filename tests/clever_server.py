@@ -28,10 +28,12 @@ __all__ = ["API", "MAX_LIMIT", "TOKEN", "Answer", "CleverServer", "Fault", "load
 
 class CleverServer(LoopbackServer):
     """Besides the common faults: "loop" (next link = this page), "empty_next" (an empty
-    page with a next link), "exhausted" (X-Ratelimit-Remaining 0 with reset=)."""
+    page with a next link), "exhausted" (X-Ratelimit-Remaining 0 with reset=),
+    "foreign_next" (the next link on the server `to=`, same path and query), "pages"
+    (a full page of made-up records with a next link, every time: paging never ends)."""
 
-    def __init__(self, fixtures: Path, token: str = TOKEN):
-        super().__init__()
+    def __init__(self, fixtures: Path, token: str = TOKEN, tls: bool = False):
+        super().__init__(tls)
         self.token = token
         self.data = load(fixtures)
         self.events: list[dict] = []
@@ -86,6 +88,15 @@ class CleverServer(LoopbackServer):
         elif fault.kind == "exhausted":
             answer.headers = {"X-Ratelimit-Remaining": "0",
                               "X-Ratelimit-Reset": str(fault.opts["reset"])}
+        elif fault.kind == "foreign_next":
+            body = json.loads(answer.body)
+            body["links"] = [{"rel": "next", "uri": fault.opts["to"] + uri}]
+            answer.body = json.dumps(body).encode()
+        elif fault.kind == "pages":
+            after = int(query.get("starting_after", "0"), 16)
+            rows = [{"id": f"{after + n:024x}", "name": f"Made up {after + n}"}
+                    for n in range(1, int(query.get("limit", DEFAULT_LIMIT)) + 1)]
+            return _page(path, query, rows)
         else:
             return apply(fault, answer)
         return answer

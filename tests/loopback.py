@@ -1,19 +1,31 @@
 """What the loopback test servers share: a threaded HTTP server on 127.0.0.1, faults a
-test arms for the Nth request to a path, and writing an answer (or dropping it mid-body).
-A server subclasses LoopbackServer and supplies `_answer` (and its own faults in
-`_apply`)."""
+test arms for the Nth request to a path, and writing an answer (or dropping it mid-body,
+or streaming it: a gzip bomb, an endless body, a byte at a time). A server subclasses
+LoopbackServer and supplies `_answer` (and its own faults in `_apply`)."""
 
 from __future__ import annotations
 
+import atexit
+import datetime
+import gzip
+import ipaddress
+import itertools
 import json
+import shutil
 import socket
 import socketserver
+import ssl
+import tempfile
 import threading
 import time
+import zlib
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import lru_cache
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Iterable
 from urllib.parse import parse_qsl, urlsplit
 
 HTML = b"<!DOCTYPE html><html><head><title>Sign in</title></head><body>Sign in</body></html>"
@@ -36,22 +48,35 @@ class Answer:
     content_type: str = "application/json; charset=utf-8"
     drop: bool = False   # send half the body, then close the connection
     delay: float = 0.0
+    # Streamed instead of `body` (chunked, HTTP/1.1): each piece after `interval` seconds;
+    # with trickle_head the status line and headers go one byte per interval as well.
+    pieces: Iterable[bytes] | None = None
+    interval: float = 0.0
+    trickle_head: bool = False
 
 
 class LoopbackServer:
-    def __init__(self) -> None:
+    """With `tls`, https with the certificate of `tls_files()` (a client trusts it with
+    SSL_CERT_FILE set to that file)."""
+
+    def __init__(self, tls: bool = False) -> None:
         self.requests: list[tuple[str, dict]] = []  # (path, query) of each request
         self._hits: Counter = Counter()
         self._faults: list[Fault] = []
         self._lock = threading.Lock()
         self._httpd = _Server(("127.0.0.1", 0), _Handler)
         self._httpd.app = self
+        self.scheme = "https" if tls else "http"
+        if tls:
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain(*tls_files())
+            self._httpd.socket = context.wrap_socket(self._httpd.socket, server_side=True)
         self._thread = threading.Thread(target=self._httpd.serve_forever, args=(0.05,),
                                         daemon=True)
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self._httpd.server_address[1]}"
+        return f"{self.scheme}://127.0.0.1:{self._httpd.server_address[1]}"
 
     def __enter__(self):
         self._thread.start()
@@ -65,7 +90,12 @@ class LoopbackServer:
         """Answer requests nth .. nth+times-1 (counted from now) to `path` with a fault:
         an HTTP status (429 takes retry_after= and reset=), "html", "truncated", "drop"
         (connection closed mid-body), "slow" (seconds=), "body" (status= (200) and body=),
-        or one the server adds."""
+        "headers" (headers= added), "redirect" (to=, status= (302)), "gzip" (the answer
+        compressed: encoding= "gzip" or "deflate", layers= (1)), "encoded" (the answer
+        as it is, labelled encoding=), "bomb" (mb= (1024) of zeros gzipped, streamed;
+        layers=2 sends it gzipped twice), "endless" (a body that never ends), "trickle"
+        (the body a byte every seconds=; head=True: the head too), or one the server
+        adds."""
         with self._lock:
             first = self._hits[path] + nth
             self._faults.append(Fault(path, kind, first, first + times - 1, opts))
@@ -99,6 +129,35 @@ class LoopbackServer:
         return {}
 
 
+@lru_cache(maxsize=None)
+def tls_files() -> tuple[str, str]:
+    """A self-signed certificate for 127.0.0.1 and its key, made once per test run."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
+            .public_key(key.public_key()).serial_number(x509.random_serial_number())
+            .not_valid_before(now - datetime.timedelta(days=1))
+            .not_valid_after(now + datetime.timedelta(days=1))
+            .add_extension(x509.SubjectAlternativeName(
+                [x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
+            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+            .sign(key, hashes.SHA256()))
+    folder = Path(tempfile.mkdtemp(prefix="rostertui-tls-"))
+    atexit.register(shutil.rmtree, folder, True)
+    cert_file, key_file = folder / "cert.pem", folder / "key.pem"
+    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(key.private_bytes(serialization.Encoding.PEM,
+                                           serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    return str(cert_file), str(key_file)
+
+
 def apply(fault: Fault, answer: Answer) -> Answer:
     """The faults every server knows."""
     kind, opts = fault.kind, fault.opts
@@ -114,7 +173,20 @@ def apply(fault: Fault, answer: Answer) -> Answer:
         return Answer(200, HTML, content_type="text/html; charset=utf-8")
     if kind == "body":  # any JSON body, e.g. a 200 without the envelope; headers kept
         return json_answer(opts.get("status", 200), opts["body"], answer.headers)
-    if kind == "truncated":
+    if kind == "redirect":
+        return Answer(opts.get("status", 302), b"", {"Location": opts["to"]})
+    if kind in STREAMS:
+        return STREAMS[kind](answer, **opts)
+    if kind == "headers":
+        answer.headers = {**answer.headers, **opts["headers"]}
+    elif kind == "gzip":
+        encoding, layers = opts.get("encoding", "gzip"), opts.get("layers", 1)
+        for _ in range(layers):
+            answer.body = compress(answer.body, encoding)
+        answer.headers = {**answer.headers, "Content-Encoding": ", ".join([encoding] * layers)}
+    elif kind == "encoded":
+        answer.headers = {**answer.headers, "Content-Encoding": opts["encoding"]}
+    elif kind == "truncated":
         answer.body = answer.body[:len(answer.body) // 2]
     elif kind == "drop":
         answer.drop = True
@@ -129,8 +201,56 @@ def json_answer(status: int, body: dict, headers: dict | None = None) -> Answer:
     return Answer(status, json.dumps(body).encode(), headers or {})
 
 
+def compress(body: bytes, encoding: str = "gzip") -> bytes:
+    return gzip.compress(body) if encoding == "gzip" else zlib.compress(body)
+
+
+@lru_cache(maxsize=None)
+def _bomb_blocks() -> tuple[bytes, bytes]:
+    """The gzip start of `mb` MB of zeros and the block that repeats: after a full flush
+    deflate starts afresh, so each further MB compresses to the same ~1 KB."""
+    zeros = bytes(1 << 20)
+    z = zlib.compressobj(9, zlib.DEFLATED, zlib.MAX_WBITS | 16)
+    return (z.compress(zeros) + z.flush(zlib.Z_FULL_FLUSH),
+            z.compress(zeros) + z.flush(zlib.Z_FULL_FLUSH))
+
+
+def bomb(mb: int = 1024) -> bytes:
+    """About 1 KB per MB of zeros once inflated (no gzip trailer: nobody reads that far)."""
+    first, block = _bomb_blocks()
+    return first + block * (mb - 1)
+
+
+def _bomb(answer: Answer, mb: int = 1024, layers: int = 1) -> Answer:
+    body = bomb(mb)
+    if layers == 2:
+        body = compress(body)
+    pieces = (body[i:i + 65536] for i in range(0, len(body), 65536))
+    return Answer(200, b"", {**answer.headers, "Content-Encoding": ", ".join(["gzip"] * layers)},
+                  pieces=pieces)
+
+
+def _endless(answer: Answer, seconds: float = 0.001) -> Answer:
+    """A JSON start, then blanks forever: each piece is quick, the whole never ends."""
+    return Answer(200, b"", answer.headers, pieces=itertools.chain(
+        [b'{"data": ['], itertools.repeat(b" " * 1024)), interval=seconds)
+
+
+def _trickle(answer: Answer, seconds: float = 0.05, head: bool = False) -> Answer:
+    body = answer.body
+    return Answer(answer.status, b"", answer.headers, answer.content_type,
+                  pieces=(body[i:i + 1] for i in range(len(body))), interval=seconds,
+                  trickle_head=head)
+
+
+STREAMS = {"bomb": _bomb, "endless": _endless, "trickle": _trickle}
+
+
 def write(req: BaseHTTPRequestHandler, answer: Answer) -> None:
     time.sleep(answer.delay)
+    if answer.pieces is not None:
+        stream(req, answer)
+        return
     req.send_response(answer.status)
     req.send_header("Content-Type", answer.content_type)
     req.send_header("Content-Length", str(len(answer.body)))
@@ -143,6 +263,30 @@ def write(req: BaseHTTPRequestHandler, answer: Answer) -> None:
         req.connection.shutdown(socket.SHUT_RDWR)
         return
     req.wfile.write(answer.body)
+
+
+def stream(req: BaseHTTPRequestHandler, answer: Answer) -> None:
+    """A chunked HTTP/1.1 answer written piece by piece until the pieces end or the
+    client hangs up."""
+    headers = {"Content-Type": answer.content_type, "Transfer-Encoding": "chunked",
+               "Connection": "close", **answer.headers}
+    head = (f"HTTP/1.1 {answer.status} {HTTPStatus(answer.status).phrase}\r\n"
+            + "".join(f"{name}: {value}\r\n" for name, value in headers.items())
+            + "\r\n").encode()
+    req.close_connection = True
+    try:
+        if answer.trickle_head:
+            for i in range(len(head)):
+                time.sleep(answer.interval)
+                req.wfile.write(head[i:i + 1])
+        else:
+            req.wfile.write(head)
+        for piece in answer.pieces:
+            time.sleep(answer.interval)
+            req.wfile.write(b"%x\r\n%s\r\n" % (len(piece), piece))
+        req.wfile.write(b"0\r\n\r\n")
+    except OSError:
+        pass  # the client hung up: what a bound is for
 
 
 class _Server(ThreadingHTTPServer):

@@ -14,6 +14,7 @@ import base64
 import csv
 import hashlib
 import hmac
+import json
 import re
 import secrets
 import time
@@ -54,7 +55,8 @@ LISTS = frozenset({"grades", "subjects", "subjectCodes", "periods"})
 
 
 class OneRosterServer(LoopbackServer):
-    """Besides the common faults: "loop" (Link next = this page, or to=)."""
+    """Besides the common faults: "loop" (Link next = this page, or to=), "short" (only
+    the page's first record, the headers kept)."""
 
     def __init__(self, fixtures: Path, client_id: str = CLIENT_ID,
                  client_secret: str = CLIENT_SECRET):
@@ -101,6 +103,9 @@ class OneRosterServer(LoopbackServer):
             uri = f"{self.url}{path}?{urlencode(query)}"
             answer.headers["Link"] = f'<{fault.opts.get("to", uri)}>; rel="next"'
             return answer
+        if fault.kind == "short":
+            file = path.removeprefix(API + "/")
+            return json_answer(200, {file: json.loads(answer.body)[file][:1]}, answer.headers)
         return apply(fault, answer)
 
     def _answer(self, req: BaseHTTPRequestHandler, path: str, query: dict) -> Answer:

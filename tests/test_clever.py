@@ -313,6 +313,51 @@ def test_a_broken_page_is_a_clear_error(clever_server, fault, expected):
     assert fails(lambda: connector(clever_server).fetch("full", None)).startswith(expected)
 
 
+# -- the shape of each record: a wrong type is named, never mapped or a traceback ---------
+
+ROW = {"id": STEVE, "roles": {"student": {}}}
+
+
+@pytest.mark.parametrize("path, body, expected", [
+    (USERS, [{"data": ROW}], "the answer has no data list; is this the Clever API?"),
+    (USERS, {"data": [{"data": ROW}, {"data": {**ROW, "id": 604863}}]},
+     "record 2 of the page has no id ('id' is a number, not text)"),
+    (USERS, {"data": [{"data": {**ROW, "id": {"$oid": STEVE}}}]},
+     "record 1 of the page has no id ('id' is an object, not text)"),
+    (USERS, {"data": [ROW]}, "record 1 of the page is not an object with data"),
+    (USERS, {"data": [{"data": {**ROW, "roles": {"student": {"grade": 5}}}}]},
+     f"record {STEVE}: 'roles.student.grade' is a number, not text"),
+    (USERS, {"data": [{"data": {**ROW, "name": ["Steve", "Ziemann"]}}]},
+     f"record {STEVE}: 'name' is a list, not an object"),
+    (USERS, {"data": [{"data": {**ROW, "roles": {"student": {"schools": [HIGH, 6]}}}}]},
+     f"record {STEVE}: 'roles.student.schools[1]' is a number, not text"),
+    (USERS, {"data": [{"data": {**ROW, "roles": {"student": "yes"}}}]},
+     f"record {STEVE}: 'roles.student' is text, not an object"),
+    (USERS, {"data": [{"data": ROW}], "links": {"rel": "next"}},
+     "the page: 'links' is an object, not a list"),
+    (USERS, {"data": [{"data": ROW}], "links": [{"rel": "next", "uri": 2}]},
+     "the page: 'links[0].uri' is a number, not text"),
+    (SECTIONS, {"data": [{"data": {"id": HOMEROOM, "students": [{"id": STEVE}]}}]},
+     f"record {HOMEROOM}: 'students[0]' is an object, not text"),
+])
+def test_a_record_of_the_wrong_shape_is_named_not_mapped(clever_server, path, body, expected):
+    """Before, an int id became a record keyed 604863, a number became text, and a list
+    where an object belongs was an AttributeError traceback."""
+    clever_server.fault(path, "body", body=body)
+    message = fails(lambda: connector(clever_server).fetch("full", None))
+    assert message == f"GET {path}: {expected}"
+
+
+def test_an_event_object_of_the_wrong_shape_is_named(clever_server):
+    cursor = clever_server.add_event("districts.updated", {"id": DISTRICT})
+    user = clever_server.get("users", STEVE)
+    user["roles"]["student"]["dob"] = 20070211
+    clever_server.add_event("users.updated", user)
+    message = fails(lambda: connector(clever_server).fetch("quick", cursor))
+    assert message == (f"GET {EVENTS}: record {STEVE}: 'data.object.roles.student.dob' is a "
+                       "number, not text")
+
+
 def test_a_429_storm_beyond_the_budget_is_a_clear_error(clever_server):
     clever_server.fault(SECTIONS, 429, times=50)
     message = fails(lambda: connector(clever_server).fetch("full", None))

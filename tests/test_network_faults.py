@@ -101,17 +101,17 @@ def clever(id_, path, fault, expected, hits=None, source=None, **opts) -> Fault:
     return Fault(id_, "clever", path, fault, opts, source or {}, expected, hits)
 
 
-def oneroster(id_, path, fault, expected, hits=None, **opts) -> Fault:
-    return Fault(id_, "oneroster_rest", path, fault, opts, {}, expected, hits)
+def oneroster(id_, path, fault, expected, hits=None, source=None, **opts) -> Fault:
+    return Fault(id_, "oneroster_rest", path, fault, opts, source or {}, expected, hits)
 
 
 GAVE_UP = "gave up after 4 attempts"
 FAULTS = [
     clever("connection-refused", None, "", (f"GET {DISTRICTS}: cannot connect to 127.0.0.1:",
                                             GAVE_UP)),
-    clever("read-timeout", DISTRICTS, "slow", (f"GET {DISTRICTS}: no answer within the timeout",
-                                               GAVE_UP), hits=4, source={"timeout": 0.3},
-           seconds=1.5, times=10),
+    clever("read-timeout", DISTRICTS, "slow", (f"GET {DISTRICTS}: no complete answer within "
+                                               "the timeout", GAVE_UP), hits=4,
+           source={"timeout": 0.3}, seconds=1.5, times=10),
     clever("429-storm", SECTIONS, 429, (f"GET {SECTIONS}: still rate limited (HTTP 429) after "
                                         "5 retries; try again in a few minutes",), hits=6,
            times=50),
@@ -135,6 +135,26 @@ FAULTS = [
                                                   GAVE_UP), hits=4, times=10),
     clever("token-rejected", DISTRICTS, 401, (f"GET {DISTRICTS}: the token was rejected "
                                               "(HTTP 401)",), hits=1),
+    # The bounds of connectors/http.py (tests/test_http_bounds.py has the details):
+    clever("gzip-bomb", USERS, "bomb", (f"GET {USERS}: the answer is larger than 2 MB once "
+                                        "decoded (source.max_response_mb)",), hits=1,
+           source={"max_response_mb": 2}, mb=64),
+    clever("endless-body", SECTIONS, "endless", (f"GET {SECTIONS}: no complete answer within "
+                                                 "the timeout", GAVE_UP), hits=4,
+           source={"timeout": 0.3}, times=10),
+    clever("endless-paging", SECTIONS, "pages", (f"GET {SECTIONS}: the server still had more "
+                                                 "pages after 3; stopped (source.max_pages)",),
+           hits=3, source={"max_pages": 3}, times=100),
+    clever("next-link-to-another-host", USERS, "foreign_next",
+           (f"GET {USERS}: the server's next link leads away from the base URL "
+            "(https://evil.example); stopped",), hits=1, to="https://evil.example"),
+    clever("redirect-to-another-host", DISTRICTS, "redirect",
+           (f"GET {DISTRICTS}: the server's redirect leads away from the base URL "
+            "(https://evil.example); stopped",), hits=1,
+           to=f"https://evil.example{DISTRICTS}"),
+    clever("id-of-the-wrong-type", USERS, "body", (f"GET {USERS}: record 1 of the page has no "
+                                                   "id ('id' is a number, not text)",),
+           body={"data": [{"data": {"id": 604863}}]}),
     oneroster("no-envelope", OR_USERS, "body", (f'GET {OR_USERS}: the answer has no "users" '
                                                 "list; is the base URL a OneRoster 1.1 REST "
                                                 "server?",), body={"user": []}),
@@ -148,6 +168,12 @@ FAULTS = [
     oneroster("dropped-mid-page", OR_USERS, "drop",
               (f"GET {OR_USERS}: the server closed the connection", GAVE_UP), hits=4,
               times=10),
+    oneroster("gzip-bomb", OR_USERS, "bomb", (f"GET {OR_USERS}: the answer is larger than "
+                                              "1 MB once decoded",), hits=1,
+              source={"max_response_mb": 1}, mb=64),
+    oneroster("field-of-the-wrong-type", OR_USERS, "body",
+              (f"GET {OR_USERS}: record u1: 'givenName' is a number, not text",),
+              body={"users": [{"sourcedId": "u1", "givenName": 5}]}),
 ]
 
 

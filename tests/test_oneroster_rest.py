@@ -21,7 +21,7 @@ from rostertui.model import TABLES
 from rostertui.store import META_TABLE
 
 from .conftest import FIXTURES, config
-from .oneroster_server import API, CLIENT_ID, CLIENT_SECRET, SCOPE, TOKEN_PATH
+from .oneroster_server import API, CLIENT_ID, CLIENT_SECRET, SCOPE, TOKEN_PATH, tojson_answer
 
 FAST = RetryPolicy(attempts=3, base=0.01, max_wait=0.05)
 EDFI = FIXTURES / "oneroster-csv" / "edfi-v1p1"
@@ -171,6 +171,48 @@ def test_an_answer_without_the_envelope_is_an_error_not_an_empty_roster(
     assert message.startswith(f'GET {USERS}: the answer has no "users" list')
 
 
+def test_a_page_that_is_a_list_is_an_error(oneroster_server):
+    oneroster_server.fault(USERS, "body", body=[{"sourcedId": KYLE}])
+    message = fails(lambda: connector(oneroster_server).fetch("full", None))
+    assert message.startswith(f'GET {USERS}: the answer has no "users" list')
+
+
+@pytest.mark.parametrize("record, expected", [
+    ({"sourcedId": 604874}, "record 1 of the page has no sourcedId ('sourcedId' is a number, "
+                            "not text)"),
+    (KYLE, "record 1 of the page is text, not an object"),
+    ({"sourcedId": KYLE, "givenName": 5}, f"record {KYLE}: 'givenName' is a number, not text"),
+    ({"sourcedId": KYLE, "givenName": {"first": "Kyle"}},
+     f"record {KYLE}: 'givenName' is an object without a text sourcedId, not a reference"),
+    ({"sourcedId": KYLE, "orgs": [{"sourcedId": 2}]},
+     f"record {KYLE}: 'orgs' holds an object, not text or a reference"),
+    ({"sourcedId": KYLE, "grades": [["09"]]},
+     f"record {KYLE}: 'grades' holds a list, not text or a reference"),
+    ({"sourcedId": KYLE, "metadata": ["room"]}, f"record {KYLE}: 'metadata' is a list, not an "
+                                                "object"),
+    ({"sourcedId": KYLE, "metadata": {"room": {"n": 1}}},
+     f"record {KYLE}: 'metadata' holds an object at 'room', where plain values belong"),
+    ({"sourcedId": KYLE, "userIds": [{"type": "LDAP", "identifier": 12}]},
+     f"record {KYLE}: 'userIds' holds an id whose 'identifier' is a number, not text"),
+])
+def test_a_record_of_the_wrong_shape_is_named_not_flattened(oneroster_server, record, expected):
+    """Before, a number sourcedId or name became text and an object became ""."""
+    oneroster_server.fault(USERS, "body", body={"users": [record]})
+    message = fails(lambda: connector(oneroster_server).fetch("full", None))
+    assert message == f"GET {USERS}: {expected}"
+
+
+def test_metadata_may_hold_numbers(oneroster_server):
+    """Extensions are the vendor's to type: a number there is kept as its text."""
+    users = [tojson_answer("users", row, oneroster_server.base_url)
+             for row in oneroster_server.rows["users"].values()]
+    next(u for u in users if u["sourcedId"] == KYLE)["metadata"] = {"gpa": 3.5, "n": [1, 2]}
+    oneroster_server.fault(USERS, "body", body={"users": users})
+    feed = connector(oneroster_server, page_size=20).fetch("full", None)
+    kyle = next(r for r in feed.types["student"].records if r["source_id"] == KYLE)
+    assert (kyle["extra"]["gpa"], kyle["extra"]["n"]) == ("3.5", "1,2")
+
+
 def test_a_looping_next_link_is_an_error(oneroster_server):
     oneroster_server.fault(USERS, "loop", nth=2)
     message = fails(lambda: connector(oneroster_server).fetch("full", None))
@@ -190,7 +232,7 @@ def test_a_next_link_to_another_host_is_not_followed(oneroster_server):
     oneroster_server.fault(USERS, "loop", to="https://evil.example/ims/oneroster/v1p1/users")
     message = fails(lambda: connector(oneroster_server).fetch("full", None))
     assert message == (f"GET {USERS}: the server's next link leads away from the base URL "
-                       "(evil.example); stopped")
+                       "(https://evil.example); stopped")
     assert len(oneroster_server.queries("users")) == 1
 
 
