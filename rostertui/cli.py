@@ -189,12 +189,11 @@ def _history(engine, args) -> int:
 
 def _show(engine, args) -> int:
     report = engine.report(args.sync_id)
-    doc = engine.sync_doc(args.sync_id)
+    doc = {**engine.sync_doc(args.sync_id), "error": report["error"]}
     try:
-        plan = engine.plan(args.sync_id)
+        report["actions"] = engine.plan(args.sync_id)["actions"]
     except RosterError:
-        plan = {"actions": [], "reference": []}
-    report["actions"] = plan["actions"]
+        report["actions"] = []  # a failed sync, or a plan that is gone: report["error"]
     _emit(args, report, lambda r: output.show(doc, r))
     return 0
 

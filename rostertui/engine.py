@@ -103,6 +103,7 @@ class Engine:
             history.finish(doc, plan, _meta(data)["state"], reasons)
             self.store.plans.write(doc, plan, _meta(data)["store_id"])
             if commit and (force or not reasons):
+                self._verify(data, doc, plan)
                 self._apply(data, doc, plan, reasons)
             self._write(data)
         return _report(doc, plan["warnings"])
@@ -168,20 +169,27 @@ class Engine:
             if reasons and not force:
                 raise BlockedError(f"sync {doc['id']} is blocked: {'; '.join(reasons)}. "
                                    "Untick those actions in review, or commit with --force")
+            self._verify(data, doc, plan)
             if newly:
                 review.record(newly, False)
             self._apply(data, doc, plan, reasons)
             self._write(data)
         return _report(doc, plan["warnings"])
 
-    def _apply(self, data: dict, doc: dict, plan: dict, overridden: list[str]) -> None:
-        """Check every enabled action against its record, then apply them; `overridden`:
-        the guards that fired and were forced."""
+    @staticmethod
+    def _verify(data: dict, doc: dict, plan: dict) -> None:
+        """Every enabled action's before-values are the store's record now, or nothing is
+        done (a plan that is not of this store as it is)."""
         enabled = [a for a in plan["actions"] if a["enabled"]]
         wrong = mismatches(data, enabled + plan["reference"])
         if wrong:
             raise refuse(f"sync {doc['id']} does not match the store: its before-values "
                          "differ from", wrong, "discard it and stage again")
+
+    def _apply(self, data: dict, doc: dict, plan: dict, overridden: list[str]) -> None:
+        """Apply the verified plan's enabled actions; `overridden`: the guards that fired
+        and were forced."""
+        enabled = [a for a in plan["actions"] if a["enabled"]]
         apply_actions(data, enabled + plan["reference"])
         meta = _meta(data)
         doc["cursor_before"] = meta["cursor"]
@@ -209,7 +217,7 @@ class Engine:
             data = self._take()
             doc = history.get(data, sync_id)
             lifecycle.require(doc, "revert")
-            new = self._revert(data, doc, force)
+            new = self._revert(data, doc, force, "revert", doc["id"])
             self._write(data)
         return _report(new, [])
 
@@ -221,22 +229,24 @@ class Engine:
             lifecycle.require(doc, "redo")
             undo = history.get(data, doc["reverted_by"])
             lifecycle.require(undo, "revert")
-            new = self._revert(data, undo, force)
+            new = self._revert(data, undo, force, "redo", doc["id"])
             self._write(data)
         return _report(new, [])
 
-    def _revert(self, data: dict, doc: dict, force: bool) -> dict:
+    def _revert(self, data: dict, doc: dict, force: bool, verb: str, asked: int) -> dict:
+        """Revert `doc` (for a redo, the revert being undone); `asked`: the sync the admin
+        named, for the messages."""
         started = clock.stamp()
         plan = self.store.plans.read(doc, _meta(data)["store_id"])
         clashing = self._conflicts(data, doc, plan)
         if clashing and not force:
-            raise undo.conflict_error(doc, clashing)
+            raise undo.conflict_error(asked, clashing, verb)
         undo_plan = undo.inverse_plan(data, plan)
         reasons = safety.block_reasons(undo_plan["actions"], data, self.config)
         if reasons and not force:
-            raise BlockedError(f"reverting sync {doc['id']} is blocked: {'; '.join(reasons)}. "
-                               "Revert with --force to do it anyway")
-        new = undo.record(data, doc, undo_plan, started)
+            raise BlockedError(f"{verb} of sync {asked} is blocked: {'; '.join(reasons)}. "
+                               f"{verb.capitalize()} with --force to do it anyway")
+        new = undo.record(data, doc, undo_plan, started, exact=not clashing)
         new["forced"] = bool(clashing or reasons)
         new["blocked_reasons"] = reasons
         self.store.plans.write(new, undo_plan, _meta(data)["store_id"])
@@ -253,7 +263,7 @@ class Engine:
         applied = [a for a in plan["actions"] if a["enabled"]]
         mine = {a["id"] for a in applied}
         touched: set[str] = set()
-        for later in undo.committed_after(data, doc):
+        for later in undo.applied_after(data, doc):
             actions = self.store.plans.read(later, _meta(data)["store_id"])["actions"]
             touched.update(a["id"] for a in actions if a["enabled"] and a["id"] in mine)
         return sorted(touched | set(mismatches(data, applied, side="after")))
@@ -339,7 +349,10 @@ class Engine:
         doc = self.sync_doc(sync_id)
         if not doc["plan_digest"]:
             return _report(doc, [])  # a failed sync has no plan
-        review = self.review(doc["id"])
+        try:
+            review = self.review(doc["id"])
+        except RosterError as exc:  # its plan is gone or not its own: say so, show the rest
+            return _report({**doc, "error": clean_message(str(exc))}, [])
         if not lifecycle.pending(doc):
             return _report(doc, review.warnings)
         reasons = self.block_reasons(review)  # as unticked now

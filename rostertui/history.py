@@ -7,6 +7,7 @@ from .errors import RosterError
 from .lifecycle import PENDING, SyncStatus
 from .model import ACTION_TYPES, KINDS
 from .lock import current_user
+from .records import SYNC_FIELDS, with_defaults
 from .store import SYNCS_TABLE
 from .text import clean_message
 
@@ -23,13 +24,10 @@ def counts(actions: list[dict]) -> dict[str, dict[str, int]]:
 def new_sync(data: dict, *, mode: str, trigger: str, source: dict, started_at: str) -> dict:
     syncs = data[SYNCS_TABLE]
     sync_id = max(map(int, syncs), default=0) + 1
-    doc = {"id": sync_id, "started_at": started_at, "finished_at": None, "mode": mode,
-           "trigger": trigger, "user": current_user(), "source": source,
-           "status": SyncStatus.STAGED.value,
-           "counts": counts([]), "enabled": 0, "disabled": 0, "warnings": 0,
-           "warning_codes": {}, "blocked_reasons": [], "committed_at": None,
-           "base_state": None, "error": None, "forced": False, "reverts": None,
-           "reverted_by": None, "plan_digest": None, "disabled_ids": []}
+    doc = with_defaults({"id": sync_id, "started_at": started_at, "mode": mode,
+                         "trigger": trigger, "user": current_user(), "source": source,
+                         "status": SyncStatus.STAGED.value, "counts": counts([])},
+                        SYNC_FIELDS)
     syncs[str(sync_id)] = doc
     return doc
 

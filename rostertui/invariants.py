@@ -9,15 +9,17 @@ check is a few C-level passes, tens of milliseconds.
 
 from __future__ import annotations
 
-from operator import itemgetter
+from operator import itemgetter, methodcaller
 
 from .errors import RosterError
 from .lifecycle import KNOWN as SYNC_STATUSES
-from .model import ACTIVE, ALL_TYPES, ARCHIVED, TABLES
+from .model import ACTIVE, ALL_TYPES, ARCHIVED, LIST_FIELDS, TABLES
+from .records import META_FIELDS, SYNC_FIELDS, wrong_field
 
 META_TABLE = "meta"
 SYNCS_TABLE = "syncs"
 RECORD_STATUSES = frozenset({ACTIVE, ARCHIVED})
+_TYPED_FIELDS = [("extra", dict), *((f, list) for f in sorted(LIST_FIELDS))]
 LISTED = 5
 
 
@@ -32,6 +34,9 @@ def problems(data: object) -> list[str]:
     meta = data.get(META_TABLE)
     if not isinstance(meta, dict) or not isinstance(meta.get("1"), dict):
         return ["it has no meta table: it is not a rostertui store"]
+    wrong = wrong_field(meta["1"], META_FIELDS)
+    if wrong:
+        return [f"its meta record's '{wrong}' is {type(meta['1'].get(wrong)).__name__}"]
     found = []
     for type_ in ALL_TYPES:
         found += _table_problems(TABLES[type_], data.get(TABLES[type_], {}))
@@ -49,6 +54,9 @@ def require(data: object, where: str) -> None:
 def _table_problems(name: str, table: object) -> list[str]:
     if not isinstance(table, dict):
         return [f"table '{name}' is {type(table).__name__}, not a table of records"]
+    if not all(map(str.isdigit, table)):
+        bad = next(k for k in table if not k.isdigit())
+        return [f"table '{name}' has a record under key {bad!r}, not a number"]
     docs = list(table.values())
     try:
         ids = list(map(itemgetter("source_id"), docs))
@@ -67,7 +75,18 @@ def _table_problems(name: str, table: object) -> list[str]:
     if unknown:
         out.append(f"table '{name}' has records of unknown status "
                    f"{', '.join(sorted(map(repr, unknown))[:LISTED])}")
-    return out
+    return out + _field_types(name, table, docs)
+
+
+def _field_types(name: str, table: dict, docs: list[dict]) -> list[str]:
+    """The fields the engine reads as lists or a mapping hold one (C-level passes)."""
+    for field, kind in _TYPED_FIELDS:
+        kinds = set(map(type, map(methodcaller("get", field, kind()), docs)))
+        if kinds - {kind}:
+            key = next(k for k, d in table.items() if type(d.get(field, kind())) is not kind)
+            return [f"table '{name}' record {key} has a '{field}' that is not a "
+                    f"{kind.__name__}"]
+    return []
 
 
 def _first_malformed(name: str, table: dict) -> str:
@@ -99,4 +118,14 @@ def _sync_problems(syncs: object) -> list[str]:
             return [f"table '{SYNCS_TABLE}' record {key} is not a sync record"]
         if doc.get("status") not in SYNC_STATUSES:
             return [f"sync {key} has unknown status {doc.get('status')!r}"]
+        wrong = wrong_field(doc, SYNC_FIELDS) or _wrong_counts(doc["counts"])
+        if wrong:
+            return [f"sync {key}'s '{wrong}' is not what a sync record holds there"]
     return []
+
+
+def _wrong_counts(counts: dict) -> str | None:
+    for kinds in counts.values():
+        if not isinstance(kinds, dict) or not all(isinstance(n, int) for n in kinds.values()):
+            return "counts"
+    return None

@@ -73,6 +73,8 @@ def refusal(doc: dict, verb: str) -> str:
                 "or u in History")
     if status == SyncStatus.COMMITTED:
         return f"{head}; to undo it, revert it: rostertui revert {sid}, or u in History"
+    if status in PENDING and verb == "redo":
+        return f"{head}; only a reverted sync can be redone"
     if status in PENDING:
         return f"{head}; only a committed sync can be reverted: commit it or discard it"
     return f"{head} and can no longer change; stage a new one with: rostertui sync"

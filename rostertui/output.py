@@ -94,6 +94,8 @@ def show(doc: dict, r: dict) -> str:
              f"{safe(doc['user'])}, started {safe(doc['started_at'])}, {safe(doc['status'])} "
              f"{note(doc)}".rstrip(),
              sync_report(r)]
+    if r.get("error") and doc["status"] not in ("failed", "staged", "blocked"):
+        lines.append(f"its actions cannot be shown: {safe(r['error'])}")
     lines += [f"warning {safe(w['code'])} {safe(w['type'])} {safe(w['source_id'])}: "
               f"{safe(w['message'])}" for w in r["warnings"]]
     lines += [action_line(a) for a in r["actions"]]

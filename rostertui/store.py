@@ -28,20 +28,30 @@ from .invariants import META_TABLE, SYNCS_TABLE, BrokenStoreError, require
 from .lock import StoreLock
 from .model import ALL_TYPES, TABLES
 from .plans import PlanFiles
+from .records import META_FIELDS, SYNC_FIELDS, with_defaults
 
 __all__ = ["META_TABLE", "SYNCS_TABLE", "Store", "empty_data"]
 
-# `state` names the commit that made the store what it is: a plan staged on another
-# state is stale. A revert puts back the state it undid.
-EMPTY_META = {"state": "empty", "cursor": None, "district": None, "enabled": True,
-              "last_commit_started_at": None, "store_id": None}
-
 
 def empty_data() -> dict:
+    """A new store. Its meta's `state` names the commit that made the store what it is (a
+    plan staged on another state is stale); `store_id` is its identity, which its plans
+    name."""
     data: dict = {TABLES[t]: {} for t in ALL_TYPES}
     data[SYNCS_TABLE] = {}
-    data[META_TABLE] = {"1": {**EMPTY_META, "store_id": uuid.uuid4().hex}}
+    data[META_TABLE] = {"1": with_defaults({"store_id": uuid.uuid4().hex}, META_FIELDS)}
     return data
+
+
+def _fill_in(raw: dict) -> None:
+    meta = raw.get(META_TABLE)
+    if isinstance(meta, dict) and isinstance(meta.get("1"), dict):
+        meta["1"] = with_defaults(meta["1"], META_FIELDS)
+    syncs = raw.get(SYNCS_TABLE)
+    if isinstance(syncs, dict):
+        for key, doc in syncs.items():
+            if isinstance(doc, dict):
+                syncs[key] = with_defaults(doc, SYNC_FIELDS)
 
 
 class MissingStoreError(RosterError):
@@ -70,19 +80,22 @@ class Store:
             with gc_paused():
                 raw = orjson.loads(path.read_bytes())
         except orjson.JSONDecodeError as exc:
-            raise RosterError(f"{path}: the store is not valid JSON ({exc}); "
-                              f"{self._restore_hint()}") from None
+            hint = "" if path == self.backup else f"; {self._restore_hint()}"
+            raise RosterError(f"{path}: the store is not valid JSON ({exc}){hint}") from None
         except OSError as exc:
             raise RosterError(f"{path}: cannot read the store ({exc.strerror})") from None
+        if isinstance(raw, dict):
+            _fill_in(raw)  # fields a store written by an older rostertui lacks
         try:
             require(raw, str(path))
         except BrokenStoreError as exc:
-            raise BrokenStoreError(f"{exc}; {self._restore_hint()}") from None
+            hint = "" if path == self.backup else f"; {self._restore_hint()}"
+            raise BrokenStoreError(f"{exc}{hint}") from None
         data = empty_data()
+        identity = data[META_TABLE]["1"]["store_id"]
         data.update(raw)
-        meta = {**EMPTY_META, **raw[META_TABLE]["1"]}
-        meta["store_id"] = meta["store_id"] or data[META_TABLE]["1"]["store_id"]
-        data[META_TABLE] = {"1": meta}
+        meta = data[META_TABLE]["1"]
+        meta["store_id"] = meta["store_id"] or identity
         return data
 
     def _refuse_fresh_start(self) -> None:

@@ -6,8 +6,8 @@ reverted sync was the last commit, the store's state and cursor go back to what 
 were, so syncs staged before it are no longer stale.
 
 Conflicts are judged per record and in commit order, never by sync ids: a record the
-sync changed conflicts when a sync committed after it changed it again, or when it is
-no longer as the sync left it (apply.mismatches on the "after" side).
+sync changed conflicts when a sync whose changes were applied after it (and stand) changed
+it again, or when it is no longer as the sync left it (apply.mismatches, "after" side).
 """
 
 from __future__ import annotations
@@ -28,20 +28,47 @@ def next_commit_seq(data: dict) -> int:
 
 
 def _commit_order(doc: dict) -> tuple:
-    return (doc.get("commit_seq", 0), doc.get("committed_at") or "", doc["id"])
+    return (doc["commit_seq"], doc["committed_at"] or "", doc["id"])
 
 
-def committed_after(data: dict, doc: dict) -> list[dict]:
-    """The syncs in effect that were committed after `doc` (reverts included)."""
+def applied_after(data: dict, doc: dict) -> list[dict]:
+    """The syncs (not reverts) whose changes are in effect now and were last applied
+    after `doc` was committed: a sync reverted since is not, a sync redone since is, as of
+    its redo. A revert of a later sync thus never stands in the way of undoing an
+    earlier one, whatever the order of ids."""
+    syncs = data[SYNCS_TABLE]
     after = _commit_order(doc)
-    return [d for d in data[SYNCS_TABLE].values()
-            if d["status"] == SyncStatus.COMMITTED and _commit_order(d) > after]
+    out = []
+    for original in syncs.values():
+        if original["mode"] == "revert" or original["status"] not in APPLIED:
+            continue
+        last = _last_applied(syncs, original)
+        if last is not None and _commit_order(last) > after:
+            out.append(original)
+    return out
 
 
-def conflict_error(doc: dict, clashing: list[str]) -> RosterError:
-    return refuse(f"sync {doc['id']} cannot be reverted: since it was committed, something "
-                  "else changed", clashing,
-                  "revert with --force to put back its before-values anyway")
+APPLIED = (SyncStatus.COMMITTED, SyncStatus.REVERTED)
+
+
+def _last_applied(syncs: dict, original: dict) -> dict | None:
+    """The sync that last applied `original`'s changes (itself, or a redo), or None when
+    they are undone now. Walks revert, redo, revert... as far as it goes."""
+    applied = original
+    while applied["status"] == SyncStatus.REVERTED:
+        undo = syncs[str(applied["reverted_by"])]
+        if undo["status"] != SyncStatus.REVERTED:
+            return None  # the undo stands
+        applied = syncs[str(undo["reverted_by"])]  # redone
+    return applied
+
+
+DONE = {"revert": "reverted", "redo": "redone"}
+
+
+def conflict_error(sid: int, clashing: list[str], verb: str) -> RosterError:
+    return refuse(f"sync {sid} cannot be {DONE[verb]}: since then, something else changed",
+                  clashing, f"{verb} with --force to put back its before-values anyway")
 
 
 def inverse_plan(data: dict, plan: dict) -> dict:
@@ -55,18 +82,22 @@ def inverse_plan(data: dict, plan: dict) -> dict:
             "warnings": [], "cursor": None, "district": None, "rules": []}
 
 
-def record(data: dict, doc: dict, undo_plan: dict, started: str) -> dict:
-    """Apply the inverse plan to `data` and record it: the revert's new sync record."""
+def record(data: dict, doc: dict, undo_plan: dict, started: str, exact: bool) -> dict:
+    """Apply the inverse plan to `data` and record it: the revert's new sync record.
+
+    `exact`: nothing had changed the sync's records since (not forced over conflicts).
+    Only then, and only if `doc` was itself exact, does the store claim again the state
+    `doc` was staged on: a forced revert leaves a store no sync was staged on."""
     inverse = undo_plan["actions"]
     undo = history.new_sync(data, mode="revert", trigger="manual", source=doc["source"],
                             started_at=started)
-    undo["base_state"] = data[META_TABLE]["1"]["state"]
-    undo["commit_seq"] = next_commit_seq(data)
-    apply_actions(data, inverse + undo_plan["reference"])
     meta = data[META_TABLE]["1"]
-    if meta["state"] == f"sync-{doc['id']}":
-        meta["state"] = doc["base_state"]
-        meta["cursor"] = doc.get("cursor_before", meta["cursor"])
+    undo.update(base_state=meta["state"], cursor_before=meta["cursor"],
+                commit_seq=next_commit_seq(data), exact=exact)
+    apply_actions(data, inverse + undo_plan["reference"])
+    if exact and doc["exact"] and meta["state"] == f"sync-{doc['id']}":
+        meta["state"] = doc["base_state"]  # exactly the store it was staged on, again
+        meta["cursor"] = doc["cursor_before"]
     else:
         meta["state"] = f"sync-{undo['id']}"
     now = clock.stamp()

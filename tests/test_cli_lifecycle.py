@@ -62,7 +62,7 @@ def test_reverting_the_first_import_exits_3_until_forced(tmp_path, days):
     use_source(tmp_path, base / "d1")
     run(tmp_path, "sync", "--commit")
     err = run(tmp_path, "revert", "1", expect=3).stderr
-    assert "reverting sync 1 is blocked" in err and "--force" in err
+    assert "revert of sync 1 is blocked" in err and "--force" in err
     assert len(table(tmp_path, "students")) == 2000
     run(tmp_path, "revert", "1", "--force")
     assert table(tmp_path, "students") == {}
@@ -94,3 +94,12 @@ def test_a_store_of_the_wrong_shape_is_one_line(tmp_path, days, content):
 
 def test_exit_codes_usage_error_is_2(tmp_path):
     assert run(tmp_path, "commit", "--no-such-flag", expect=2).stderr.startswith("usage:")
+
+
+def test_show_of_a_sync_whose_plan_is_gone_says_so(tmp_path, committed):
+    run(tmp_path, "commit", "2")
+    (tmp_path / "store.plans" / "sync-2.json").unlink()
+    out = run(tmp_path, "show", "2").stdout
+    assert "its actions cannot be shown: sync 2 has no actions on disk" in out
+    err = run(tmp_path, "revert", "2", expect=1).stderr
+    assert err.startswith("rostertui: error: sync 2 has no actions on disk")

@@ -324,3 +324,90 @@ def test_a_plan_left_by_a_killed_sync_is_never_another_syncs_plan(engine, source
     with pytest.raises(RosterError, match="sync 2 has no actions"):
         engine.plan(2)
     assert engine.report(2)["counts"]["student"]["add"] == 0
+
+
+# -- found by attacking the above ------------------------------------------------------
+
+def three_commits(engine, source) -> None:
+    """Sync 1: the district; 2: s0 renamed; 3: s0 renamed again."""
+    source.next = district(20)
+    engine.sync(commit=True)
+    for name in ("Second", "Third"):
+        feed = district(20)
+        feed.types["student"].records[0]["last_name"] = name
+        source.next = feed
+        engine.sync(commit=True)
+
+
+def test_a_forced_revert_and_its_redo_never_claim_a_state_the_store_is_not_in(engine,
+                                                                             source):
+    three_commits(engine, source)
+    source.next = district(20)
+    staged_on_3 = engine.sync()["sync_id"]  # s0 back to its first name
+    engine.revert(2, force=True)  # over sync 3's change of s0
+    engine.redo(2)
+    with pytest.raises(RosterError, match=f"sync {staged_on_3} is stale"):
+        engine.commit(staged_on_3)
+
+
+def test_undoing_in_reverse_order_needs_no_force(engine, source):
+    three_commits(engine, source)
+    engine.revert(3)
+    report = engine.revert(2)
+    assert engine.sync_doc(report["sync_id"])["forced"] is False
+    assert students(engine)["s0"]["last_name"] == "Lasts0"
+
+
+def test_a_refused_commit_keeps_no_tick(engine, source):
+    source.next = district(20)
+    engine.sync(commit=True)
+    source.next = with_students("s90", "s91")
+    sid = engine.sync()["sync_id"]
+    data = engine.store.load()  # s90 appears by hand: the plan's add no longer fits
+    data["students"]["99"] = {**data["students"]["1"], "source_id": "s90"}
+    engine.store.write(data)
+    with pytest.raises(MismatchError, match="student:s90"):
+        engine.commit(sid, disable=["student:s91"])
+    assert all(a["enabled"] for a in engine.plan(sid)["actions"])
+
+
+@pytest.mark.parametrize("edit, problem", [
+    (lambda d: d["meta"]["1"].update(commit_seq="x"), "meta record's 'commit_seq'"),
+    (lambda d: d["syncs"]["1"].update(counts="x"), "sync 1's 'counts'"),
+    (lambda d: d["syncs"]["1"].update(disabled_ids=5), "sync 1's 'disabled_ids'"),
+    (lambda d: d["students"].update(abc=d["students"].pop("1")), "under key 'abc'"),
+    (lambda d: d["students"]["1"].update(extra=[1]), "has a 'extra' that is not a dict"),
+    (lambda d: d["students"]["1"].update(school_ids="sch1"), "'school_ids' that is not a list"),
+])
+def test_a_store_edited_into_the_wrong_shape_is_one_line(engine, source, edit, problem):
+    source.next = district(3)
+    engine.sync(commit=True)
+    data = orjson.loads(engine.store.path.read_bytes())
+    edit(data)
+    engine.store.path.write_bytes(orjson.dumps(data))
+    for call in (engine.history, engine.status, lambda: engine.sync()):
+        with pytest.raises(RosterError, match=problem):
+            call()
+
+
+def test_a_store_from_before_store_ids_and_new_fields_still_opens(engine, source):
+    source.next = district(3)
+    engine.sync(commit=True)
+    data = orjson.loads(engine.store.path.read_bytes())
+    del data["meta"]["1"]["store_id"], data["meta"]["1"]["commit_seq"]
+    for key in ("plan_digest", "disabled_ids", "commit_seq", "exact"):
+        del data["syncs"]["1"][key]
+    engine.store.path.write_bytes(orjson.dumps(data))
+    fresh = Engine(config(engine.store.path.parent), connector=source)
+    assert fresh.history()[0]["status"] == "committed"
+    with pytest.raises(RosterError, match="sync 1 has no actions"):
+        fresh.revert(1)
+    source.next = with_students("s90", keep=3)
+    assert fresh.sync(commit=True)["status"] == "committed"
+
+
+def test_redo_refusals_say_what_to_do(engine, source):
+    sid = staged(engine, source)
+    with pytest.raises(LifecycleError, match=f"sync {sid} is staged; only a reverted sync "
+                                             "can be redone"):
+        engine.redo(sid)
