@@ -121,10 +121,10 @@ def _zip_members(zf: zipfile.ZipFile, problems: Problems) -> Members:
     """The members at the zip's root. A name held twice is a problem (which one would be
     the set's?), as are unsafe paths and symbolic links."""
     members: Members = {}
-    counts = Counter(info.filename for info in zf.infolist())
+    counts = Counter(info.filename.rstrip("/").lower() for info in zf.infolist())
     for name, n in counts.items():
-        if n > 1:
-            problems.add(f"{name}: the zip holds {n} members of this name")
+        if n > 1:  # users.csv and USERS.csv are one file once unpacked on many disks
+            problems.add(f"{name}: the zip holds {n} members of this name (in any case)")
             members[name] = None
     for info in zf.infolist():
         name = info.filename
@@ -133,7 +133,7 @@ def _zip_members(zf: zipfile.ZipFile, problems: Problems) -> Members:
         elif stat.S_ISLNK(info.external_attr >> 16):
             problems.add(f"{name}: a symbolic link in the zip")
             members[name] = None
-        elif "/" not in name and not info.is_dir() and counts[name] == 1:
+        elif "/" not in name and not info.is_dir() and counts[name.lower()] == 1:
             members[name] = partial(_open_member, zf, info)
     return members
 
@@ -222,11 +222,27 @@ def _modes(manifest: Manifest | None, members: Members,
     for name, mode in declared.items():
         if mode != "absent" and f"{name}.csv" not in members:
             problems.add(f"{name}.csv: missing, but manifest.csv lists it as {mode}")
+        elif mode == "absent" and _has_rows(members.get(f"{name}.csv")):
+            problems.add(f"{name}.csv: has rows, but manifest.csv marks it absent: "
+                         "one of the two is wrong")
     for file in FILES:
         if f"{file}.csv" in members and file not in declared:
             problems.add(f"{file}.csv: not listed in manifest.csv")
     return {f: m for f, m in declared.items()
             if f in FILES and m != "absent" and members.get(f"{f}.csv")}
+
+
+def _has_rows(opener: Opener | None) -> bool:
+    """Whether a file holds a line after its header (a header alone is what some exports
+    leave for a file they mark absent). Reads two lines at most, each bounded."""
+    if opener is None:
+        return False
+    try:
+        with opener() as fh:
+            fh.readline(1 << 20)
+            return bool(fh.readline(1 << 20).strip())
+    except (OSError, FileTooLarge):
+        return True  # there, and not readable: not "nothing to send"
 
 
 # -- reading one file ----------------------------------------------------------------

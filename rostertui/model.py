@@ -65,6 +65,19 @@ LIST_FIELDS = frozenset({"legacy_ids", "school_ids", "teacher_ids", "student_ids
 MEMBER_FIELDS = ("teacher_ids", "student_ids")
 
 
+# Characters that show nothing: a value made only of these and whitespace is empty.
+_INVISIBLE = dict.fromkeys((0x00AD, 0x180E, 0x200B, 0x200C, 0x200D, 0x2060, 0xFEFF))
+
+
+def is_empty(value) -> bool:
+    """No value: None, "", [], {}, or text of only whitespace and invisible characters
+    (an export that blanked a column with spaces has blanked it all the same). 0 and
+    False are values."""
+    if isinstance(value, str):
+        return not value.translate(_INVISIBLE).strip()
+    return value is None or (isinstance(value, (list, tuple, dict)) and not value)
+
+
 def blank(type_: str) -> dict:
     """A record of `type_` with every source field empty."""
     return {f: ([] if f in LIST_FIELDS else {} if f == "extra" else "")

@@ -32,7 +32,7 @@ from collections.abc import Iterator
 from itertools import chain, compress, repeat
 from operator import and_, countOf, itemgetter, not_, or_, truth
 
-from .model import ACTION_TYPES, ACTIVE, MEMBER_FIELDS, SOURCE_FIELDS, TABLES
+from .model import ACTION_TYPES, ACTIVE, MEMBER_FIELDS, SOURCE_FIELDS, TABLES, is_empty
 
 USER_TYPES = ("teacher", "student", "staff")
 # A revert's "remove" hard-deletes a record a sync added: a loss like an archive.
@@ -58,8 +58,6 @@ _BEFORE = itemgetter(0)
 _AFTER = itemgetter(1)
 _REMOVED = itemgetter("removed")
 _UNCHANGED = (None, None)
-_EMPTY_TYPES = frozenset({type(None), str, list, tuple, dict})
-_VALUE_TYPES = frozenset({bool, int, float})  # falsy, yet a value: 0, 0.0, False
 
 
 def block_reasons(actions: list[dict], data: dict, cfg) -> list[str]:
@@ -151,27 +149,19 @@ def _clears(edits: list[dict], active: dict, sync: dict) -> list[str]:
 
 def _cleared(edits: list[dict]) -> dict[tuple[str, str], int]:
     """{(type, field): clears} over the source-owned fields. Every change is flattened
-    in C with its type beside it; only those whose after-value is falsy are kept and
-    tested (in C too), and Python sees only the counts per (type, field)."""
+    in C with its type beside it; only those whose after-value is empty (is_empty: text
+    of only spaces counts) and whose before-value was not are counted, and Python sees
+    only the counts per (type, field)."""
     changes = list(map(_CHANGES, edits))
     pairs = list(chain.from_iterable(map(dict.values, changes)))
-    falsy = list(map(not_, map(_AFTER, pairs)))
-    if not any(falsy):
+    emptied = list(map(is_empty, map(_AFTER, pairs)))
+    if not any(emptied):
         return {}
     types = chain.from_iterable(map(repeat, map(_TYPE, edits), map(len, changes)))
-    keys = compress(zip(types, chain.from_iterable(changes)), falsy)
-    counts = Counter(compress(keys, _clears_of(list(compress(pairs, falsy)))))
+    keys = compress(zip(types, chain.from_iterable(changes)), emptied)
+    held = map(not_, map(is_empty, map(_BEFORE, compress(pairs, emptied))))
+    counts = Counter(compress(keys, held))
     return {key: n for key, n in counts.items() if _owned(*key)}
-
-
-def _clears_of(pairs: list) -> Iterator[bool]:
-    """For each [before, after] whose after is falsy: is it a clear? The after must be
-    empty (None, "", [], {}: a 0 or a False is a value) and the before must not be."""
-    befores = list(map(_BEFORE, pairs))
-    empty_after = map(_EMPTY_TYPES.__contains__, map(type, map(_AFTER, pairs)))
-    held_before = map(or_, map(truth, befores),
-                      map(_VALUE_TYPES.__contains__, map(type, befores)))
-    return map(and_, empty_after, held_before)
 
 
 def _owned(type_: str, field: str) -> bool:

@@ -374,3 +374,22 @@ def test_users_csv_with_emails_and_usernames_emptied_is_blocked(tmp_path, day_on
             assert re.search(rf"\d+ of \d+ active {what} \([\d.]+%\) would have {field} "
                              r"cleared, over sync.clear_threshold_percent \(10%\)", reasons)
     assert "2000 of 2000 active students (100%) would have username cleared" in reasons
+
+
+@pytest.mark.parametrize("blank", [" ", "\t", "\u00a0", "\u200b", " \u200b "])
+def test_a_field_blanked_with_spaces_or_invisible_text_is_a_clear(tmp_path, source, blank):
+    """Found by attack: an export that blanks a column with spaces blanks it all the same."""
+    engine = Engine(config(tmp_path), connector=source)
+    source.next = district(40)
+    engine.sync(commit=True)
+    feed = district(40)
+    for rec in feed.types["student"].records[:10]:
+        rec["email"] = blank
+    source.next = feed
+    report = engine.sync(commit=True)
+    assert report["status"] == "blocked"
+    assert any("10 of 40 active students (25%) would have email cleared" in r
+               for r in report["blocked_reasons"])
+    missing = [w for w in report["warnings"]
+               if w["code"] == "missing_email" and w["type"] == "student"]
+    assert len(missing) == 10

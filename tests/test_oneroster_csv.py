@@ -297,7 +297,7 @@ def test_references_into_a_delta_file_are_not_checked(edfi):
 
 def test_absent_file_is_ignored(edfi):
     edit(edfi, "manifest.csv", "file.demographics,bulk", "file.demographics,absent")
-    (edfi / "demographics.csv").write_text("not,a\nvalid,demographics,file\n")
+    (edfi / "demographics.csv").write_text("not,a,valid,header\n\n")  # a header alone
     feed = fetch(edfi)
     assert record(feed, "student", "604918")["dob"] == ""
 
@@ -318,6 +318,8 @@ def test_missing_manifest_still_lists_other_problems(edfi):
     ("file.users,bulk", "file.users,everything",
      "manifest.csv line 10: file.users is 'everything', not bulk|delta|absent"),
     ("file.courses,bulk\n", "", "courses.csv: not listed in manifest.csv"),
+    ("file.users,bulk", "file.users,absent",  # found by attack: the day's users dropped
+     "users.csv: has rows, but manifest.csv marks it absent: one of the two is wrong"),
 ])
 def test_manifest_problems(edfi, old, new, problem):
     edit(edfi, "manifest.csv", old, new)
@@ -604,7 +606,15 @@ def test_a_zip_holding_a_member_twice_is_rejected(tmp_path):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # zipfile: "Duplicate name"
         zipped = zip_set(EDFI, tmp_path / "set.zip", {"users.csv": b"sourcedId\n"})
-    assert problems(rejected(zipped)) == ["users.csv: the zip holds 2 members of this name"]
+    assert problems(rejected(zipped)) == [
+        "users.csv: the zip holds 2 members of this name (in any case)"]
+
+
+def test_a_zip_holding_a_member_in_two_cases_is_rejected(tmp_path):
+    """Found by attack: users.csv and USERS.csv are one file once unpacked on many disks."""
+    zipped = zip_set(EDFI, tmp_path / "set.zip", {"USERS.csv": b"sourcedId\n"})
+    assert problems(rejected(zipped)) == [
+        "users.csv: the zip holds 2 members of this name (in any case)"]
 
 
 def test_a_symbolic_link_in_the_zip_is_rejected(tmp_path):

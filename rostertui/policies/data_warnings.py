@@ -12,9 +12,18 @@ from collections import Counter
 from itertools import chain, compress, repeat
 from operator import countOf, methodcaller
 
-from ..model import label, warning
+from ..model import is_empty, label, warning
 
 ACCOUNT_TYPES = ("teacher", "student", "staff")
+
+
+def _all_text(values: list) -> bool:
+    """Whether no value is text of only spaces or invisible characters (C-level passes;
+    such text, from an export that blanked a column, is no value)."""
+    try:
+        return not any(map(str.isspace, values)) and all(map(str.isprintable, values))
+    except TypeError:  # not all text: look at each
+        return False
 
 
 def compute(after: dict[str, dict[str, dict]], required: dict[str, list[str]],
@@ -29,12 +38,12 @@ def compute(after: dict[str, dict[str, dict]], required: dict[str, list[str]],
         lacking: set[int] = set()  # positions of the records missing a required field
         for f in fields:
             values = list(map(methodcaller("get", f), recs))
-            if not all(values):
-                lacking.update(i for i, v in enumerate(values) if not v)
+            if not all(values) or not _all_text(values):
+                lacking.update(i for i, v in enumerate(values) if is_empty(v))
         for rec in map(recs.__getitem__, sorted(lacking)):
             out += [warning(f"missing_{f}", type_, rec["source_id"],
                             f"{label(type_, rec)} has no {f.replace('_', ' ')}")
-                    for f in fields if not rec.get(f)]
+                    for f in fields if is_empty(rec.get(f))]
     out += _duplicates(after, "username") + _duplicates(after, "email")
     out += _sections(after, left_out)
     return out
