@@ -1,7 +1,7 @@
 """A demo-data district as Clever v3 JSON, and the loopback Clever server serving it.
 
-    python bench/clever_data.py convert CSV_DIR OUT_DIR   # writes districts/schools/users/sections.json
-    python bench/clever_data.py serve OUT_DIR             # prints the URL, serves until stdin closes
+    python bench/clever_data.py convert CSV_DIR OUT_DIR  # districts/schools/users/sections.json
+    python bench/clever_data.py serve OUT_DIR            # prints the URL; serves until stdin closes
 
 The JSON has the layout of tests/fixtures/clever-v3-demo, so the tests' server class
 (tests/clever_server.CleverServer) loads it unchanged. The server here is that class with
@@ -23,7 +23,7 @@ import orjson
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.clever_server import API, MAX_LIMIT, TOKEN, Answer, CleverServer  # noqa: E402
+from tests.clever_server import API, MAX_LIMIT, Answer, CleverServer  # noqa: E402
 
 PAGE = MAX_LIMIT  # the issue's pages of 10,000
 STAFF_ROLES = {"administrator": "staff", "aide": "staff", "proctor": "staff"}

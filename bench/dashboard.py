@@ -141,7 +141,7 @@ async def browse(committed: Engine) -> None:
             start = time.perf_counter()
             await press(pilot, probe, label, "enter")
             history = app.screen.query_one("#history", RowTable)
-            await until(pilot, lambda: history.rows)
+            await until(pilot, lambda table=history: table.rows)
             report("  until its sync history shows (worker)", time.perf_counter() - start,
                    stall=probe.take())
             await pilot.press("escape", "down")

@@ -23,7 +23,7 @@ import statistics
 import subprocess
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from io import StringIO
 from pathlib import Path
 
@@ -273,7 +273,7 @@ def write_report(path: Path, args, r: Runner, info: dict, sets: dict[int, dict],
     def runs_of(size, step):
         return len(res.get((size, step), ()))
 
-    now = datetime.fromtimestamp(started, timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    now = datetime.fromtimestamp(started, UTC).strftime("%Y-%m-%d %H:%M UTC")
     w("# Benchmarks\n\n")
     w(f"Written by `make bench` (bench/run.py) on {now}, in {minutes:.0f} "
       "minutes. Every number is the **median of "

@@ -32,8 +32,8 @@ from rostertui.bulk import gc_paused  # noqa: E402
 from rostertui.config import from_dict  # noqa: E402
 from rostertui.demo import REQUIRED  # noqa: E402
 from rostertui.engine import Engine  # noqa: E402
-from rostertui.model import ACTIVE, ARCHIVED, TABLES  # noqa: E402
 from rostertui.files import atomic_write  # noqa: E402
+from rostertui.model import ACTIVE, ARCHIVED, TABLES  # noqa: E402
 from rostertui.store import Store  # noqa: E402
 
 # A district this size archives thousands in one day's 5% change: the default 500-record
@@ -163,6 +163,7 @@ def guards(a) -> tuple:
     committed store in the work folder, and a first full sync into an empty store (every
     record an add). `seconds` is the slowest of the three."""
     from dataclasses import replace
+
     from connectors.feed import Membership
 
     cfg = engine(a.work, a.sets / "full").config

@@ -17,17 +17,26 @@ field, never a traceback and never a record mapped from nonsense.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from functools import partial
-from typing import Callable, Iterable, Iterator
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from rostertui.model import ALL_TYPES, PEOPLE_TYPES, make
 
 from .feed import Feed, Progress, SourceError, TypeFeed
-from .http import (DEFAULT_MAX_RESPONSE_MB, DEFAULT_TIMEOUT, HttpError, JsonClient,
-                   PageBudget, RetryPolicy, json_kind, label, require_secure)
+from .http import (
+    DEFAULT_MAX_RESPONSE_MB,
+    DEFAULT_TIMEOUT,
+    HttpError,
+    JsonClient,
+    PageBudget,
+    RetryPolicy,
+    json_kind,
+    label,
+    require_secure,
+)
 
 API = "/v3.0"
 EVENTS = f"GET {API}/events"      # where event errors are
@@ -284,8 +293,8 @@ def _iso(cursor: str) -> str | None:
     except ValueError:
         return None
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S")
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")
 
 
 def _collapse(final: dict, row: dict, since: str | None) -> None:

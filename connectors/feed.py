@@ -7,8 +7,9 @@ type a delta: upserts plus deletes) and the mixed case a OneRoster manifest allo
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable, Protocol
+from typing import Protocol
 
 # progress(type, records_so_far, total_or_None)
 Progress = Callable[[str, int, "int | None"], None]

@@ -28,10 +28,10 @@ import threading
 import time
 import weakref
 import zlib
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
-from typing import Callable, Iterator, Sequence
 from urllib.parse import urlencode
 
 import httpx
@@ -468,8 +468,8 @@ def _show_origin(url: httpx.URL) -> str:
 class PageBudget:
     """How many pages one listing may take: `source.max_pages` when set; else, once the
     server announces a total on its first page, twice the pages that total needs at the
-    first page's size, plus one; else DEFAULT_MAX_PAGES. A server that pages forever is stopped with a clear
-    error, not followed until the memory or the night runs out."""
+    first page's size, plus one; else DEFAULT_MAX_PAGES. A server that pages forever is
+    stopped with a clear error, not followed until the memory or the night runs out."""
 
     def __init__(self, where: str, max_pages: int | None = None):
         self.where = where

@@ -11,15 +11,15 @@ import stat
 import zipfile
 import zlib
 from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from functools import partial
 from itertools import chain, islice, repeat
 from pathlib import Path
-from typing import IO, Callable, Iterable, Iterator
+from typing import IO
 
 from connectors.feed import Feed, Progress, SourceError
-from connectors.oneroster_map import (FILES, NOUNS, REQUIRED, SPEC_COLUMNS, Problems, Roster,
-                                      _show)
+from connectors.oneroster_map import FILES, NOUNS, REQUIRED, SPEC_COLUMNS, Problems, Roster, _show
 from rostertui import model
 from rostertui.bulk import gc_paused
 

@@ -10,11 +10,11 @@ Problems are collected, never raised one by one: `Roster.finish` raises them all
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import date
 from functools import lru_cache
 from itertools import compress, repeat
 from operator import and_, itemgetter
-from typing import Callable
 
 from connectors.feed import Feed, Membership, SourceError, TypeFeed
 from rostertui import model
@@ -318,7 +318,7 @@ class Roster:
         False when the row is to be left out: an enrollment naming a record that this
         set marks tobedeleted (the SIS removed the record before its enrollments)."""
         keep = True
-        for col, i, what, target, known, required, deleted in self._refs:
+        for _col, i, what, target, known, required, deleted in self._refs:
             value = row[i]
             if value in known or not (value or required):
                 continue
@@ -326,7 +326,7 @@ class Roster:
                 keep = self._refers_to_deleted(line, sid, row, what, value, target) and keep
             else:
                 self._problem(line, sid, f"{what} {value} not found in {target}")
-        for col, i, what, target, known, _, deleted in self._list_refs:
+        for _col, i, what, target, known, _, deleted in self._list_refs:
             for value in split_list(row[i]):
                 if value in deleted:
                     self._refers_to_deleted(line, sid, row, what, value, target)

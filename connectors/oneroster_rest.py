@@ -18,12 +18,11 @@ import base64
 import hashlib
 import hmac
 import re
-from contextlib import ExitStack, contextmanager
-from datetime import datetime, timezone
-from itertools import chain
-from typing import Iterator
-
 import warnings
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from datetime import UTC, datetime
+from itertools import chain
 
 import httpx
 from authlib.common.errors import AuthlibBaseError
@@ -42,8 +41,17 @@ from rostertui import clock
 from rostertui.redact import scrub
 
 from .feed import Feed, Progress, SourceError
-from .http import (DEFAULT_MAX_RESPONSE_MB, DEFAULT_TIMEOUT, JsonClient, PageBudget,
-                   RetryPolicy, json_kind, label, require_secure, whole_number)
+from .http import (
+    DEFAULT_MAX_RESPONSE_MB,
+    DEFAULT_TIMEOUT,
+    JsonClient,
+    PageBudget,
+    RetryPolicy,
+    json_kind,
+    label,
+    require_secure,
+    whole_number,
+)
 from .oneroster_map import FILES, REQUIRED, Problems, Roster
 
 AUTHS = ("oauth1", "oauth2")
@@ -261,7 +269,7 @@ def _since(cursor: str) -> str:
         raise SourceError(f"the quick sync start {cursor!r} is not an ISO 8601 time "
                           "(like 2026-01-31T00:00:00Z); or run a full sync") from None
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
+        moment = moment.replace(tzinfo=UTC)
     return f"dateLastModified>'{clock.stamp(moment)}'"
 
 

@@ -218,7 +218,7 @@ def _ascii(text: str) -> str:
     return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _login_base(given: str, family: str) -> str:
     return re.sub(r"[^a-z.-]", "", _ascii(f"{given}.{family}"))
 

@@ -20,12 +20,11 @@ from .catalog import Catalog
 from .config import Config, describe_source
 from .errors import BlockedError, RosterError, StaleError
 from .lifecycle import SyncStatus
-from .model import (ACTION_TYPES, ACTIVE, LOCAL_FIELDS, PEOPLE_TYPES, SOURCE_FIELDS, TABLES,
-                    blank)
+from .model import ACTION_TYPES, ACTIVE, LOCAL_FIELDS, PEOPLE_TYPES, SOURCE_FIELDS, TABLES, blank
 from .redact import scrub
-from .text import clean_message
 from .review import Review
 from .store import META_TABLE, SYNCS_TABLE, Store
+from .text import clean_message
 
 
 class Engine:

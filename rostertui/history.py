@@ -5,8 +5,8 @@ from __future__ import annotations
 from . import clock
 from .errors import RosterError
 from .lifecycle import PENDING, SyncStatus
-from .model import ACTION_TYPES, KINDS
 from .lock import current_user
+from .model import ACTION_TYPES, KINDS
 from .records import SYNC_FIELDS, with_defaults
 from .store import SYNCS_TABLE
 from .text import clean_message

@@ -7,9 +7,9 @@ import fcntl
 import getpass
 import os
 import socket
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Callable, Iterator
 
 import orjson
 from filelock import Timeout, UnixFileLock

@@ -25,8 +25,8 @@ from pathlib import Path
 
 import orjson
 
-from .bulk import gc_paused
 from . import files
+from .bulk import gc_paused
 from .errors import RosterError
 from .files import atomic_write
 from .lifecycle import PENDING

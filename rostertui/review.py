@@ -8,8 +8,8 @@ process may have committed or discarded it meanwhile).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextlib import AbstractContextManager
-from typing import Callable
 
 from . import lifecycle
 from .errors import RosterError

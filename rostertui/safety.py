@@ -28,7 +28,6 @@ step `guards`).
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
 from itertools import chain, compress, repeat
 from operator import and_, countOf, itemgetter, not_, or_, truth
 

@@ -9,7 +9,7 @@ neither updated nor archived, so narrowing the selection never mass-archives.
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from connectors.feed import Feed, Membership, TypeFeed
 

@@ -15,8 +15,17 @@ from operator import itemgetter
 
 from connectors.feed import Feed, Membership, TypeFeed
 
-from .model import (ACTION_TYPES, ACTIVE, ARCHIVED, MEMBER_FIELDS, REFERENCE_TYPES,
-                    SOURCE_FIELDS, TABLES, label, warning)
+from .model import (
+    ACTION_TYPES,
+    ACTIVE,
+    ARCHIVED,
+    MEMBER_FIELDS,
+    REFERENCE_TYPES,
+    SOURCE_FIELDS,
+    TABLES,
+    label,
+    warning,
+)
 from .scope import InScope, restrict
 
 

@@ -19,10 +19,9 @@ from pathlib import Path
 
 import orjson
 
-from . import clock
+from . import clock, files
 from .bulk import gc_paused
 from .errors import RosterError
-from . import files
 from .files import atomic_write
 from .invariants import META_TABLE, SYNCS_TABLE, BrokenStoreError, require
 from .lock import StoreLock

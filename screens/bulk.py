@@ -9,7 +9,8 @@ reach before it is back on.
 
 from __future__ import annotations
 
-from typing import Callable, TypeVar
+from collections.abc import Callable
+from typing import TypeVar
 
 from rostertui.bulk import gc_paused
 

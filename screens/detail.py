@@ -3,7 +3,7 @@ them) and the record's sync history."""
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from rich.text import Text
 from textual import work

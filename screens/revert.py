@@ -10,9 +10,9 @@ from collections import Counter
 from rich.text import Text
 from textual.screen import Screen
 
-from rostertui.catalog import Catalog
 from rostertui import lifecycle
 from rostertui.apply import MismatchError
+from rostertui.catalog import Catalog
 from rostertui.errors import BlockedError, RosterError
 from rostertui.lifecycle import SyncStatus
 from rostertui.model import TABLES

@@ -14,7 +14,6 @@ from textual.content import Content
 from textual.strip import Strip
 from textual.widgets import Checkbox, OptionList, RadioButton, SelectionList
 
-
 T = TypeVar("T")
 
 
