@@ -2,8 +2,9 @@
 
 It serves the demo district (tests/fixtures/clever-v3-demo) with real paging
 (starting_after + limit, next links carrying the limit), Bearer token checks,
-X-Ratelimit-* headers on every answer, an /events feed that tests append to, and
-faults a test arms for the Nth request to a path.
+X-Ratelimit-* headers on every answer, an /events feed that tests append to, faults a
+test arms for the Nth request to a path, and records sent changed (`serve`: e.g.
+serve("users", fn) to blank every email, or leave every user out).
 """
 
 from __future__ import annotations
@@ -108,12 +109,15 @@ class CleverServer(LoopbackServer):
         name = path.removeprefix(API + "/")
         if name.startswith("users/"):
             user = self.data["users"].get(name.removeprefix("users/"))
-            return json_answer(200, {"data": user}) if user else json_answer(404, {"error": "Not Found"})
+            user = next(iter(self._served("users", [user] if user else [])), None)
+            if user is None:
+                return json_answer(404, {"error": "Not Found"})
+            return json_answer(200, {"data": user})
         if name == "events":
             return self._events(path, query)
         if name not in self.data:
             return json_answer(404, {"error": "Not Found"})
-        rows = sorted(self.data[name].values(), key=lambda r: r["id"])
+        rows = self._served(name, sorted(self.data[name].values(), key=lambda r: r["id"]))
         if name == "users" and query.get("role"):
             rows = [r for r in rows if query["role"] in r["roles"]]
         return _page(path, query, rows)

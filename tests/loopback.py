@@ -1,11 +1,14 @@
 """What the loopback test servers share: a threaded HTTP server on 127.0.0.1, faults a
-test arms for the Nth request to a path, and writing an answer (or dropping it mid-body,
-or streaming it: a gzip bomb, an endless body, a byte at a time). A server subclasses
-LoopbackServer and supplies `_answer` (and its own faults in `_apply`)."""
+test arms for the Nth request to a path, records a test has the server send changed
+(`serve`), and writing an answer (or dropping it mid-body, or streaming it: a gzip bomb,
+an endless body, a byte at a time). A server subclasses LoopbackServer and supplies
+`_answer` (and its own faults in `_apply`), passing each collection's records through
+`_served` before it pages them."""
 
 from __future__ import annotations
 
 import atexit
+import copy
 import datetime
 import gzip
 import ipaddress
@@ -20,12 +23,12 @@ import threading
 import time
 import zlib
 from collections import Counter
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Iterable
 from urllib.parse import parse_qsl, urlsplit
 
 HTML = b"<!DOCTYPE html><html><head><title>Sign in</title></head><body>Sign in</body></html>"
@@ -63,6 +66,7 @@ class LoopbackServer:
         self.requests: list[tuple[str, dict]] = []  # (path, query) of each request
         self._hits: Counter = Counter()
         self._faults: list[Fault] = []
+        self._serve: dict[str, Callable[[dict], dict | None]] = {}
         self._lock = threading.Lock()
         self._httpd = _Server(("127.0.0.1", 0), _Handler)
         self._httpd.app = self
@@ -100,6 +104,24 @@ class LoopbackServer:
             first = self._hits[path] + nth
             self._faults.append(Fault(path, kind, first, first + times - 1, opts))
 
+    def serve(self, collection: str, change: Callable[[dict], dict | None] | None) -> None:
+        """From now on send each record of `collection` (its JSON object, before paging)
+        as `change(a copy of it)` returns it, or leave it out where that is None: a
+        source that blanks a field, empties a roster or stops sharing users. The data
+        itself is kept; `serve(collection, None)` sends it as it is again."""
+        with self._lock:
+            if change is None:
+                self._serve.pop(collection, None)
+            else:
+                self._serve[collection] = change
+
+    def _served(self, collection: str, records: list[dict]) -> list[dict]:
+        """The records as `serve` says to send them (called under the lock)."""
+        change = self._serve.get(collection)
+        if change is None:
+            return records
+        return [r for r in map(change, map(copy.deepcopy, records)) if r is not None]
+
     def hits(self, path: str) -> int:
         return self._hits[path]
 
@@ -129,7 +151,7 @@ class LoopbackServer:
         return {}
 
 
-@lru_cache(maxsize=None)
+@cache
 def tls_files() -> tuple[str, str]:
     """A self-signed certificate for 127.0.0.1 and its key, made once per test run."""
     from cryptography import x509
@@ -139,7 +161,7 @@ def tls_files() -> tuple[str, str]:
 
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
-    now = datetime.datetime.now(datetime.timezone.utc)
+    now = datetime.datetime.now(datetime.UTC)
     cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
             .public_key(key.public_key()).serial_number(x509.random_serial_number())
             .not_valid_before(now - datetime.timedelta(days=1))
@@ -205,7 +227,7 @@ def compress(body: bytes, encoding: str = "gzip") -> bytes:
     return gzip.compress(body) if encoding == "gzip" else zlib.compress(body)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _bomb_blocks() -> tuple[bytes, bytes]:
     """The gzip start of `mb` MB of zeros and the block that repeats: after a full flush
     deflate starts afresh, so each further MB compresses to the same ~1 KB."""

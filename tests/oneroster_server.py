@@ -4,7 +4,9 @@ It serves a district given as OneRoster CSV rows (tests/fixtures/oneroster-csv/e
 as REST JSON shaped like ClassLink's (references as {href, sourcedId, type}, enabledUser
 the string "true"), with limit/offset/sort paging, X-Total-Count and Link headers, the
 dateLastModified filter, OAuth 1 HMAC-SHA256 signature checks, an OAuth 2 client
-credentials token endpoint, and faults a test arms for the Nth request to a path.
+credentials token endpoint, faults a test arms for the Nth request to a path, and
+records sent changed (`serve`, on the JSON objects: e.g. serve("enrollments", fn) to
+leave out every student's enrollment).
 Plumbing (server, handler, answers, the common faults) is the Clever test server's.
 """
 
@@ -18,7 +20,7 @@ import json
 import re
 import secrets
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from urllib.parse import parse_qsl, unquote_plus, urlencode
@@ -129,15 +131,19 @@ class OneRosterServer(LoopbackServer):
             if not since:
                 return json_answer(400, {"error": f"unsupported filter {query['filter']}"})
             rows = [r for r in rows if _time(r["dateLastModified"]) > _time(since[1])]
+        if file in self._serve:  # every row sent changed (or left out) before paging
+            rows = self._served(file, [tojson_answer(file, r, self.base_url) for r in rows])
         limit, offset = int(query.get("limit", DEFAULT_LIMIT)), int(query.get("offset", 0))
         page = rows[offset:offset + min(limit, self.max_limit or limit)]
+        if file not in self._serve:
+            page = [tojson_answer(file, r, self.base_url) for r in page]
         headers = {name: str(len(rows)) for name in self.total_headers}
         if self.links and offset + len(page) < len(rows):
             after = urlencode({**query, "offset": offset + len(page)})
             first = urlencode({**query, "offset": 0})
             headers["Link"] = (f'<{self.url}{path}?{after}>; rel="next", '
                                f'<{self.url}{path}?{first}>; rel="first"')
-        return json_answer(200, {file: [tojson_answer(file, r, self.base_url) for r in page]}, headers)
+        return json_answer(200, {file: page}, headers)
 
     # -- auth --------------------------------------------------------------------------
 
@@ -254,4 +260,4 @@ def _time(value: str) -> datetime:
 
 
 def _now() -> str:
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"

@@ -7,12 +7,8 @@ import os
 import shutil
 import subprocess
 import sys
-from pathlib import Path
 
-import pytest
-from tinydb import Query, TinyDB
-
-from rostertui import demo_data
+from tinydb import TinyDB
 
 from .conftest import FIXTURES
 
@@ -133,10 +129,11 @@ def test_threshold_exits_3_and_force_commits(tmp_path, days):
     shutil.copytree(base / "d1", emptied)
     users = emptied / "users.csv"
     lines = users.read_text().splitlines()
-    users.write_text("\n".join(l for l in lines if ",student," not in l) + "\n")
+    users.write_text("\n".join(line for line in lines if ",student," not in line) + "\n")
     enrollments = emptied / "enrollments.csv"
     lines = enrollments.read_text().splitlines()
-    enrollments.write_text("\n".join(l for l in lines if ",student," not in l) + "\n")
+    enrollments.write_text("\n".join(line for line in lines if ",student," not in line)
+                           + "\n")
     (emptied / "demographics.csv").write_text(
         (emptied / "demographics.csv").read_text().splitlines()[0] + "\n")
     use_source(tmp_path, emptied)

@@ -15,8 +15,14 @@ from pathlib import Path
 
 import pytest
 
-from .staged_district import (config_for, copy_store, engine_for, opens_with_tinydb, roster,
-                              staged_next_day)
+from .staged_district import (
+    config_for,
+    copy_store,
+    engine_for,
+    opens_with_tinydb,
+    roster,
+    staged_next_day,
+)
 
 KILLS = {signal.SIGKILL: 30, signal.SIGTERM: 10, signal.SIGHUP: 10}
 pytestmark = pytest.mark.slow

@@ -22,10 +22,27 @@ from screens.local_fields import LocalFieldsScreen
 from screens.warnings_screen import WarningsScreen
 
 from .conftest import FeedSource, section
-from .test_dashboard import (SIZE, dashboard, day1, day2, engine_on,  # noqa: F401
-                             fixed_clock_and_user, fresh, lines, notes, on_screen,
-                             open_actions, open_report, started, stored, sync_dialog, text,
-                             report_loaded, until, visible_table)
+from .test_dashboard import (  # noqa: F401
+    SIZE,
+    dashboard,
+    day1,
+    day2,
+    engine_on,
+    fixed_clock_and_user,
+    fresh,
+    lines,
+    notes,
+    on_screen,
+    open_actions,
+    open_report,
+    report_loaded,
+    started,
+    stored,
+    sync_dialog,
+    text,
+    until,
+    visible_table,
+)
 
 ROSTER = ("schools", "teachers", "students", "staff", "contacts", "sections")
 

@@ -24,8 +24,14 @@ from pathlib import Path
 
 import pytest
 
-from .staged_district import config_for, copy_store, engine_for, opens_with_tinydb, roster, \
-    staged_next_day
+from .staged_district import (
+    config_for,
+    copy_store,
+    engine_for,
+    opens_with_tinydb,
+    roster,
+    staged_next_day,
+)
 
 LEAVE_ALT_SCREEN, SHOW_CURSOR = b"\x1b[?1049l", b"\x1b[?25h"
 pytestmark = pytest.mark.slow

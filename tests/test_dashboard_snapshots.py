@@ -11,9 +11,21 @@ from rostertui.engine import Engine
 from screens.rowtable import RowTable
 from screens.warnings_screen import WarningsScreen
 
-from .test_dashboard import (SIZE, dashboard, day1, day2, engine_on,  # noqa: F401
-                             fixed_clock_and_user, make_config, on_screen, open_actions,
-                             open_report, started, sync_dialog, until)
+from .test_dashboard import (  # noqa: F401
+    SIZE,
+    dashboard,
+    day1,
+    day2,
+    engine_on,
+    fixed_clock_and_user,
+    make_config,
+    on_screen,
+    open_actions,
+    open_report,
+    started,
+    sync_dialog,
+    until,
+)
 
 
 def staged(tmp_path, source):

@@ -10,9 +10,9 @@ import pytest
 from tinydb import Query, TinyDB
 
 from connectors.feed import Feed, Membership, SourceError, TypeFeed
-from rostertui.model import make
 from rostertui.engine import Engine
 from rostertui.errors import BlockedError, BusyError, RosterError, StaleError
+from rostertui.model import make
 
 from .conftest import config, district, section, student
 

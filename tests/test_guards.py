@@ -13,8 +13,8 @@ import csv
 import json
 import re
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import pytest
 from tinydb import TinyDB

@@ -1,12 +1,14 @@
 """Hostile and broken input through the real CLI: each case of tests/hostile/cases.py runs
-`rostertui sync --commit` on a copy of a store that holds the Ed-Fi district, and must be
-rejected naming the file and line or record with the store unchanged, or accepted with
-exactly the result the case says."""
+`rostertui sync --commit` on a copy of a store that holds the Ed-Fi district (or the
+padded one, for the guards that need more records), and must be rejected naming the file
+and line or record with the store unchanged, accepted with exactly the result the case
+says, or blocked by the guard the case names."""
 
 from __future__ import annotations
 
 import shutil
 import tracemalloc
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,41 +18,45 @@ from connectors import oneroster_csv
 from connectors.feed import SourceError
 
 from .conftest import FIXTURES
-from .hostile.cases import CASES, CONFIG, Accepted, Blocked, Case, Rejected
+from .hostile.cases import BASES, CASES, CONFIG, Accepted, Blocked, Case, Rejected
 from .hostile.sets import huge_field
 from .hostile.workdir import Run, Workdir
 
 EDFI = FIXTURES / "oneroster-csv" / "edfi-v1p1"
 
 
-def copy_set(work: Workdir) -> Path:
+def copy_set(work: Workdir, base: str = "edfi") -> Path:
+    """The Ed-Fi set copied into the folder, made into the case's base district."""
     folder = work.root / "set"
     shutil.copytree(EDFI, folder)
     for path in folder.iterdir():
         path.chmod(0o644)
+    BASES[base](folder)
     return folder
 
 
 @pytest.fixture(scope="module")
-def base(tmp_path_factory) -> Workdir:
-    """A store holding the Ed-Fi district, committed through the CLI once for every case."""
-    work = Workdir(tmp_path_factory.mktemp("base"))
-    work.write_config(CONFIG.replace("{source}", str(copy_set(work))))
-    run = work.cli("sync", "--commit", "--json")
-    assert run.code == 0 and run.json["status"] == "committed", run.err
-    return work
+def bases(tmp_path_factory) -> Callable[[str], Workdir]:
+    """Per base district, a store holding it, committed through the CLI once for every
+    case on it."""
+    made: dict[str, Workdir] = {}
 
-
-@pytest.fixture
-def work(base, tmp_path) -> Workdir:
-    work = Workdir(tmp_path)
-    work.copy_store(base)
-    return work
+    def get(base: str) -> Workdir:
+        if base not in made:
+            work = Workdir(tmp_path_factory.mktemp(f"base-{base}"))
+            work.write_config(CONFIG.replace("{source}", str(copy_set(work, base))))
+            run = work.cli("sync", "--commit", "--json")
+            assert run.code == 0 and run.json["status"] == "committed", run.err
+            made[base] = work
+        return made[base]
+    return get
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
-def test_hostile_case(case: Case, work: Workdir):
-    source = case.build(copy_set(work)) or work.root / "set"
+def test_hostile_case(case: Case, bases, tmp_path):
+    work = Workdir(tmp_path)
+    work.copy_store(bases(case.base))
+    source = case.build(copy_set(work, case.base)) or work.root / "set"
     work.write_config(case.config.replace("{source}", str(source)))
     before = Before(work.store.read_bytes(), work.roster(), work.syncs(), work.plans(),
                     work.files())
@@ -100,7 +106,11 @@ def accepted(expect: Accepted, work: Workdir, run: Run, before: Before) -> None:
 
 def blocked(expect: Blocked, work: Workdir, run: Run, before: Before) -> None:
     assert run.code == 3, run.err
-    assert run.json["status"] == "blocked" and run.json["blocked_reasons"]
+    reasons = run.json["blocked_reasons"]
+    assert run.json["status"] == "blocked" and reasons
+    if expect.reasons:
+        assert len(reasons) == len(expect.reasons), reasons
+        assert all(part in reason for part, reason in zip(expect.reasons, reasons)), reasons
     assert work.roster() == before.roster
     assert work.syncs()[-1]["status"] == "blocked"
     assert f"sync-{run.json['sync_id']}.json" in work.plans()
@@ -121,6 +131,11 @@ def test_the_corpus_is_large_and_covers_every_outcome():
     kinds = {type(case.expect) for case in CASES}
     assert kinds == {Rejected, Accepted, Blocked}
     assert sum(not getattr(c.expect, "recorded", True) for c in CASES) >= 3  # config errors
+    # each percentage guard just under (accepted) and just over (blocked) its threshold
+    named = " ".join(r for c in CASES if isinstance(c.expect, Blocked) for r in c.expect.reasons)
+    for key in ("delete_threshold_percent", "clear_threshold_percent",
+                "enrollment_threshold_percent", "change_threshold_percent"):
+        assert f"sync.{key}" in named, key
 
 
 def test_a_huge_field_is_refused_before_it_is_all_in_memory(tmp_path):

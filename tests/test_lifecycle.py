@@ -44,8 +44,8 @@ def test_a_reverted_sync_cannot_be_committed_again(engine, source):
     source.next = with_students("s90")
     second = engine.sync(commit=True)["sync_id"]
     engine.revert(second)
-    with pytest.raises(LifecycleError, match=rf"sync {second} is reverted \(by sync 3\); "
-                                             rf"to apply it again, redo it: rostertui redo {second}"):
+    with pytest.raises(LifecycleError, match=rf"sync {second} is reverted \(by sync 3\); to "
+                                             rf"apply it again, redo it: rostertui redo {second}"):
         engine.commit(second)
     assert "s90" not in students(engine)
 

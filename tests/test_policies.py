@@ -15,7 +15,7 @@ from rostertui.errors import BlockedError, RosterError
 from rostertui.export import neutral
 from rostertui.model import make
 
-from .conftest import district, section, student
+from .conftest import district, section
 
 
 def engine_with(tmp_path, source, **sections) -> Engine:

@@ -52,7 +52,8 @@ def hostile_set(folder: Path, ghost: bool = False) -> Path:
     replace(folder / "orgs.csv", "Grand Bend ISD", DISTRICT)
     replace(folder / "orgs.csv", "Grand Bend High School", f'"{SCHOOL}"')
     if ghost:
-        replace(folder / "enrollments.csv", "255901001,604863,student", f"255901001,{GHOST},student")
+        replace(folder / "enrollments.csv", "255901001,604863,student",
+                f"255901001,{GHOST},student")
     return folder
 
 
@@ -73,7 +74,7 @@ def printed(tmp_path_factory) -> dict:
     after a sync of a broken copy failed naming the ghost (sync 2). The folder names are
     hostile too: `status` and the error print them."""
     work = Workdir(tmp_path_factory.mktemp("hostile"))
-    use(work, hostile_set(work.root / f"set\x1b[8m\u202e"))
+    use(work, hostile_set(work.root / "set\x1b[8m\u202e"))
     runs = {"commit": work.cli("sync", "--commit")}
     assert runs["commit"].code == 0, runs["commit"].err
     mary = work.table("students")["604863"]

@@ -7,20 +7,54 @@ Rejected: exit 1, stderr's first line is the error and the problem it names (the
     the staged plans and every file outside the store are unchanged; the sync is
     recorded as failed (a config error is refused before any sync: nothing recorded).
 Accepted: exit 0, committed with `changes` actions.
+Blocked: exit 3, staged as blocked, the roster tables unchanged; with `reasons`, exactly
+    that many block reasons, each holding its substring (so the guard meant blocks it).
 And for any outcome, the case's `check` holds.
-Blocked: exit 3, staged as blocked, the roster tables unchanged.
+
+The store holds the Ed-Fi district, or with `base="padded"` the padded one (sets.padded:
+100 students, 40 sections), and the case's set starts from the same district: the
+clear, enrollment and change guards need at least 10 affected records (safety.MIN_COUNT),
+which the Ed-Fi set's 8 students and 2 sections cannot give.
 """
 
 from __future__ import annotations
 
 import csv
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
-from .sets import (GIB_2_5, MiB, Build, append, delta, directory, edit, empty_zip,
-                   every_file, header_only, huge_field, keep_lines, lying_member, many_rows,
-                   not_a_zip, remove, rewrite, steps, symlinked, wide_header, zeros_member,
-                   zipped)
+from .sets import (
+    GIB_2_5,
+    Build,
+    MiB,
+    append,
+    delta,
+    directory,
+    edit,
+    edit_rows,
+    empty_zip,
+    every_file,
+    first_enrollments,
+    first_students,
+    header_only,
+    huge_field,
+    keep_lines,
+    lying_member,
+    many_rows,
+    members_of,
+    not_a_zip,
+    pad_student,
+    padded,
+    remove,
+    rewrite,
+    steps,
+    symlinked,
+    wide_header,
+    without_enrollments,
+    without_users,
+    zeros_member,
+    zipped,
+)
 from .workdir import Run, Workdir
 
 ENG = "25590100101Trad120ENG112011"
@@ -48,7 +82,7 @@ class Accepted:
 
 @dataclass(frozen=True)
 class Blocked:
-    pass
+    reasons: tuple[str, ...] = ()  # one substring per block reason, in order
 
 
 @dataclass(frozen=True)
@@ -58,10 +92,14 @@ class Case:
     expect: Rejected | Accepted | Blocked
     config: str = CONFIG          # {source}: the path of the (broken) set
     check: Check | None = None    # more to assert, after the run
+    base: str = "edfi"            # the district in the store and the set: a key of BASES
 
 
 def as_is(folder) -> None:
     """The set unchanged (the case breaks the config instead)."""
+
+
+BASES: dict[str, Build] = {"edfi": as_is, "padded": padded}
 
 
 def config_case(id_: str, config: str, *where: str) -> Case:
@@ -126,6 +164,15 @@ def steps_check(*checks: Check) -> Check:
 def mary_in(*schools: str) -> Check:
     def check(work: Workdir, run: Run) -> None:
         assert work.table("students")["604863"]["school_ids"] == list(schools)
+    return check
+
+
+def padded_students(n: int, field: str, value) -> Check:
+    """Padded students 0 .. n-1 hold `value` in `field`; student n does not."""
+    def check(work: Workdir, run: Run) -> None:
+        students = work.table("students")
+        assert [students[pad_student(i)][field] for i in range(n)] == [value] * n
+        assert students[pad_student(n)][field] != value
     return check
 
 
@@ -289,7 +336,7 @@ CASES = [
     Case("zip-of-the-folder", zipped(inside="edfi/"), Rejected(("manifest.csv: missing",),
                                                                 problems=1)),
     Case("zip-member-twice", zipped(extra={"users.csv": b"sourcedId\n"}),
-         Rejected(("users.csv: the zip holds 2 members of this name",), problems=1)),
+         Rejected(("users.csv: the zip holds 2 members of this name (in any case)",), problems=1)),
     Case("symlinked-member", symlinked("users.csv"),
          Rejected(("users.csv: a symbolic link, not a file of the set's folder",), problems=1)),
     Case("manifest-leads-outside", append("manifest.csv", "file.../../etc/users,bulk"),
@@ -320,6 +367,49 @@ CASES = [
     Case("source-not-found", as_is, Rejected(("nowhere: not found",)),
          config=CONFIG.replace("{source}", "{source}/nowhere")),
 
+    # the guards (rostertui/safety.py), each just under and just over its threshold at the
+    # defaults; the reason names the type, field and counts
+    Case("delete-percent-at-the-threshold", without_users("604863", "604874"),
+         Accepted(changes=4)),  # 2 of 8 students archived (25%), their 2 sections updated
+    Case("delete-percent-over", without_users("604863", "604874", "604918"),
+         Blocked(("3 of 8 active students (37.5%) would be archived, over "
+                  "sync.delete_threshold_percent (25%)",))),
+    Case("emails-cleared-at-the-threshold", base="padded",
+         build=edit_rows("users.csv", first_students(10), "email", ""),
+         expect=Accepted(changes=10), check=padded_students(10, "email", "")),
+    Case("emails-cleared-over", base="padded",
+         build=edit_rows("users.csv", first_students(11), "email", ""),
+         expect=Blocked(("11 of 100 active students (11%) would have email cleared, over "
+                         "sync.clear_threshold_percent (10%)",))),
+    Case("enrollments-removed-at-the-threshold", base="padded",
+         build=without_enrollments(first_enrollments(35)),
+         expect=Accepted(changes=35)),  # 35 of 142 (24.6%): one student out of 35 sections
+    Case("enrollments-removed-over", base="padded",
+         build=without_enrollments(first_enrollments(36)),
+         expect=Blocked(("36 of 142 active enrollments (25.4%) would be removed (section "
+                         "student_ids and teacher_ids), over "
+                         "sync.enrollment_threshold_percent (25%)",))),
+    # 5 sections emptied of students and 5 of their teacher: no field is cleared in 10
+    # sections (the clear guard's floor), but 10 of 40 sections are left without one
+    Case("sections-emptied-at-the-threshold", base="padded",
+         build=without_enrollments(members_of("student", range(5)),
+                                   members_of("teacher", range(10, 15))),
+         expect=Accepted(changes=10)),
+    Case("sections-emptied-over", base="padded",
+         build=without_enrollments(members_of("student", range(6)),
+                                   members_of("teacher", range(10, 15))),
+         expect=Blocked(("11 of 40 active sections with members (27.5%) would be left with no "
+                         "students (6, student_ids) or no teacher (5, teacher_ids), over "
+                         "sync.enrollment_threshold_percent (25%)",))),
+    # a school-year rollover: grade 09 to 10
+    Case("grades-changed-at-the-threshold", base="padded",
+         build=edit_rows("users.csv", first_students(50), "grades", "10"),
+         expect=Accepted(changes=50), check=padded_students(50, "grade", "10")),
+    Case("grades-changed-over", base="padded",
+         build=edit_rows("users.csv", first_students(51), "grades", "10"),
+         expect=Blocked(("51 of 100 active students (51%) would be changed (updated, archived, "
+                         "reactivated or removed), over sync.change_threshold_percent (50%)",))),
+
     # the config
     config_case("config-bad-yaml", CONFIG.replace("  path: {source}\n", "  path: [{source}\n"),
                 "config.yaml line 4"),
@@ -330,4 +420,7 @@ CASES = [
                 "environment variable ROSTERTUI_HOSTILE_UNSET is not set"),
     config_case("config-wrong-type", CONFIG + "sync:\n  delete_threshold: lots\n",
                 "config.yaml: 'sync.delete_threshold' must be a whole number, not str"),
+    config_case("config-nan-threshold", CONFIG + "sync:\n  delete_threshold_percent: .nan\n",
+                "config.yaml: 'sync.delete_threshold_percent' must be a number from 0 to 100, "
+                "not nan"),
 ]

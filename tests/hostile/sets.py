@@ -6,8 +6,8 @@ from __future__ import annotations
 import warnings
 import zipfile
 import zlib
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 Build = Callable[[Path], "Path | None"]
 MiB = 1 << 20
@@ -104,6 +104,106 @@ def steps(*builds: Build) -> Build:
             source = step(folder) or source
         return source
     return build
+
+
+def edit_rows(name: str, rows: Callable[[str], bool], column: str, value: str) -> Build:
+    """Set `column` to `value` in each row `rows` picks (a file with no quoted field)."""
+    def build(folder: Path) -> None:
+        path = folder / name
+        header, *lines = path.read_bytes().decode().rstrip("\n").split("\n")
+        at = header.split(",").index(column)
+
+        def change(line: str) -> str:
+            fields = line.split(",")
+            assert fields[at] != value, f"{name}: {column} is {value!r} already"
+            fields[at] = value
+            return ",".join(fields)
+        edited = [change(line) if rows(line) else line for line in lines]
+        assert edited != lines, f"{name}: no row picked"
+        path.write_bytes("\n".join([header, *edited]).encode() + b"\n")
+    return build
+
+
+# -- the padded district: the Ed-Fi set made large enough for the percentage guards -----
+# The clear, enrollment and change guards need at least 10 affected records (safety.
+# MIN_COUNT), more than the Ed-Fi set's 8 students and 2 sections hold. Padded, it holds
+# 100 students, 10 teachers and 40 sections; 142 active enrollments (the Ed-Fi 12 members,
+# a teacher in each added section, and the added students dealt round the added sections:
+# 16 of them get 3 students, 22 get 2).
+
+PAD_STUDENTS, PAD_TEACHERS, PAD_SECTIONS = 92, 8, 38
+SCHOOL = "255901001"
+TERMS = "255901001_2021_2020-2021_Fall,255901001_2021_2020-2021_Spring"
+
+
+def pad_student(i: int) -> str:
+    return f"pad-s{i:03d}"
+
+
+def pad_section(k: int) -> str:
+    return f"pad-c{k:02d}"
+
+
+def pad_email(i: int) -> str:
+    return f"pad.s{i:03d}@example.org"
+
+
+def padded(folder: Path) -> None:
+    students = [f"{pad_student(i)},,,true,{SCHOOL},student,pad.s{i:03d},,Pad,Student{i:03d},"
+                f",,{pad_email(i)},,,,09," for i in range(PAD_STUDENTS)]
+    teachers = [f"pad-t{j},,,true,{SCHOOL},teacher,pad.t{j},,Pad,Teacher{j},,,"
+                f"pad.t{j}@example.org,,,,," for j in range(PAD_TEACHERS)]
+    classes = [f'{pad_section(k)},,,Pad {k:02d},09,ENG-1,PAD-{k:02d},scheduled,{300 + k},'
+               f'{SCHOOL},"{TERMS}",English,01001,{k % 8 + 1}' for k in range(PAD_SECTIONS)]
+    enrollments = ([f"pad-et{k:02d},,,{pad_section(k)},{SCHOOL},pad-t{k % PAD_TEACHERS},"
+                    "teacher,true,2020-08-17,2021-05-28" for k in range(PAD_SECTIONS)]
+                   + [f"{pad_enrollment(i)},,,{pad_section(i % PAD_SECTIONS)},{SCHOOL},"
+                      f"{pad_student(i)},student,false,2020-08-17,2021-05-28"
+                      for i in range(PAD_STUDENTS)])
+    steps(append("users.csv", *students, *teachers), append("classes.csv", *classes),
+          append("enrollments.csv", *enrollments))(folder)
+
+
+def pad_enrollment(i: int) -> str:
+    """Student i's enrollment, in section i % PAD_SECTIONS: the first PAD_SECTIONS of them
+    are one per section, so dropping up to that many empties no section."""
+    return f"pad-es{i:03d}"
+
+
+def first_students(n: int) -> Callable[[str], bool]:
+    """Rows of the padded students 0 .. n-1 (users.csv)."""
+    ids = tuple(f"{pad_student(i)}," for i in range(n))
+    return lambda row: row.startswith(ids)
+
+
+def first_enrollments(n: int) -> Callable[[str], bool]:
+    """The enrollments of padded students 0 .. n-1: one member out of each of n sections
+    (n <= PAD_SECTIONS), none left empty."""
+    ids = tuple(f"{pad_enrollment(i)}," for i in range(n))
+    return lambda row: row.startswith(ids)
+
+
+def members_of(role: str, sections: range) -> Callable[[str], bool]:
+    """The `role` enrollments of these padded sections: all their students, or their
+    one teacher."""
+    wanted = {pad_section(k) for k in sections}
+    return lambda row: (row.startswith("pad-e") and row.split(",")[6] == role
+                        and row.split(",")[3] in wanted)
+
+
+def without_enrollments(*rows: Callable[[str], bool]) -> Build:
+    """enrollments.csv without the rows any of `rows` picks."""
+    return keep_lines("enrollments.csv", lambda row: not any(pick(row) for pick in rows))
+
+
+def without_users(*ids: str) -> Build:
+    """The users gone from the set: their rows in users.csv, demographics.csv and
+    enrollments.csv (userSourcedId)."""
+    def gone(row: str) -> bool:
+        fields = row.split(",")
+        return fields[0] in ids or (len(fields) > 5 and fields[5] in ids)
+    return steps(*(keep_lines(name, lambda row: not gone(row))
+                   for name in ("users.csv", "demographics.csv", "enrollments.csv")))
 
 
 # -- big files, written a MiB at a time (never whole in memory) ------------------------
