@@ -121,7 +121,7 @@ class Store:
     def write(self, data: dict) -> None:
         """Replace the store with `data`, refused (the file unchanged) if `data` breaks an
         invariant."""
-        require(data, f"refusing to write {self.path}")
+        require(data, f"refusing to write {self.path}", shapes=False)
         payload = orjson.dumps(data)
         self.plans.settle()  # the plan this store refers to is on disk before the store
         atomic_write(self.path, payload, backup=self.backup)
