@@ -18,8 +18,12 @@ $(STAMP): $(BIN)/python pyproject.toml
 demo: $(STAMP)
 	$(BIN)/rostertui --demo
 
-test: $(STAMP)
+lint: $(STAMP)
+	$(BIN)/ruff check rostertui connectors screens tests bench
+	$(BIN)/mypy
 	$(BIN)/lint-imports
+
+test: lint
 	$(BIN)/pytest -q
 
 bench: $(STAMP)

@@ -19,19 +19,20 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from connectors import connector_for  # noqa: E402
 from rostertui import demo_data  # noqa: E402
 from rostertui.app import RosterApp  # noqa: E402
 from rostertui.config import from_dict  # noqa: E402
 from rostertui.engine import Engine  # noqa: E402
-from screens.action_list import ActionListScreen  # noqa: E402
-from screens.report import ReportScreen  # noqa: E402
+from screens.action_list_screen import ActionListScreen  # noqa: E402
+from screens.report_screen import ReportScreen  # noqa: E402
 from screens.rowtable import RowTable  # noqa: E402
 
 
 def engine(base: Path, name: str, district: Path) -> Engine:
-    return Engine(from_dict({"source": {"kind": "oneroster_csv", "path": str(district)},
-                             "store": {"path": str(base / name / "store.json")}},
-                            base_dir=base))
+    cfg = from_dict({"source": {"kind": "oneroster_csv", "path": str(district)},
+                     "store": {"path": str(base / name / "store.json")}}, base_dir=base)
+    return Engine(cfg, connector_for(cfg.source))
 
 
 def stores(base: Path, students: int) -> tuple[Engine, Engine]:

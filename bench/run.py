@@ -463,7 +463,7 @@ def write_report(path: Path, args, r: Runner, info: dict, sets: dict[int, dict],
       "as an importer reads them), then writes the committed store (loaded beforehand, "
       "untimed) with `orjson.dumps` through the same temp file + fsync + rename as the "
       "store uses. The cycle collector is paused for both, exactly as rostertui pauses it "
-      "(rostertui.bulk.gc_paused), so the comparison is like for like. It builds no "
+      "(rostertui.gcpause.gc_paused), so the comparison is like for like. It builds no "
       "records, checks nothing and diffs nothing: no importer can be faster.\n\n")
 
     if dash:

@@ -26,13 +26,14 @@ import orjson
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+import rostertui.engine as engine_module  # noqa: E402
 from connectors.oneroster_csv import OneRosterCsvConnector  # noqa: E402
-from rostertui import policies, safety  # noqa: E402
-from rostertui.bulk import gc_paused  # noqa: E402
+from rostertui import safety, staging  # noqa: E402
 from rostertui.config import from_dict  # noqa: E402
 from rostertui.demo import REQUIRED  # noqa: E402
 from rostertui.engine import Engine  # noqa: E402
 from rostertui.files import atomic_write  # noqa: E402
+from rostertui.gcpause import gc_paused  # noqa: E402
 from rostertui.model import ACTIVE, ARCHIVED, TABLES  # noqa: E402
 from rostertui.store import Store  # noqa: E402
 
@@ -46,10 +47,10 @@ def engine(work: Path, source: Path) -> Engine:
     """The bundled demo's settings (rostertui.demo): OneRoster carries no graduation year,
     so it is not a required field (else every student warns), and the delete threshold
     above."""
-    return Engine(from_dict({"source": {"kind": "oneroster_csv", "path": str(source)},
-                             "sync": {"delete_threshold": DELETE_THRESHOLD,
-                                      "required_fields": REQUIRED},
-                             "store": {"path": str(work / "store.json")}}, base_dir=work))
+    cfg = from_dict({"source": {"kind": "oneroster_csv", "path": str(source)},
+                     "sync": {"delete_threshold": DELETE_THRESHOLD, "required_fields": REQUIRED},
+                     "store": {"path": str(work / "store.json")}}, base_dir=work)
+    return Engine(cfg, OneRosterCsvConnector(cfg.source["path"]))
 
 
 class Phases:
@@ -72,11 +73,11 @@ class Phases:
     def engine(self, eng: Engine) -> None:
         self.wrap(eng.store, "load", "store load")
         self.wrap(eng.connector, "fetch", "fetch (connector)")
-        self.wrap(policies, "stage", "stage (policies + diff)")
+        self.wrap(staging, "stage", "stage (policies + diff)")
         self.wrap(safety, "block_reasons", "safety checks")
         self.wrap(eng.store.plans, "write", "plan write")
         self.wrap(eng.store.plans, "read", "plan read")
-        self.wrap(eng, "_apply", "apply")
+        self.wrap(engine_module, "commit_plan", "apply")
         self.wrap(eng.store, "write", "store write")
 
 
@@ -178,7 +179,7 @@ def guards(a) -> tuple:
                   committed),
                  ("first full sync", full, empty))
         for name, feed, data in cases:
-            actions = policies.stage(feed, data, cfg)["actions"]
+            actions = staging.stage(feed, data, cfg)["actions"]
             start = time.perf_counter()
             reasons = safety.block_reasons(actions, data, cfg)
             phases[name] = time.perf_counter() - start

@@ -1,30 +1,64 @@
-"""Sources of roster data. Each returns a connectors.feed.Feed; none imports the UI."""
+"""Sources of roster data. Each returns a connectors.feed.Feed; none imports the UI.
+
+A connector is a class in its own module that declares everything about itself:
+
+    kind                       the value of `source.kind` that picks it
+    options                    its `source:` keys, as connectors.options.Option: type,
+                               default, required, secret, bounds or choices, help
+    check_options(options)     what no single key can say (raises OptionError)
+    from_options(options)      the connector for a checked `source:` mapping
+    fetch(mode, cursor, ...)   and check(): the connectors.feed.Connector protocol
+
+rostertui.config checks `source:` against the chosen connector's declaration. A new
+source is a new module, one line in CONNECTORS below, and its keys in
+config.example.yaml (tests/test_source_options.py holds the file to the declarations).
+"""
 
 from __future__ import annotations
 
-# What a live source's requests may cost (connectors/http.py enforces them).
-BOUNDS = ("timeout", "max_response_mb", "max_pages")
+from .clever import CleverConnector
+from .feed import Connector, Feed, Progress, SourceError
+from .oneroster_csv import OneRosterCsvConnector
+from .oneroster_rest import OneRosterRestConnector
+
+# kind -> connector class, in the order the config's messages list them
+CONNECTORS: dict[str, type] = {c.kind: c for c in (OneRosterCsvConnector, CleverConnector,
+                                                   OneRosterRestConnector)}
 
 
-def make_connector(source: dict):
-    """The connector for a config's `source` section (checked by rostertui.config)."""
+def make_connector(source: dict) -> Connector:
+    """The connector for a config's `source` section (checked by rostertui.config), built
+    now: settings it refuses (plain http to another machine) raise SourceError."""
     kind = source["kind"]
-    retry = None  # the default RetryPolicy
-    if "retries" in source:
-        from .http import RetryPolicy
-        retry = RetryPolicy(attempts=source["retries"] + 1)
-    if kind == "oneroster_csv":
-        from .oneroster_csv import OneRosterCsvConnector
-        return OneRosterCsvConnector(source["path"])
-    if kind == "clever":
-        from .clever import CleverConnector
-        options = {key: source[key] for key in ("district_id", "schools", "page_size",
-                                                *BOUNDS) if source.get(key)}
-        return CleverConnector(source.get("base_url"), source["token"], retry=retry, **options)
-    if kind == "oneroster_rest":
-        from .oneroster_rest import OneRosterRestConnector
-        options = {key: source[key] for key in ("token_url", "scope", "page_size",
-                                                "demographics", *BOUNDS) if source.get(key)}
-        return OneRosterRestConnector(source["base_url"], source["auth"], source["client_id"],
-                                      source["client_secret"], retry=retry, **options)
-    raise ValueError(f"source.kind {kind} is not available yet")
+    if kind not in CONNECTORS:
+        raise ValueError(f"source.kind {kind} is not available yet")
+    return CONNECTORS[kind].from_options(source)
+
+
+def connector_for(source: dict) -> Connector:
+    """The connector for a checked `source` section, built when it is first used: what
+    the CLI and the dashboard give the engine. A setting the connector refuses fails the
+    sync or check that needs it (recorded in the history, said in one line), not the
+    commands that only read the store."""
+    return _Deferred(source)
+
+
+class _Deferred:
+    def __init__(self, source: dict):
+        self.kind = source["kind"]
+        self._source = source
+        self._built: Connector | None = None
+
+    def _connector(self) -> Connector:
+        if self._built is None:
+            self._built = make_connector(self._source)
+        return self._built
+
+    def fetch(self, mode: str, cursor: str | None, progress: Progress | None = None) -> Feed:
+        return self._connector().fetch(mode, cursor, progress)
+
+    def check(self) -> dict:
+        return self._connector().check()
+
+
+__all__ = ["CONNECTORS", "Connector", "SourceError", "connector_for", "make_connector"]

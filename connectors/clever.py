@@ -25,6 +25,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from rostertui.model import ALL_TYPES, PEOPLE_TYPES, make
 
+from . import http
 from .feed import Feed, Progress, SourceError, TypeFeed
 from .http import (
     DEFAULT_MAX_RESPONSE_MB,
@@ -33,10 +34,12 @@ from .http import (
     JsonClient,
     PageBudget,
     RetryPolicy,
+    client_options,
     json_kind,
     label,
     require_secure,
 )
+from .options import Option, given
 
 API = "/v3.0"
 EVENTS = f"GET {API}/events"      # where event errors are
@@ -56,6 +59,26 @@ STUDENT_EXTRA = ("race", "hispanic_ethnicity", "ell_status", "home_language",
 
 class CleverConnector:
     kind = "clever"
+    options = (
+        Option("base_url", str, DEFAULT_BASE_URL,
+               help="the API host; /v3.0 is added (https, or plain http to this machine)"),
+        Option("token", str, required=True, secret=True,
+               help="the district token (Authorization: Bearer)"),
+        Option("district_id", str, help="if set, the token must belong to this district"),
+        Option("schools", list, [], help="only these school ids; empty: all shared"),
+        Option("page_size", int, help=f"records per page, at most {MAX_PAGE:,}; default 1000"),
+        *http.OPTIONS,
+    )
+
+    @staticmethod
+    def check_options(options: dict) -> None:
+        """Nothing beyond `options` (the page size is checked when the connector is built)."""
+
+    @classmethod
+    def from_options(cls, options: dict) -> CleverConnector:
+        return cls(options.get("base_url"), options["token"],
+                   **given(options, ("district_id", "schools", "page_size")),
+                   **client_options(options))
 
     def __init__(self, base_url: str | None = DEFAULT_BASE_URL, token: str = "",
                  district_id: str | None = None, schools=(), page_size: int = 1000,
@@ -76,10 +99,6 @@ class CleverConnector:
         self.max_pages = max_pages
         self.retry = retry
 
-    def describe(self) -> dict:
-        return {"kind": self.kind, "base_url": self.base_url, "district_id": self.district_id,
-                "schools": list(self.schools)}
-
     def fetch(self, mode: str, cursor: str | None, progress: Progress | None = None) -> Feed:
         if mode not in ("full", "quick"):
             raise ValueError(f"unknown sync mode {mode!r}")
@@ -97,7 +116,8 @@ class CleverConnector:
         per role; Clever has no count endpoint."""
         with self._client() as client:
             district = self._district(client)
-            schools = self._schools(client)
+            schools = [s for s in self._schools(client)
+                       if not self.schools or s["source_id"] in self.schools]
             counts = {role: self._count(client, "/users", {"role": role}) for role in ROLE_TYPES}
             counts["section"] = self._count(client, "/sections")
         return {"district": district["name"], "schools": [s["name"] for s in schools],
@@ -112,7 +132,7 @@ class CleverConnector:
         progress("school", len(schools), None)
         found: dict[str, dict[str, dict]] = {t: {} for t in ALL_TYPES}
         found["school"] = {s["source_id"]: s for s in schools}
-        scope = Scope(self.schools)
+        scope = SchoolFilter(self.schools)
         for type_, path, params, to_record in FULL_PLAN:
             into = found[type_]
             for rows in self._pages(client, path, params):
@@ -141,7 +161,7 @@ class CleverConnector:
 
     def _quick(self, client: JsonClient, cursor: str, progress: Progress) -> Feed:
         district = self._district(client)
-        scope = Scope(self.schools, lambda sid: self._student_kept(client, sid))
+        scope = SchoolFilter(self.schools, lambda sid: self._student_kept(client, sid))
         if self.schools:
             self._schools(client)  # checks the filter names known schools
         final: dict[tuple[str, str], tuple[str, Fields]] = {}
@@ -190,7 +210,7 @@ class CleverConnector:
             raise SourceError(f"{where}: the answer has no user record")
         with reading(where, f"record {label(student_id)}"):
             rec = role_record("student", Fields(user))
-        return rec is not None and Scope(self.schools).keeps("student", rec)
+        return rec is not None and SchoolFilter(self.schools).keeps("student", rec)
 
     # -- shared ------------------------------------------------------------------------
 
@@ -216,7 +236,8 @@ class CleverConnector:
             return {"source_id": row["id"], "name": Fields(row).text("name")}
 
     def _schools(self, client: JsonClient) -> list[dict]:
-        """The district's schools, only those of the filter; a filter id must exist."""
+        """The district's schools, all of them (the filter keeps every school, as the
+        engine's school selection does); every id the filter names must be one."""
         where = f"GET {API}/schools"
         schools = [rec for rows in self._pages(client, "/schools")
                    for rec in _mapped(rows, school, where)]
@@ -225,7 +246,7 @@ class CleverConnector:
         if unknown:
             raise SourceError(f"source.schools names {unknown[0]}, which is not a school "
                               f"shared by this district (known: {', '.join(sorted(known))})")
-        return [s for s in schools if not self.schools or s["source_id"] in self.schools]
+        return schools
 
     def _count(self, client: JsonClient, path: str, params: dict | None = None) -> int:
         return sum(len(rows) for rows in self._pages(client, path, params, MAX_PAGE))
@@ -254,8 +275,12 @@ class CleverConnector:
             seen.add(url)
 
 
-class Scope:
-    """The source.schools filter: which records a sync keeps (all when it is empty)."""
+class SchoolFilter:
+    """The source.schools filter: which records a sync keeps (all when it is empty). The
+    rule is the engine's (rostertui/staging/pipeline.py): every school, term and course;
+    a section of a selected school; a person of a selected school or of no school; a
+    contact of a kept student. Filtering here only saves fetching what the engine would
+    leave out."""
 
     def __init__(self, schools, lookup_student=None):
         self.schools = set(schools)
@@ -263,15 +288,13 @@ class Scope:
         self._lookup = lookup_student        # asks the source about a student not seen
 
     def keeps(self, type_: str, rec: dict) -> bool:
-        if not self.schools or type_ in ("term", "course"):
+        if not self.schools or type_ in ("term", "course", "school"):
             return True
-        if type_ == "school":
-            return rec["source_id"] in self.schools
         if type_ == "section":
             return rec["school_id"] in self.schools
         if type_ == "contact":
             return any(self._student(r["student_id"]) for r in rec["relationships"])
-        kept = bool(self.schools & set(rec["school_ids"]))
+        kept = not rec["school_ids"] or bool(self.schools & set(rec["school_ids"]))
         if type_ == "student":
             self.students[rec["source_id"]] = kept
         return kept
@@ -319,7 +342,7 @@ def _collapse(final: dict, row: dict, since: str | None) -> None:
     final[key] = (verb, obj)
 
 
-def _changes(final: dict, scope: Scope) -> dict[str, TypeFeed]:
+def _changes(final: dict, scope: SchoolFilter) -> dict[str, TypeFeed]:
     """The quick feed: upserts for objects that exist (and pass the filter), deletes for
     the rest. A user's update also deletes the person types whose role it no longer has;
     deleting an id the store does not hold stages nothing."""

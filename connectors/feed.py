@@ -60,6 +60,9 @@ class SourceError(Exception):
 
 
 class Connector(Protocol):
+    """What the engine uses of a connector (connectors/__init__.py says what a connector
+    class declares besides: its `source:` options and how it is built from them)."""
+
     kind: str
 
     def fetch(self, mode: str, cursor: str | None, progress: Progress | None = None) -> Feed:
@@ -67,6 +70,3 @@ class Connector(Protocol):
 
     def check(self) -> dict:
         """Authenticate and make cheap calls: {"district", "schools": [...], "counts": {...}}."""
-
-    def describe(self) -> dict:
-        """A description of the source safe to store and show (no secrets)."""

@@ -40,6 +40,7 @@ import orjson
 from rostertui.redact import MASK, scrub
 
 from .feed import SourceError
+from .options import Option, given
 
 log = logging.getLogger(__name__)
 
@@ -81,6 +82,29 @@ class RetryPolicy:
     def wait_until(self, moment: float) -> float:
         """Seconds until `moment` (unix time), within 0..max_wait."""
         return min(max(moment - self.clock(), 0.0), self.max_wait)
+
+
+MAX_RETRIES = 10
+# The `source:` keys of every live source: what its requests may cost (enforced here).
+OPTIONS = (
+    Option("retries", int, 3, at_least=0, at_most=MAX_RETRIES,
+           help="tries again after a server error (HTTP 5xx) or a network failure"),
+    Option("timeout", float, DEFAULT_TIMEOUT, above=0, at_most=86400,
+           help="seconds one whole request may take, from connect to the last byte"),
+    Option("max_response_mb", float, DEFAULT_MAX_RESPONSE_MB, above=0, at_most=1024 ** 2,
+           help="the largest answer accepted, in MB once decompressed"),
+    Option("max_pages", int, None, above=0, at_most=10 ** 9,
+           help="the most pages one listing may take"),
+)
+
+
+def client_options(options: dict) -> dict:
+    """A live connector's keyword arguments for OPTIONS: its requests' bounds and retries
+    (those not set keep the connector's defaults)."""
+    out = given(options, ("timeout", "max_response_mb", "max_pages"))
+    if "retries" in options:
+        out["retry"] = RetryPolicy(attempts=options["retries"] + 1)
+    return out
 
 
 @dataclass

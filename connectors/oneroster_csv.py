@@ -20,8 +20,9 @@ from typing import IO
 
 from connectors.feed import Feed, Progress, SourceError
 from connectors.oneroster_map import FILES, NOUNS, REQUIRED, SPEC_COLUMNS, Problems, Roster, _show
+from connectors.options import Option
 from rostertui import model
-from rostertui.bulk import gc_paused
+from rostertui.gcpause import gc_paused
 
 MAX_FILE_BYTES = 2 * 1024 ** 3  # per file, uncompressed
 BOMB_RATIO = 200                # compression ratio refused for members over BOMB_MIN_BYTES
@@ -51,12 +52,21 @@ _READ_ERRORS = (OSError, EOFError, UnicodeError, csv.Error, zipfile.BadZipFile, 
 
 class OneRosterCsvConnector:
     kind = "oneroster_csv"
+    options = (
+        Option("path", str, required=True, file=True,
+               help="the folder holding manifest.csv and the CSV files, or a .zip of them"),
+    )
+
+    @staticmethod
+    def check_options(options: dict) -> None:
+        """Nothing beyond `options`: the files are checked when they are read."""
+
+    @classmethod
+    def from_options(cls, options: dict) -> OneRosterCsvConnector:
+        return cls(options["path"])
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
-
-    def describe(self) -> dict:
-        return {"kind": self.kind, "path": str(self.path)}
 
     def check(self) -> dict:
         """Reads and validates the whole set: a CSV drop has no cheaper call."""

@@ -29,7 +29,7 @@ from authlib.common.errors import AuthlibBaseError
 
 with warnings.catch_warnings():
     # authlib 1.9 warns on import that its httpx client moves to an "httpx2" package;
-    # the design card fixes httpx, and the warning would reach every admin's terminal.
+    # rostertui uses httpx itself, and the warning would reach every admin's terminal.
     # authlib.deprecate installs an "always" filter when imported: import it first.
     import authlib.deprecate  # noqa: F401
     warnings.filterwarnings("ignore", message="The httpx module is deprecated")
@@ -40,6 +40,7 @@ from authlib.oauth1.rfc5849.util import escape
 from rostertui import clock
 from rostertui.redact import scrub
 
+from . import http
 from .feed import Feed, Progress, SourceError
 from .http import (
     DEFAULT_MAX_RESPONSE_MB,
@@ -47,14 +48,17 @@ from .http import (
     JsonClient,
     PageBudget,
     RetryPolicy,
+    client_options,
     json_kind,
     label,
     require_secure,
     whole_number,
 )
 from .oneroster_map import FILES, REQUIRED, Problems, Roster
+from .options import Option, OptionError, given
 
 AUTHS = ("oauth1", "oauth2")
+ROOT = "/ims/oneroster/v1p1"   # where a OneRoster 1.1 server's base URL ends
 HMAC_SHA256 = "HMAC-SHA256"
 SORT = {"sort": "sourcedId", "orderBy": "asc"}
 # A reference (or list of references) -> the CSV column holding its sourcedId(s). A key
@@ -70,6 +74,33 @@ DROPPED = frozenset({"password"})
 
 class OneRosterRestConnector:
     kind = "oneroster_rest"
+    options = (
+        Option("base_url", str, required=True,
+               help=f"the server root, ending in {ROOT} (https, or plain http to this machine)"),
+        Option("auth", str, "oauth1", choices=AUTHS,
+               help="oauth1 (two-legged HMAC-SHA256) or oauth2 (client credentials)"),
+        Option("client_id", str, required=True, help="the OAuth client id (key)"),
+        Option("client_secret", str, required=True, secret=True, help="the OAuth secret"),
+        Option("token_url", str, help="with oauth2: the token endpoint"),
+        Option("scope", str, help="with oauth2: the scope asked for, if any"),
+        Option("page_size", int, help="records per page; default 1000"),
+        Option("demographics", bool, False, help="also fetch /demographics"),
+        *http.OPTIONS,
+    )
+
+    @staticmethod
+    def check_options(options: dict) -> None:
+        if options["auth"] == "oauth2" and not options.get("token_url"):
+            raise OptionError("token_url", "is required with auth: oauth2")
+        if not options["base_url"].rstrip("/").endswith(ROOT):
+            raise OptionError("base_url", f"must end in {ROOT}")
+
+    @classmethod
+    def from_options(cls, options: dict) -> OneRosterRestConnector:
+        return cls(options["base_url"], options["auth"], options["client_id"],
+                   options["client_secret"],
+                   **given(options, ("token_url", "scope", "page_size", "demographics")),
+                   **client_options(options))
 
     def __init__(self, base_url: str, auth: str, client_id: str, client_secret: str,
                  token_url: str | None = None, scope: str | None = None,
@@ -98,10 +129,6 @@ class OneRosterRestConnector:
         self.retry = retry
         self.files = [f for f in FILES if f != "demographics" or demographics]
         self._root = httpx.URL(self.base_url).path
-
-    def describe(self) -> dict:
-        return {"kind": self.kind, "base_url": self.base_url, "auth": self.auth,
-                "client_id": self.client_id}
 
     def fetch(self, mode: str, cursor: str | None, progress: Progress | None = None) -> Feed:
         """Every collection as bulk files ("full"), or what changed after `cursor` as delta

@@ -1,7 +1,8 @@
-"""The app shell: the only engine-side module that imports Textual.
+"""The app shell: the only module of the engine's package that imports Textual.
 
-It holds the engine, the global keys, the command palette's commands and the handling
-of SIGTERM and SIGHUP; the screens and widgets live in the `screens` package.
+It holds the engine, the global keys (and the config's keymap: for every key), the
+command palette's commands and the handling of SIGTERM and SIGHUP; the screens and
+widgets live in the `screens` package.
 """
 
 from __future__ import annotations
@@ -17,9 +18,11 @@ from textual.binding import Binding
 from textual.driver import Driver
 from textual.screen import ModalScreen, Screen
 
+from connectors import connector_for
+from screens import keymap as keymap_mod
 from screens.dashboard import Dashboard
 from screens.help_screen import HelpScreen
-from screens.job import JobScreen
+from screens.job_screen import JobScreen
 
 from . import config as config_mod
 from .engine import Engine
@@ -33,15 +36,21 @@ class RosterApp(App):
     TITLE = "rostertui"
     MODES = {"dashboard": Dashboard}
     DEFAULT_MODE = "dashboard"
+    BINDING_GROUP_TITLE = "Everywhere"
     BINDINGS = [
-        Binding("ctrl+q", "quit", "Quit", priority=True),
-        Binding("question_mark", "help", "Help"),
-        Binding("f1", "help", "Help", show=False),
+        Binding("ctrl+q", "quit", "Quit", priority=True, id="quit"),
+        Binding("question_mark,f1", "help", "Help", tooltip="the keys that work here",
+                id="help"),
+        Binding(App.COMMAND_PALETTE_BINDING, "command_palette", "Palette", show=False,
+                priority=True, tooltip="every command, by name", id="palette"),
     ]
 
-    def __init__(self, engine: Engine):
+    def __init__(self, engine: Engine, keymap: dict[str, str] | None = None):
+        """`keymap`: binding id -> keys, as keymap.check returns it."""
         super().__init__()
         self.engine = engine
+        if keymap:
+            self.set_keymap(keymap)
 
     @property
     def dashboard(self) -> Dashboard:
@@ -102,7 +111,12 @@ class RosterApp(App):
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
-            self.push_screen(HelpScreen())
+            self.push_screen(HelpScreen(self.screen))
+
+
+def keymap_classes() -> list[type]:
+    """Every class with BINDINGS: the app and the screens package's."""
+    return [RosterApp, *keymap_mod.owners()]
 
 
 def run_dashboard(config_path: Path | None, demo: bool = False) -> int:
@@ -111,6 +125,8 @@ def run_dashboard(config_path: Path | None, demo: bool = False) -> int:
         cfg = prepare()
     else:
         cfg = config_mod.load(config_path)
-    app = RosterApp(Engine(cfg))
+    keymap = keymap_mod.check(keymap_mod.section(cfg), keymap_classes(),
+                              str(cfg.path) if cfg.path else "config")
+    app = RosterApp(Engine(cfg, connector_for(cfg.source)), keymap)
     app.run()
     return app.return_code or 0

@@ -128,12 +128,14 @@ def _run(args: argparse.Namespace) -> int:
         return run_dashboard(args.config, demo=args.demo)
     if args.command == "demo-data":
         return _demo_data(args)
+    from connectors import connector_for
+
     from .engine import Engine
     cfg = config_mod.load(args.config)
     for warning in [*cfg.warnings, files.shared_warning(cfg.store_path)]:
         if warning:
             print(f"rostertui: warning: {safe(warning)}", file=sys.stderr)
-    return COMMANDS[args.command](Engine(cfg), args)
+    return COMMANDS[args.command](Engine(cfg, connector_for(cfg.source)), args)
 
 
 def _emit(args, payload, human) -> None:

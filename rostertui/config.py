@@ -17,23 +17,41 @@ from pathlib import Path
 
 import yaml
 
+from connectors import CONNECTORS
+from connectors.options import Option, OptionError
+
 from . import paths
 from .errors import RosterError
 from .text import safe
 
-SOURCE_KINDS = ("oneroster_csv", "clever", "oneroster_rest")
-SECRET_KEYS = frozenset({"token", "client_secret"})
+# `source:` is declared by the connectors (connectors/__init__.py): `kind` picks one, and
+# its `options` say which keys it takes. SOURCE_KINDS, SECRET_KEYS and _SOURCE below are
+# derived from those declarations; nothing about one source is written here.
+SOURCE_KINDS = tuple(CONNECTORS)
 
+
+def _source_schema() -> dict:
+    """Every source key of every kind as (type, default), to read and type them before
+    the kind is known. A key that several kinds take must have one type; its default
+    here is theirs when they agree, else None (Clever's base_url has a default, OneRoster
+    REST's is required): each kind's own default is filled in by _check_source."""
+    declared: dict[str, list[Option]] = {}
+    for connector in CONNECTORS.values():
+        for option in connector.options:
+            declared.setdefault(option.name, []).append(option)
+    schema: dict = {"kind": (str, None)}
+    for name, options in declared.items():
+        if len({o.type for o in options}) > 1:
+            raise TypeError(f"source.{name} is declared with different types")
+        defaults = [o.default for o in options]
+        schema[name] = (options[0].type,
+                        defaults[0] if all(d == defaults[0] for d in defaults) else None)
+    return schema
+
+
+SECRET_KEYS = frozenset(o.name for c in CONNECTORS.values() for o in c.options if o.secret)
 # key: (type, default). A dict value is a nested section. `None` default: optional.
-_SOURCE = {
-    "kind": (str, None), "path": (str, None), "base_url": (str, None), "token": (str, None),
-    "district_id": (str, None), "schools": (list, []), "auth": (str, "oauth1"),
-    "client_id": (str, None), "client_secret": (str, None), "token_url": (str, None),
-    "scope": (str, None), "page_size": (int, None), "timeout": (float, 30.0),
-    "demographics": (bool, False), "retries": (int, 3),
-    "max_response_mb": (float, 256.0), "max_pages": (int, None),
-}
-MAX_RETRIES = 10
+_SOURCE = _source_schema()
 USERNAME_SOURCES = ("district_username", "email", "sis_id")
 MATCH_KEYS = ("source_id", "email", "username", "name")
 REQUIRED_FIELDS = {"student": ["email", "username", "graduation_year"], "teacher": ["email"],
@@ -55,6 +73,7 @@ SCHEMA = {
     },
     "schools": (dict, {}),
     "limits": {"max_sections": (int, None), "max_users": (int, None)},
+    "keymap": (dict, {}),  # binding id -> keys; checked by screens/keymap.py at start
 }
 # The guards' numbers: (section, key) -> the largest value allowed (None: no bound).
 # Each must be a finite number, 0 or more; a NaN would make every comparison false and
@@ -66,16 +85,6 @@ THRESHOLDS = {("sync", "delete_threshold"): None, ("sync", "delete_threshold_per
               ("limits", "max_sections"): None, ("limits", "max_users"): None}
 MAX_CONFIG_BYTES = 1024 * 1024  # a real config is a few KB
 MAX_YAML_DEPTH = 50
-# Which source keys each kind accepts, and which it needs.
-KIND_KEYS = {
-    "oneroster_csv": ({"kind", "path"}, {"path"}),
-    "clever": ({"kind", "base_url", "token", "district_id", "schools", "page_size", "timeout",
-                "retries", "max_response_mb", "max_pages"}, {"token"}),
-    "oneroster_rest": ({"kind", "base_url", "auth", "client_id", "client_secret", "token_url",
-                        "scope", "page_size", "timeout", "demographics", "retries",
-                        "max_response_mb", "max_pages"},
-                       {"base_url", "client_id", "client_secret"}),
-}
 _ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
@@ -89,6 +98,7 @@ class Config:
     limits: dict = field(default_factory=dict)
     secrets: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    keymap: dict = field(default_factory=dict)  # checked by screens/keymap.py at start
 
 
 def default_path() -> Path:
@@ -172,16 +182,18 @@ def from_dict(raw: dict, path: Path | None = None, base_dir: Path | None = None)
     in_file: list[str] = []  # secret keys written in the file itself, not from ${VAR}
     values = _check_section(raw, SCHEMA, "", where, secrets, in_file)
     source = values["source"]
-    _check_source(source, where)
+    options = _check_source(source, where)
     base = base_dir or (path.parent if path else Path.cwd())
-    if source.get("path"):
-        source["path"] = str(_home(base / source["path"], "source.path", where))
+    for option in options:
+        if option.file and source.get(option.name):
+            source[option.name] = str(_home(base / source[option.name],
+                                            f"source.{option.name}", where))
     store = values["store"]["path"]
     store_path = (_home(base / store, "store.path", where) if store
                   else paths.data_dir() / "store.json")
     _check_policies(values, where)
     cfg = Config(path, source, store_path, values["sync"], values["schools"],
-                 values["limits"], secrets)
+                 values["limits"], secrets, keymap=values["keymap"])
     if path and in_file and _readable_by_others(path):
         cfg.warnings.append(f"{path} holds secrets ({', '.join(in_file)}) and is readable "
                             f"by group or others; run: chmod 600 {path}")
@@ -275,53 +287,50 @@ def _coerce(value, kind: type, name: str, where: str):
     raise RosterError(f"{where}: '{name}' must be {names[kind]}, not {type(value).__name__}")
 
 
-def _check_source(source: dict, where: str) -> None:
+def _check_source(source: dict, where: str) -> tuple[Option, ...]:
+    """Check the typed `source:` section against its connector's declared options, fill
+    in the kind's defaults, and return those options."""
     kind = source.get("kind")
     if kind not in SOURCE_KINDS:
         raise RosterError(f"{where}: 'source.kind' must be one of {', '.join(SOURCE_KINDS)}"
                           + (f", not '{kind}'" if kind else ""))
-    allowed, needed = KIND_KEYS[kind]
+    connector = CONNECTORS[kind]
+    options = connector.options
+    declared = {option.name for option in options}
+    # Another kind's key is allowed only at its default: a clever source may say
+    # `retries: 3` but not `path: x`.
     for key, (_, default) in _SOURCE.items():
-        if key not in allowed and source.get(key) not in (None, default):
+        if key != "kind" and key not in declared and source.get(key) not in (None, default):
             raise RosterError(f"{where}: 'source.{key}' does not apply to a {kind} source")
-    for key in sorted(needed):
+    for key in sorted(option.name for option in options if option.required):
         if not source.get(key):
             raise RosterError(f"{where}: 'source.{key}' is required for a {kind} source")
-    if not 0 <= source["retries"] <= MAX_RETRIES:
-        raise RosterError(f"{where}: 'source.retries' must be 0 to {MAX_RETRIES}, "
-                          f"not {source['retries']}")
-    # The bounds of a live source's requests: above 0 and finite (NaN fails the test);
-    # timeout is the seconds of one whole request, at most a day.
-    for key, top in (("timeout", 86400), ("max_response_mb", 1024 ** 2),
-                     ("max_pages", 10 ** 9)):
-        value = source.get(key)
-        if value is not None and not 0 < value <= top:
-            what = "a whole number" if _SOURCE[key][0] is int else "a number"
-            raise RosterError(f"{where}: 'source.{key}' must be {what} above 0 and at most "
-                              f"{top:,.0f}, not {value}")
+    for option in options:
+        problem = option.problem(source.get(option.name))
+        if problem:
+            raise RosterError(f"{where}: 'source.{option.name}' {problem}")
     # A secret goes into an HTTP header: a newline (a YAML | block adds one) or a
     # control character would end up quoted in an error; the value is never shown.
-    for key in sorted(SECRET_KEYS):
+    for key in sorted(option.name for option in options if option.secret):
         value = source.get(key) or ""
         if any(c.isspace() or not c.isprintable() for c in value):
             raise RosterError(f"{where}: 'source.{key}' contains whitespace or control "
                               "characters (a YAML | block adds a newline: use |- or quotes)")
         if not value.isascii():
             raise RosterError(f"{where}: 'source.{key}' contains non-ASCII characters")
-    if kind == "oneroster_rest":
-        if source["auth"] not in ("oauth1", "oauth2"):
-            raise RosterError(f"{where}: 'source.auth' must be oauth1 or oauth2")
-        if source["auth"] == "oauth2" and not source.get("token_url"):
-            raise RosterError(f"{where}: 'source.token_url' is required with auth: oauth2")
-        if not source["base_url"].rstrip("/").endswith("/ims/oneroster/v1p1"):
-            raise RosterError(f"{where}: 'source.base_url' must end in /ims/oneroster/v1p1")
-    if kind == "clever":
-        source["base_url"] = source.get("base_url") or "https://api.clever.com"
+    for option in options:
+        if source.get(option.name) in (None, "") and option.default is not None:
+            source[option.name] = copy.deepcopy(option.default)
+    try:
+        connector.check_options(source)
+    except OptionError as exc:
+        raise RosterError(f"{where}: {exc}") from None
+    return options
 
 
 def _check_policies(values: dict, where: str) -> None:
     """The policy keys whose shape the plain schema cannot say."""
-    from .policies import section_rules
+    from .staging.steps import section_rules
 
     _check_thresholds(values, where)
     sync = values["sync"]

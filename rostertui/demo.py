@@ -26,8 +26,11 @@ def prepare(base: Path | None = None) -> Config:
         demo_data.next_day(day1, day2, change_rate=0.05, seed=2)
     store = base / "store.json"
     if not store.exists():
+        from connectors import connector_for
+
         from .engine import Engine
-        Engine(_config(day1, store)).sync(mode="full", commit=True)
+        first = _config(day1, store)
+        Engine(first, connector_for(first.source)).sync(mode="full", commit=True)
     return _config(day2, store)
 
 

@@ -1,7 +1,8 @@
 """The engine's API: what the CLI, cron and the dashboard call.
 
-connector -> stage (plan written beside the store, sync recorded) -> review (toggles)
--> commit (enabled actions applied in one atomic write under the lock) -> history.
+connector -> stage (staging/: plan written beside the store, sync recorded) -> review
+(review.py: toggles) -> commit (commit.py: enabled actions applied in one atomic write
+under the lock) -> history; revert and redo (commit.py) are recorded as syncs of their own.
 """
 
 from __future__ import annotations
@@ -10,29 +11,37 @@ import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
-from connectors import make_connector
 from connectors.feed import Connector, Progress, SourceError
 
-from . import clock, files, history, lifecycle, policies, safety, undo
-from .apply import apply_actions, mismatches, refuse
-from .bulk import gc_paused
+from . import clock, files, history, lifecycle, safety, staging
 from .catalog import Catalog
+from .commit import (
+    applied_after,
+    commit_plan,
+    conflict_error,
+    inverse_plan,
+    mismatches,
+    revert_plan,
+    verify_plan,
+)
 from .config import Config, describe_source
 from .errors import BlockedError, RosterError, StaleError
+from .gcpause import gc_paused
 from .lifecycle import SyncStatus
 from .model import ACTION_TYPES, ACTIVE, LOCAL_FIELDS, PEOPLE_TYPES, SOURCE_FIELDS, TABLES, blank
 from .redact import scrub
 from .review import Review
-from .store import META_TABLE, SYNCS_TABLE, Store
+from .store import META_TABLE, Store
 from .text import clean_message
 
 
 class Engine:
-    def __init__(self, config: Config, connector: Connector | None = None):
+    def __init__(self, config: Config, connector: Connector):
+        """The engine over the config's store, syncing from `connector`: the caller picks
+        it (connectors.connector_for(config.source), or a test's own source)."""
         self.config = config
         self.store = Store(config.store_path)
         self._connector = connector
-        self._applied_cache: dict[int, list[dict]] = {}
         self._snapshot: tuple[tuple | None, dict] | None = None  # (store version, data)
 
     # -- the loaded store --------------------------------------------------------------
@@ -59,8 +68,6 @@ class Engine:
 
     @property
     def connector(self) -> Connector:
-        if self._connector is None:
-            self._connector = make_connector(self.config.source)
         return self._connector
 
     # -- staging -----------------------------------------------------------------------
@@ -97,13 +104,13 @@ class Engine:
             doc = history.new_sync(data, mode=feed.mode, trigger=trigger,
                                    source=describe_source(self.config.source),
                                    started_at=started)
-            plan = policies.stage(feed, data, self.config, schools)
+            plan = staging.stage(feed, data, self.config, schools)
             reasons = safety.block_reasons(plan["actions"], data, self.config)
             history.finish(doc, plan, _meta(data)["state"], reasons)
             self.store.plans.write(doc, plan, _meta(data)["store_id"])
             if commit and (force or not reasons):
-                self._verify(data, doc, plan)
-                self._apply(data, doc, plan, reasons)
+                verify_plan(data, doc, plan)
+                commit_plan(data, doc, plan, reasons)
             self._write(data)
         return _report(doc, plan["warnings"])
 
@@ -168,45 +175,12 @@ class Engine:
             if reasons and not force:
                 raise BlockedError(f"sync {doc['id']} is blocked: {'; '.join(reasons)}. "
                                    "Untick those actions in review, or commit with --force")
-            self._verify(data, doc, plan)
+            verify_plan(data, doc, plan)
             if newly:
                 review.record(newly, False)
-            self._apply(data, doc, plan, reasons)
+            commit_plan(data, doc, plan, reasons)
             self._write(data)
         return _report(doc, plan["warnings"])
-
-    @staticmethod
-    def _verify(data: dict, doc: dict, plan: dict) -> None:
-        """Every enabled action's before-values are the store's record now, or nothing is
-        done (a plan that is not of this store as it is)."""
-        enabled = [a for a in plan["actions"] if a["enabled"]]
-        wrong = mismatches(data, enabled + plan["reference"])
-        if wrong:
-            raise refuse(f"sync {doc['id']} does not match the store: its before-values "
-                         "differ from", wrong, "discard it and stage again")
-
-    def _apply(self, data: dict, doc: dict, plan: dict, overridden: list[str]) -> None:
-        """Apply the verified plan's enabled actions; `overridden`: the guards that fired
-        and were forced."""
-        enabled = [a for a in plan["actions"] if a["enabled"]]
-        apply_actions(data, enabled + plan["reference"])
-        meta = _meta(data)
-        doc["cursor_before"] = meta["cursor"]
-        doc["commit_seq"] = undo.next_commit_seq(data)
-        meta["state"] = f"sync-{doc['id']}"
-        meta["last_commit_started_at"] = doc["started_at"]
-        if plan["cursor"] is not None:
-            meta["cursor"] = plan["cursor"]
-        if plan["district"]:
-            meta["district"] = plan["district"]
-        disabled = [a["id"] for a in plan["actions"] if not a["enabled"]]
-        doc.update(status=SyncStatus.COMMITTED.value, committed_at=clock.stamp(),
-                   enabled=len(enabled), reverted_by=None, disabled=len(disabled),
-                   forced=bool(overridden), blocked_reasons=overridden,
-                   disabled_ids=disabled)
-        for other in data[SYNCS_TABLE].values():
-            if lifecycle.pending(other):
-                other["error"] = f"stale: sync {doc['id']} was committed after it was staged"
 
     def revert(self, sync_id: int, force: bool = False) -> dict:
         """Undo a committed sync. Refused when records it changed have changed since, or
@@ -226,9 +200,9 @@ class Engine:
             data = self._take()
             doc = history.get(data, sync_id)
             lifecycle.require(doc, "redo")
-            undo = history.get(data, doc["reverted_by"])
-            lifecycle.require(undo, "revert")
-            new = self._revert(data, undo, force, "redo", doc["id"])
+            undoing = history.get(data, doc["reverted_by"])
+            lifecycle.require(undoing, "revert")
+            new = self._revert(data, undoing, force, "redo", doc["id"])
             self._write(data)
         return _report(new, [])
 
@@ -239,13 +213,13 @@ class Engine:
         plan = self.store.plans.read(doc, _meta(data)["store_id"])
         clashing = self._conflicts(data, doc, plan)
         if clashing and not force:
-            raise undo.conflict_error(asked, clashing, verb)
-        undo_plan = undo.inverse_plan(data, plan)
+            raise conflict_error(asked, clashing, verb)
+        undo_plan = inverse_plan(data, plan)
         reasons = safety.block_reasons(undo_plan["actions"], data, self.config)
         if reasons and not force:
             raise BlockedError(f"{verb} of sync {asked} is blocked: {'; '.join(reasons)}. "
                                f"{verb.capitalize()} with --force to do it anyway")
-        new = undo.record(data, doc, undo_plan, started, exact=not clashing)
+        new = revert_plan(data, doc, undo_plan, started, exact=not clashing)
         new["forced"] = bool(clashing or reasons)
         new["blocked_reasons"] = reasons
         self.store.plans.write(new, undo_plan, _meta(data)["store_id"])
@@ -262,7 +236,7 @@ class Engine:
         applied = [a for a in plan["actions"] if a["enabled"]]
         mine = {a["id"] for a in applied}
         touched: set[str] = set()
-        for later in undo.applied_after(data, doc):
+        for later in applied_after(data, doc):
             actions = self.store.plans.read(later, _meta(data)["store_id"])["actions"]
             touched.update(a["id"] for a in actions if a["enabled"] and a["id"] in mine)
         return sorted(touched | set(mismatches(data, applied, side="after")))
@@ -385,25 +359,6 @@ class Engine:
     def catalog(self) -> Catalog:
         """The store, indexed for browsing."""
         return Catalog(self._read())
-
-    def record_history(self, type_: str, source_id: str) -> list[tuple[dict, dict]]:
-        """(sync, action) for each committed sync that touched this record, newest first."""
-        action_id = f"{type_}:{source_id}"
-        out = []
-        for doc in self.history():
-            if doc["status"] != SyncStatus.COMMITTED:
-                continue
-            for action in self._applied(doc["id"]):
-                if action["id"] == action_id:
-                    out.append((doc, action))
-        return out
-
-    def _applied(self, sync_id: int) -> list[dict]:
-        """A committed sync's actions, cached: committed plans never change."""
-        if sync_id not in self._applied_cache:
-            self._applied_cache[sync_id] = [a for a in self.plan(sync_id)["actions"]
-                                            if a["enabled"]]
-        return self._applied_cache[sync_id]
 
     def status(self) -> dict:
         data = self._read()

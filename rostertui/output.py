@@ -14,11 +14,9 @@ from typing import TextIO
 from .model import ACTION_TYPES, KINDS, TABLES
 from .text import safe
 
-COUNT_HEADS = ("add", "update", "archive", "reactivate")
-
 
 def counts_table(counts: dict, types=ACTION_TYPES) -> str:
-    kinds = list(COUNT_HEADS) + sorted({k for c in counts.values() for k in c} - set(KINDS))
+    kinds = list(KINDS) + sorted({k for c in counts.values() for k in c} - set(KINDS))
     lines = [f"{'':10}" + "".join(f"{safe(k):>12}" for k in kinds)]
     for t in types:
         lines.append(f"{TABLES[t]:10}" + "".join(f"{counts[t].get(k, 0):>12,}" for k in kinds))

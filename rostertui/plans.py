@@ -26,9 +26,9 @@ from pathlib import Path
 import orjson
 
 from . import files
-from .bulk import gc_paused
 from .errors import RosterError
 from .files import atomic_write
+from .gcpause import gc_paused
 from .lifecycle import PENDING
 from .model import ACTION_TYPES, REFERENCE_TYPES
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import logging
-
 MASK = "***"
 
 
@@ -12,16 +10,3 @@ def scrub(text: str, secrets: list[str]) -> str:
         if secret:
             text = text.replace(secret, MASK)
     return text
-
-
-class RedactingFilter(logging.Filter):
-    """Installed on the root logger's handlers: scrubs every record's final message."""
-
-    def __init__(self, secrets: list[str]):
-        super().__init__()
-        self.secrets = secrets
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        record.msg = scrub(record.getMessage(), self.secrets)
-        record.args = ()
-        return True

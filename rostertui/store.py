@@ -1,9 +1,10 @@
 """The store: one TinyDB-format JSON file, written whole and atomically, under a lock.
 
-TinyDB's own storage rewrites the file in place (a crash leaves it broken) and its
-per-call API costs a whole-table pass per call. So the engine reads the file once with
-orjson, changes the data in memory, and writes it once: temp file, fsync, the previous
-file kept as `<name>.bak`, `os.replace`. Plain `TinyDB(path)` still opens the file.
+The file is read and written through tinystore.AtomicJSONStorage, a TinyDB storage
+(orjson; a temp file, fsync, the previous file kept as `<name>.bak`, `os.replace`). TinyDB's
+per-call API costs a whole-table pass per call, so the engine does not go through TinyDB:
+it reads the file once, changes the data in memory, and writes it once. Plain
+`TinyDB(path)` still opens the file.
 
 Each store has an identity (`meta.store_id`), kept from its first write, that its plans
 name. A store file of the wrong shape is an error, never an empty store, and so is a
@@ -20,7 +21,6 @@ from pathlib import Path
 import orjson
 
 from . import clock, files
-from .bulk import gc_paused
 from .errors import RosterError
 from .files import atomic_write
 from .invariants import META_TABLE, SYNCS_TABLE, BrokenStoreError, require
@@ -28,6 +28,7 @@ from .lock import StoreLock
 from .model import ALL_TYPES, TABLES
 from .plans import PlanFiles
 from .records import META_FIELDS, SYNC_FIELDS, with_defaults
+from .tinystore import AtomicJSONStorage, backup_of
 
 __all__ = ["META_TABLE", "SYNCS_TABLE", "Store", "empty_data"]
 
@@ -60,7 +61,8 @@ class MissingStoreError(RosterError):
 class Store:
     def __init__(self, path: Path):
         self.path = files.resolve_store_path(Path(path))
-        self.backup = self.path.with_name(self.path.name + ".bak")
+        self.backup = backup_of(self.path)
+        self._storage = AtomicJSONStorage(self.path, self.backup)
         self.plans = PlanFiles(self.path.with_name(self.path.stem + ".plans"))
         self._lock = StoreLock(self.path)
 
@@ -76,13 +78,14 @@ class Store:
 
     def _parse(self, path: Path) -> dict:
         try:
-            with gc_paused():
-                raw = orjson.loads(path.read_bytes())
+            raw = AtomicJSONStorage(path).read()
         except orjson.JSONDecodeError as exc:
             hint = "" if path == self.backup else f"; {self._restore_hint()}"
             raise RosterError(f"{path}: the store is not valid JSON ({exc}){hint}") from None
         except OSError as exc:
             raise RosterError(f"{path}: cannot read the store ({exc.strerror})") from None
+        if raw is None:  # removed since it was looked for
+            raise RosterError(f"{path}: cannot read the store (No such file or directory)")
         if isinstance(raw, dict):
             _fill_in(raw)  # fields a store written by an older rostertui lacks
         try:
@@ -122,9 +125,9 @@ class Store:
         """Replace the store with `data`, refused (the file unchanged) if `data` breaks an
         invariant."""
         require(data, f"refusing to write {self.path}", shapes=False)
-        payload = orjson.dumps(data)
+        payload = orjson.dumps(data)  # while the sync's plan may still be being written
         self.plans.settle()  # the plan this store refers to is on disk before the store
-        atomic_write(self.path, payload, backup=self.backup)
+        self._storage.write_bytes(payload)
 
     def restore(self, force: bool = False) -> str:
         """Put `<store>.bak` back as the store; a readable store is replaced only with

@@ -16,7 +16,8 @@ from .labels import plural
 
 class BrowseScreen(Screen):
     CSS_PATH = "dashboard.tcss"
-    BINDINGS = [Binding("escape", "app.pop_screen", "Back")]
+    BINDING_GROUP_TITLE = "List"
+    BINDINGS = [Binding("escape", "app.pop_screen", "Back", id="back")]
 
     def __init__(self, catalog: Catalog, type_: str, columns: Columns, opener: Opener,
                  status: str | None = None):

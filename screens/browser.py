@@ -29,11 +29,14 @@ Kinds = dict[str, Callable[[dict], bool]]  # an extra filter: its label -> its t
 class Browser(Searchable, Vertical):
     """Rows come from Catalog.rows, so a keystroke costs one pass over precomputed keys."""
 
+    BINDING_GROUP_TITLE = "List"
     BINDINGS = [
-        Binding("slash", "search", "Search"),
-        Binding("f", "school_filter", "School"),
-        Binding("k", "kind_filter", "Kind", show=False),
-        Binding("escape,down", "table", "Back to the list", show=False),
+        Binding("slash", "search", "Search", id="search"),
+        Binding("f", "school_filter", "School", tooltip="show one school's rows",
+                id="filter.school"),
+        Binding("k", "kind_filter", "Kind", show=False,
+                tooltip="homeroom/advisory only, in Sync classes", id="filter.kind"),
+        Binding("escape,down", "table", "Back to the list", show=False, id="list.focus"),
     ]
 
     def __init__(self, type_: str, columns: Columns, opener: Opener, *,

@@ -16,18 +16,18 @@ from rostertui.catalog import Catalog
 from rostertui.errors import RosterError
 from rostertui.model import ACTION_TYPES, ACTIVE, ALL_TYPES
 
-from . import bulk, columns, notices
+from . import columns, gcpause, notices
 from .browse_screen import BrowseScreen
 from .browser import Browser
 from .footer import KeyFooter
 from .history_tab import HistoryTab
-from .job import JobScreen
+from .job_screen import JobScreen
 from .messages import OpenReport, RevertSync, ShowTab
 from .overview_tab import OverviewTab
 from .person_screen import PersonScreen
 from .record_history import RecordHistory
-from .report import ReportScreen
-from .revert import ask_and_revert
+from .report_screen import ReportScreen
+from .revert_dialog import ask_and_revert
 from .school_screen import SchoolScreen
 from .section_screen import SectionScreen
 from .status_tab import StatusTab
@@ -57,11 +57,14 @@ def warm(catalog: Catalog) -> Catalog:
 
 class Dashboard(Screen):
     CSS_PATH = "dashboard.tcss"
+    BINDING_GROUP_TITLE = "Dashboard"
     BINDINGS = [
-        *(Binding(str(n), f"tab('{tab}')", label, group=TAB_KEYS)
+        *(Binding(str(n), f"tab('{tab}')", label, group=TAB_KEYS, id=f"tab.{tab}")
           for n, (tab, label) in enumerate(TABS, 1)),
-        Binding("s", "sync", "Sync now"),
-        Binding("r", "review", "Review"),
+        Binding("s", "sync", "Sync now", tooltip="fetch and stage; asks how first",
+                id="sync"),
+        Binding("r", "review", "Review", tooltip="the report of the staged sync",
+                id="review"),
     ]
 
     def __init__(self):
@@ -105,10 +108,10 @@ class Dashboard(Screen):
         """Status and history first (the first tab), then the catalog for the lists."""
         engine = self.app.engine
         try:
-            status, syncs = bulk.load(lambda: (engine.status(), engine.history()))
+            status, syncs = gcpause.load(lambda: (engine.status(), engine.history()))
             self.app.call_from_thread(self._show_status, status, syncs)
-            catalog = bulk.load(lambda: warm(engine.catalog()))
-            schools = {r["school"]["source_id"]: r for r in bulk.load(engine.schools)}
+            catalog = gcpause.load(lambda: warm(engine.catalog()))
+            schools = {r["school"]["source_id"]: r for r in gcpause.load(engine.schools)}
         except RosterError as exc:
             self.app.call_from_thread(notices.error, self, exc)
             return

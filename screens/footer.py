@@ -7,9 +7,11 @@ same keys (grouped keys share one description, as in Footer) in about a millisec
 
 from __future__ import annotations
 
+from functools import cache
+
 from rich.style import Style
 from rich.text import Text
-from textual.binding import Binding
+from textual.binding import ActiveBinding, Binding
 from textual.screen import Screen
 from textual.widget import Widget
 
@@ -33,12 +35,14 @@ class KeyFooter(Widget):
         if screen is self.screen:
             self.refresh()
 
-    def _shown(self) -> list[tuple[Binding, bool]]:
-        """One binding per action, in the order Footer shows them."""
-        seen: dict[str, tuple[Binding, bool]] = {}
-        for _, binding, enabled, _ in self.screen.active_bindings.values():
+    def _shown(self, active: list[ActiveBinding]) -> list[tuple[Binding, bool, int]]:
+        """One binding per action, in the order Footer shows them, with its place in its
+        class's BINDINGS (a keymap moves a rebound key to the end of the active ones)."""
+        seen: dict[str, tuple[Binding, bool, int]] = {}
+        for namespace, binding, enabled, _ in active:
             if binding.show and binding.action not in seen:
-                seen[binding.action] = (binding, enabled)
+                place = _declared(type(namespace)).get(binding.id or "", 0)
+                seen[binding.action] = (binding, enabled, place)
         return list(seen.values())
 
     def render(self) -> Text:
@@ -56,20 +60,44 @@ class KeyFooter(Widget):
 
     def _entries(self) -> list[tuple[str, str, bool]]:
         """(keys, description, enabled); a group's keys share its description: 1-7 Tabs."""
-        entries: list[tuple[str, str, bool]] = []
-        group, keys = None, []
-        for binding, enabled in self._shown():
-            if binding.group is not None and binding.group is group:
-                keys.append(self.app.get_key_display(binding))
-                entries[-1] = (_span(keys), group.description, True)
-                continue
-            group, keys = binding.group, [self.app.get_key_display(binding)]
-            entries.append((keys[0], group.description if group else binding.description,
-                            enabled))
-        palette = Binding(self.app.COMMAND_PALETTE_BINDING, "command_palette")
-        entries.append((self.app.get_key_display(palette), "Palette", True))
-        return entries
+        entries: list[tuple[list[tuple[int, str]], str, bool]] = []
+        groups: dict[Binding.Group, list[tuple[int, str]]] = {}
+        active = list(self.screen.active_bindings.values())
+        for binding, enabled, place in self._shown(active):
+            key = (place, self.app.get_key_display(binding))
+            group = binding.group
+            if group is None:
+                entries.append(([key], binding.description, enabled))
+            elif group in groups:
+                groups[group].append(key)
+            else:
+                groups[group] = [key]
+                entries.append((groups[group], group.description, True))
+        out = [(_span([k for _, k in sorted(keys)]), description, enabled)
+               for keys, description, enabled in entries]
+        palette = _palette(active)
+        if palette is not None:  # its key as the keymap set it; shown last, always
+            out.append((self.app.get_key_display(palette), "Palette", True))
+        return out
+
+
+def _palette(active: list[ActiveBinding]) -> Binding | None:
+    for _, binding, _, _ in active:
+        if binding.action in ("command_palette", "app.command_palette"):
+            return binding
+    return None
+
+
+@cache
+def _declared(kind: type) -> dict[str, int]:
+    """Binding id -> its place in the BINDINGS of the class and its bases."""
+    ids = [b.id for c in kind.__mro__ for b in vars(c).get("BINDINGS", [])
+           if isinstance(b, Binding) and b.id]
+    return {id_: place for place, id_ in reversed(list(enumerate(ids)))}
 
 
 def _span(keys: list[str]) -> str:
-    return f"{keys[0]}-{keys[-1]}" if len(keys) > 2 else "".join(keys)
+    """1-7 for a run of keys in order; as they are when a keymap broke the run (12345x7)."""
+    run = len(keys) > 2 and all(len(k) == 1 for k in keys) and all(
+        ord(b) - ord(a) == 1 for a, b in zip(keys, keys[1:]))
+    return f"{keys[0]}-{keys[-1]}" if run else "".join(keys)

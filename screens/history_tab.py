@@ -13,7 +13,10 @@ from .rowtable import RowTable
 
 
 class HistoryTab(Vertical):
-    BINDINGS = [Binding("u", "revert", "Revert")]
+    BINDING_GROUP_TITLE = "History"
+    BINDINGS = [Binding("u", "revert", "Revert",
+                        tooltip="asks first; names the records later syncs changed",
+                        id="revert")]
 
     def compose(self) -> ComposeResult:
         yield RowTable(columns.syncs(), empty="No syncs yet: press s to sync now",

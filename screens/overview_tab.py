@@ -17,7 +17,9 @@ from .sync_now import last_planned
 
 
 class OverviewTab(Vertical):
-    BINDINGS = [Binding("w", "screen.warnings", "Warnings")]
+    BINDING_GROUP_TITLE = "Overview"
+    BINDINGS = [Binding("w", "screen.warnings", "Warnings",
+                        tooltip="the data warnings of the last sync", id="warnings")]
 
     def compose(self) -> ComposeResult:
         yield Static("Records in the store. Enter on a count opens its list.", classes="hint")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rich.text import Text
 
-from .detail import DetailScreen
+from .detail_screen import DetailScreen
 from .document import document, fields, head, heading, lines, plain_fields
 
 

@@ -1,8 +1,8 @@
 """Which committed syncs touched a record, for the detail screens.
 
-Engine.record_history reloads the whole store on every call: seconds at 100,000
-students, with the GIL held by the parser. This indexes each committed plan once, by
-action id, and answers from the history list the dashboard already has.
+Each committed plan is read once and indexed by action id (committed plans never
+change); answers come from the history list the dashboard already has, so opening a
+record never reloads the store (seconds at 100,000 students, with the GIL held).
 """
 
 from __future__ import annotations

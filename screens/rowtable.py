@@ -60,15 +60,17 @@ def widths(columns: Sequence[Column], total: int, gap: int = 1) -> list[int]:
 class RowTable(ScrollView, can_focus=True):
     """Rows of any kind rendered through `columns`; with `checked`, a checkbox column."""
 
+    BINDING_GROUP_TITLE = "Rows"
     BINDINGS = [
-        Binding("up", "move(-1)", "Up", show=False),
-        Binding("down", "move(1)", "Down", show=False),
-        Binding("pageup", "page(-1)", "Page up", show=False),
-        Binding("pagedown", "page(1)", "Page down", show=False),
-        Binding("home", "jump(0)", "First", show=False),
-        Binding("end", "jump(-1)", "Last", show=False),
-        Binding("enter", "select", "Open", show=False),
-        Binding("space", "toggle", "Tick"),
+        Binding("up", "move(-1)", "Up", show=False, id="list.up"),
+        Binding("down", "move(1)", "Down", show=False, id="list.down"),
+        Binding("pageup", "page(-1)", "Page up", show=False, id="list.page-up"),
+        Binding("pagedown", "page(1)", "Page down", show=False, id="list.page-down"),
+        Binding("home", "jump(0)", "First", show=False, id="list.first"),
+        Binding("end", "jump(-1)", "Last", show=False, id="list.last"),
+        Binding("enter", "select", "Open", show=False, id="list.open"),
+        Binding("space", "toggle", "Tick", tooltip="or untick (saved at once), then the next",
+                id="tick"),
     ]
     COMPONENT_CLASSES = {"rowtable--header", "rowtable--cursor", "rowtable--empty"}
     DEFAULT_CSS = """

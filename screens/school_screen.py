@@ -6,7 +6,7 @@ from __future__ import annotations
 from rich.text import Text
 
 from .columns import synced
-from .detail import DetailScreen
+from .detail_screen import DetailScreen
 from .document import document, fields, head, plain_fields
 
 

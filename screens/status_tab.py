@@ -37,7 +37,9 @@ def _fetch_state(last: dict | None) -> tuple[str, str]:
 
 
 class StatusTab(VerticalScroll):
-    BINDINGS = [Binding("w", "screen.warnings", "Warnings")]
+    BINDING_GROUP_TITLE = "Status"
+    BINDINGS = [Binding("w", "screen.warnings", "Warnings",
+                        tooltip="the data warnings of the last sync", id="warnings")]
 
     def compose(self) -> ComposeResult:
         yield Static(id="source")

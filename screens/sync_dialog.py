@@ -30,7 +30,7 @@ class SyncChoice:
 
 class SyncDialog(ModalScreen[SyncChoice | None]):
     CSS_PATH = "modal.tcss"
-    BINDINGS = [Binding("escape", "dismiss(None)", "Cancel")]
+    BINDINGS = [Binding("escape", "dismiss(None)", "Cancel", id="cancel")]
 
     def __init__(self, schools: list[tuple[str, str]]):
         """`schools`: (source id, name) of the schools the store knows."""

@@ -8,7 +8,7 @@ from rostertui.engine import Engine
 from rostertui.errors import Cancelled
 
 from . import notices
-from .job import Feedback, Job
+from .job_screen import Feedback, Job
 from .labels import total
 from .sync_dialog import SyncChoice
 

@@ -21,8 +21,8 @@ from rostertui.errors import RosterError
 from rostertui.export import WARNING_COLUMNS, write_warnings
 from rostertui.text import safe
 
-from . import bulk, columns, notices
-from .ask import AskScreen
+from . import columns, gcpause, notices
+from .ask_screen import AskScreen
 from .footer import KeyFooter
 from .rowtable import RowTable
 from .searchable import Searchable
@@ -32,11 +32,12 @@ ANY = ""  # the Select value meaning every code
 
 class WarningsScreen(Searchable, Screen):
     CSS_PATH = "dashboard.tcss"
+    BINDING_GROUP_TITLE = "Data warnings"
     BINDINGS = [
-        Binding("escape", "back", "Back"),
-        Binding("slash", "search", "Find"),
-        Binding("f", "code_filter", "Code"),
-        Binding("e", "export", "Export CSV"),
+        Binding("escape", "back", "Back", id="back"),
+        Binding("slash", "search", "Find", id="search"),
+        Binding("f", "code_filter", "Code", tooltip="filter by code", id="filter.code"),
+        Binding("e", "export", "Export CSV", tooltip="the warnings shown", id="export"),
     ]
 
     def __init__(self, sync_id: int, export: bool = False):
@@ -72,7 +73,7 @@ class WarningsScreen(Searchable, Screen):
     @work(thread=True, exclusive=True, group="load")
     def load(self) -> None:
         try:
-            found = bulk.load(self.app.engine.warnings, self.sync_id)
+            found = gcpause.load(self.app.engine.warnings, self.sync_id)
         except RosterError as exc:
             self.app.call_from_thread(self._failed, exc)
             return

@@ -32,9 +32,6 @@ class FeedSource:
     def check(self):
         return {"district": "Test", "schools": [], "counts": {}}
 
-    def describe(self):
-        return {"kind": "test"}
-
 
 def config(tmp_path: Path, **sync):
     return from_dict({"source": {"kind": "oneroster_csv", "path": "src"},

@@ -11,6 +11,7 @@ import orjson
 import yaml
 from tinydb import TinyDB
 
+from connectors import connector_for
 from rostertui import demo_data
 from rostertui.config import from_dict
 from rostertui.engine import Engine
@@ -25,7 +26,8 @@ def settings(source: Path) -> dict:
 
 
 def engine_for(folder: Path, source: Path) -> Engine:
-    return Engine(from_dict(settings(source), base_dir=folder))
+    cfg = from_dict(settings(source), base_dir=folder)
+    return Engine(cfg, connector_for(cfg.source))
 
 
 def config_for(folder: Path, source: Path) -> Path:

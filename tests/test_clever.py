@@ -11,7 +11,7 @@ from connectors import make_connector
 from connectors.clever import CleverConnector
 from connectors.feed import SourceError
 from connectors.http import RetryPolicy
-from rostertui.config import from_dict
+from rostertui.config import describe_source, from_dict
 from rostertui.engine import Engine
 from rostertui.errors import RosterError
 from rostertui.model import ACTION_TYPES, TABLES, make
@@ -395,19 +395,22 @@ def test_a_token_of_another_district_is_refused(clever_server):
 
 
 def test_the_schools_filter_keeps_one_schools_sections_and_people(clever_server):
+    """The engine's school rule (staging/pipeline.py): every school, the selected schools'
+    sections, the people of a selected school or of none, the contacts of kept students."""
     feed = connector(clever_server, schools=[MIDDLE], district_id=DISTRICT).fetch("full", None)
     full = connector(clever_server).fetch("full", None)
-    assert list(by_id(feed, "school")) == [MIDDLE]
+    assert list(by_id(feed, "school")) == list(by_id(full, "school"))
     assert counts(feed)["section"] == 86
     assert {s["school_id"] for s in feed.types["section"].records} == {MIDDLE}
-    for type_ in ("student", "teacher"):
-        expected = {sid for sid, r in by_id(full, type_).items() if MIDDLE in r["school_ids"]}
-        assert set(by_id(feed, type_)) == expected and expected
+    for type_ in ("student", "teacher", "staff"):
+        expected = {sid for sid, r in by_id(full, type_).items()
+                    if MIDDLE in r["school_ids"] or not r["school_ids"]}
+        assert set(by_id(feed, type_)) == expected
     students = set(by_id(feed, "student"))
     expected = {sid for sid, r in by_id(full, "contact").items()
                 if any(rel["student_id"] in students for rel in r["relationships"])}
     assert set(by_id(feed, "contact")) == expected and expected
-    assert counts(feed)["staff"] == 0  # district admins belong to no school
+    assert counts(feed)["student"] and counts(feed)["teacher"]
 
 
 def test_quick_sync_applies_the_schools_filter(clever_server):
@@ -451,12 +454,11 @@ def test_make_connector_builds_clever_from_the_config(tmp_path, clever_server):
                                 "timeout": 5}}, base_dir=tmp_path)
     con = make_connector(cfg.source)
     assert isinstance(con, CleverConnector) and con.page_size == 1000 and con.timeout == 5
-    assert con.describe() == {"kind": "clever", "base_url": clever_server.url,
-                              "district_id": DISTRICT, "schools": [HIGH]}
+    assert (con.base_url, con.district_id, con.schools) == (clever_server.url, DISTRICT, [HIGH])
     assert con.check()["schools"] == ["#DEMO High School"]
     default = make_connector({"kind": "clever", "token": TOKEN})
-    assert default.describe()["base_url"] == "https://api.clever.com"
-    assert TOKEN not in repr(default.describe())
+    assert default.base_url == "https://api.clever.com"
+    assert TOKEN not in repr(describe_source(cfg.source))
 
 
 def test_quick_sync_since_a_date_reads_the_events_created_since(tmp_path, clever_server):

@@ -14,11 +14,11 @@ from tinydb import TinyDB
 
 from rostertui.config import from_dict
 from rostertui.engine import Engine
-from screens.action_list import ActionListScreen
-from screens.ask import AskScreen
-from screens.confirm import ConfirmScreen
-from screens.detail import DetailScreen
-from screens.local_fields import LocalFieldsScreen
+from screens.action_list_screen import ActionListScreen
+from screens.ask_screen import AskScreen
+from screens.confirm_screen import ConfirmScreen
+from screens.detail_screen import DetailScreen
+from screens.local_fields_screen import LocalFieldsScreen
 from screens.warnings_screen import WarningsScreen
 
 from .conftest import FeedSource, section

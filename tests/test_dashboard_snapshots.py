@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from rostertui.config import from_dict
 from rostertui.engine import Engine
+from screens.help_screen import HelpScreen
 from screens.rowtable import RowTable
 from screens.warnings_screen import WarningsScreen
 
@@ -108,3 +109,14 @@ def test_report_of_a_blocked_sync_with_section_rules(snap_compare, tmp_path, sou
         await open_report(pilot)
 
     assert snap_compare(dashboard(engine), terminal_size=SIZE, run_before=report)
+
+
+def test_help_on_the_students_tab_lists_its_live_keys(snap_compare, tmp_path, source):
+    async def help_(pilot):
+        await started(pilot)
+        await pilot.press("6")
+        await until(pilot, lambda: isinstance(pilot.app.focused, RowTable))
+        await pilot.press("f1")
+        await on_screen(pilot, HelpScreen)
+
+    assert snap_compare(staged(tmp_path, source), terminal_size=SIZE, run_before=help_)

@@ -1,12 +1,13 @@
 """The bundled demo district: day one committed, day two waiting to be synced."""
 
+from connectors import connector_for
 from rostertui.demo import prepare
 from rostertui.engine import Engine
 
 
 def test_demo_has_a_district_and_a_day_of_changes(tmp_path):
     cfg = prepare(tmp_path)
-    engine = Engine(cfg)
+    engine = Engine(cfg, connector_for(cfg.source))
     status = engine.status()
     assert status["counts"]["student"]["active"] == 2000
     assert status["last_sync"]["status"] == "committed"

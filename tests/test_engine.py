@@ -54,6 +54,30 @@ def test_commit_writes_a_plain_tinydb_file(engine, source):
     assert sync["user"] and sync["mode"] == "full" and sync["trigger"] == "manual"
 
 
+def test_tinydb_with_the_atomic_storage_reads_and_writes_a_store(engine, source):
+    from rostertui.tinystore import AtomicJSONStorage
+
+    source.next = district(3)
+    engine.sync(commit=True)
+    before = engine.store.path.read_bytes()
+    with engine.store.locked("a TinyDB script"):
+        db = TinyDB(engine.store.path, storage=AtomicJSONStorage)
+        assert len(db.table("students")) == 3
+        assert db.table("syncs").get(doc_id=1)["status"] == "committed"
+        db.table("students").update({"notes": "bus 7"}, Query().source_id == "s1")
+        db.close()
+    assert engine.store.backup.read_bytes() == before  # the previous file, kept
+    assert stored(engine, "students")["s1"]["notes"] == "bus 7"  # plain TinyDB reads it
+    assert engine.catalog().get("student", "s1")["notes"] == "bus 7"  # and the engine
+    source.next = district(3)
+    engine.sync(commit=True)  # a sync keeps a field kept here
+    assert stored(engine, "students")["s1"]["notes"] == "bus 7"
+    fresh = TinyDB(engine.store.path.with_name("new.json"), storage=AtomicJSONStorage)
+    assert fresh.tables() == set() and not fresh.storage.path.exists()  # nothing written yet
+    fresh.insert({"a": 1})
+    assert TinyDB(fresh.storage.path).all() == [{"a": 1}]
+
+
 def test_update_carries_before_and_after(engine, source):
     source.next = district(3)
     engine.sync(commit=True)
@@ -373,15 +397,21 @@ def test_cancel_from_progress_stages_nothing(engine, source):
 
 
 def test_record_history_lists_the_syncs_that_touched_it(engine, source):
+    from screens.record_history import RecordHistory  # the dashboard's detail screens
+
     source.next = district(2)
     engine.sync(commit=True)
     feed = district(2)
     feed.types["student"].records[0]["email"] = "new@example.org"
     source.next = feed
     engine.sync(commit=True)
-    touched = engine.record_history("student", "s0")
+    source.next = district(3)
+    engine.sync()  # staged, not committed: not in any record's history
+    history = RecordHistory(engine)
+    touched = history.of(engine.history(), "student", "s0")
     assert [(d["id"], a["kind"]) for d, a in touched] == [(2, "update"), (1, "add")]
-    assert [d["id"] for d, _ in engine.record_history("student", "s1")] == [1]
+    assert [d["id"] for d, _ in history.of(engine.history(), "student", "s1")] == [1]
+    assert history.of(engine.history(), "student", "s2") == []
 
 
 def test_reads_share_one_parse_until_the_file_changes(tmp_path, engine, source, monkeypatch):

@@ -132,7 +132,7 @@ def test_a_clever_events_page_folds_or_fails_cleanly(payload, filtered):
         final: dict = {}
         for row in clever._rows(payload, clever.EVENTS):
             clever._collapse(final, row, None)
-        scope = clever.Scope(["a1"] if filtered else [], lambda sid: sid == "a2")
+        scope = clever.SchoolFilter(["a1"] if filtered else [], lambda sid: sid == "a2")
         feeds = clever._changes(final, scope)
     except SourceError:
         return

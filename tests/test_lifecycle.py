@@ -8,7 +8,7 @@ import orjson
 import pytest
 from tinydb import TinyDB
 
-from rostertui.apply import MismatchError
+from rostertui.commit import MismatchError
 from rostertui.engine import Engine
 from rostertui.errors import BlockedError, RosterError
 from rostertui.lifecycle import LifecycleError

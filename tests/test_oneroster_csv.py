@@ -781,10 +781,9 @@ def test_progress_per_file_and_every_10000_rows(edfi):
         ("demographics", 20_008, None)]
 
 
-def test_check_and_describe():
+def test_check():
     connector = OneRosterCsvConnector(EDFI)
     assert connector.kind == "oneroster_csv"
-    assert connector.describe() == {"kind": "oneroster_csv", "path": str(EDFI)}
     assert connector.check() == {
         "district": "Grand Bend ISD", "schools": ["Grand Bend High School"],
         "counts": {"school": 1, "term": 3, "course": 2, "section": 2, "teacher": 2,

@@ -15,6 +15,7 @@ from connectors.http import RetryPolicy
 from connectors.oneroster_csv import OneRosterCsvConnector
 from connectors.oneroster_rest import OneRosterRestConnector, flatten
 from rostertui import clock
+from rostertui.config import describe_source
 from rostertui.engine import Engine
 from rostertui.errors import RosterError
 from rostertui.model import TABLES
@@ -414,14 +415,16 @@ def test_check_pages_to_count_when_no_total_is_sent(oneroster_server):
     assert [q["limit"] for q in oneroster_server.queries("users")] == ["1", "3", "3", "3", "3"]
 
 
-def test_make_connector_and_describe_keep_the_secret_out(oneroster_server):
-    con = make_connector({"kind": "oneroster_rest", "base_url": oneroster_server.base_url,
-                          "auth": "oauth2", "client_id": CLIENT_ID,
-                          "client_secret": CLIENT_SECRET, "token_url": oneroster_server.token_url,
-                          "scope": SCOPE, "page_size": 4, "timeout": 5.0, "demographics": True})
+def test_make_connector_and_describe_source_keep_the_secret_out(oneroster_server):
+    source = {"kind": "oneroster_rest", "base_url": oneroster_server.base_url,
+              "auth": "oauth2", "client_id": CLIENT_ID,
+              "client_secret": CLIENT_SECRET, "token_url": oneroster_server.token_url,
+              "scope": SCOPE, "page_size": 4, "timeout": 5.0, "demographics": True}
+    con = make_connector(source)
     assert isinstance(con, OneRosterRestConnector) and con.page_size == 4
-    assert con.describe() == {"kind": "oneroster_rest", "base_url": oneroster_server.base_url,
-                              "auth": "oauth2", "client_id": CLIENT_ID}
+    assert (con.base_url, con.auth, con.client_id) == (oneroster_server.base_url, "oauth2",
+                                                       CLIENT_ID)
+    assert CLIENT_SECRET not in repr(describe_source(source))
     assert con.check()["counts"] == COUNTS
 
 

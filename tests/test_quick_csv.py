@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from connectors import connector_for
 from rostertui import demo_data
 from rostertui.config import from_dict
 from rostertui.engine import Engine
 
 
 def engine_on(tmp_path, folder):
-    return Engine(from_dict({"source": {"kind": "oneroster_csv", "path": str(folder)},
-                             "store": {"path": "store.json"}}, base_dir=tmp_path))
+    cfg = from_dict({"source": {"kind": "oneroster_csv", "path": str(folder)},
+                     "store": {"path": "store.json"}}, base_dir=tmp_path)
+    return Engine(cfg, connector_for(cfg.source))
 
 
 def test_delta_without_demographics_keeps_them(tmp_path):

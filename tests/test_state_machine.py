@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
 from connectors.feed import Feed, TypeFeed
-from rostertui.apply import MismatchError
+from rostertui.commit import MismatchError
 from rostertui.config import from_dict
 from rostertui.engine import Engine
 from rostertui.errors import StaleError

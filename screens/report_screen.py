@@ -23,13 +23,13 @@ from rostertui.history import pending_status
 from rostertui.model import ACTION_TYPES, KINDS
 from rostertui.review import Review
 
-from . import bulk, columns, notices
-from .action_list import ActionListScreen
+from . import columns, gcpause, notices
+from .action_list_screen import ActionListScreen
 from .columns import note_text
-from .confirm import ConfirmScreen
+from .confirm_screen import ConfirmScreen
 from .counter_grid import CounterGrid
 from .footer import KeyFooter
-from .job import JobScreen
+from .job_screen import JobScreen
 from .labels import KIND_LABELS, plural, when
 from .plan_notes import plan_notes
 from .rowtable import RowTable
@@ -38,12 +38,14 @@ from .warnings_screen import WarningsScreen
 
 
 class ReportScreen(Screen):
-    CSS_PATH = "report.tcss"
+    CSS_PATH = "report_screen.tcss"
+    BINDING_GROUP_TITLE = "Sync report"
     BINDINGS = [
-        Binding("escape", "app.pop_screen", "Back"),
-        Binding("c", "commit", "Commit"),
-        Binding("d", "discard", "Discard"),
-        Binding("w", "warnings", "Warnings"),
+        Binding("escape", "app.pop_screen", "Back", id="back"),
+        Binding("c", "commit", "Commit", tooltip="asks first", id="commit"),
+        Binding("d", "discard", "Discard", tooltip="asks first", id="discard"),
+        Binding("w", "warnings", "Warnings", tooltip="the data warnings of this sync",
+                id="warnings"),
     ]
 
     def __init__(self, sync_id: int, catalog: Catalog | None, on_change: Callable[[], None],
@@ -82,7 +84,7 @@ class ReportScreen(Screen):
     def load(self) -> None:
         engine = self.app.engine
         try:
-            review = bulk.load(engine.review, self.sync_id)
+            review = gcpause.load(engine.review, self.sync_id)
         except RosterError:  # a failed sync has no plan, only its record
             review = None
         try:

@@ -8,20 +8,32 @@ extra.district_username.
 
 from __future__ import annotations
 
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
 from connectors.feed import Feed
 
-from ..model import label, warning
+from ...model import label, warning
+
+if TYPE_CHECKING:
+    from ..pipeline import StageConfig
 
 ACCOUNT_TYPES = ("teacher", "student", "staff")
 NAMES = {"district_username": "district username", "email": "email", "sis_id": "SIS id"}
 
 
-def apply(feed: Feed, source: str) -> list[dict]:
-    """Set every account's username; the warnings for those the source left without."""
-    warnings = []
+def choose_usernames(feed: Feed, data: dict, cfg: StageConfig) -> tuple[Feed, list[dict]]:
+    """The feed with every account's username chosen; the warnings for those the source
+    left without. Only the records whose username changes are copied."""
+    source = cfg.sync["username_source"]
+    warnings: list[dict] = []
+    types = dict(feed.types)
     for type_ in ACCOUNT_TYPES:
         tf = feed.types.get(type_)
-        for rec in tf.records if tf else ():
+        if tf is None:
+            continue
+        records = list(tf.records)
+        for i, rec in enumerate(records):
             if source == "district_username" and rec.get("username"):
                 continue  # the chosen value is there and already the username
             options = _options(rec)
@@ -32,10 +44,11 @@ def apply(feed: Feed, source: str) -> list[dict]:
                 warnings.append(warning("missing_username", type_, rec["source_id"],
                                         f"{label(type_, rec)} has no {NAMES[source]}; {made}"))
             if name != rec["username"]:
-                if rec["username"]:
-                    rec["extra"] = {**rec["extra"], "district_username": rec["username"]}
-                rec["username"] = name
-    return warnings
+                extra = ({**rec["extra"], "district_username": rec["username"]}
+                         if rec["username"] else rec["extra"])
+                records[i] = {**rec, "username": name, "extra": extra}
+        types[type_] = replace(tf, records=records)
+    return replace(feed, types=types), warnings
 
 
 def _options(rec: dict) -> dict[str, str]:

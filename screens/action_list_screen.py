@@ -28,13 +28,17 @@ from .searchable import Searchable
 class ActionListScreen(Searchable, Screen[str | None]):
     """Dismissed with "commit" when the admin asks to commit from here."""
 
-    CSS_PATH = "action_list.tcss"
+    CSS_PATH = "action_list_screen.tcss"
+    BINDING_GROUP_TITLE = "Action list"
     BINDINGS = [
-        Binding("escape", "back", "Back"),
-        Binding("a", "set_all(True)", "All on"),
-        Binding("n", "set_all(False)", "All off"),
-        Binding("slash", "search", "Find"),
-        Binding("c", "commit", "Commit"),
+        Binding("escape", "back", "Back", tooltip="to the report", id="back"),
+        Binding("a", "set_all(True)", "All on", tooltip="tick every action shown",
+                id="tick-all"),
+        Binding("n", "set_all(False)", "All off", tooltip="untick every action shown",
+                id="untick-all"),
+        Binding("slash", "search", "Find", tooltip="filter by text", id="search"),
+        Binding("c", "commit", "Commit", tooltip="back to the report, which asks first",
+                id="commit"),
     ]
 
     def __init__(self, review: Review, type_: str, kind: str, catalog: Catalog | None):

@@ -12,7 +12,7 @@ from textual.widgets import Input, Static
 
 class AskScreen(ModalScreen[str | None]):
     CSS_PATH = "modal.tcss"
-    BINDINGS = [Binding("escape", "dismiss(None)", "Cancel")]
+    BINDINGS = [Binding("escape", "dismiss(None)", "Cancel", id="cancel")]
 
     def __init__(self, title: str, hint: str, default: str = ""):
         super().__init__()

@@ -30,7 +30,7 @@ class LocalFieldsScreen(ModalScreen[dict | None]):
     """Dismissed with the fields that changed ({} when none did), or None on Escape."""
 
     CSS_PATH = "modal.tcss"
-    BINDINGS = [Binding("escape", "dismiss(None)", "Cancel")]
+    BINDINGS = [Binding("escape", "dismiss(None)", "Cancel", id="cancel")]
 
     def __init__(self, title: str, doc: dict, names: tuple[str, ...]):
         super().__init__()

@@ -11,16 +11,16 @@ from rich.text import Text
 from textual.screen import Screen
 
 from rostertui import lifecycle
-from rostertui.apply import MismatchError
 from rostertui.catalog import Catalog
+from rostertui.commit import MismatchError
 from rostertui.errors import BlockedError, RosterError
 from rostertui.lifecycle import SyncStatus
 from rostertui.model import TABLES
 from rostertui.text import safe
 
-from . import bulk, notices
-from .confirm import ConfirmScreen
-from .job import JobScreen
+from . import gcpause, notices
+from .confirm_screen import ConfirmScreen
+from .job_screen import JobScreen
 from .tally import enabled, type_lines
 
 LISTED = 10  # conflicting records named before "and N more"
@@ -37,7 +37,7 @@ async def ask_and_revert(screen: Screen, doc: dict, catalog: Catalog | None) -> 
     engine = app.engine
     inverted = doc["reverted_by"] if verb == "redo" else sid  # the plan that is undone
     try:
-        tally = await asyncio.to_thread(bulk.load, lambda: engine.review(inverted).tally())
+        tally = await asyncio.to_thread(gcpause.load, lambda: engine.review(inverted).tally())
     except RosterError as exc:
         notices.error(screen, exc)
         return False

@@ -54,7 +54,8 @@ class JobScreen(ModalScreen[tuple[bool, Any]]):
     """Dismissed with (True, result) or (False, the RosterError)."""
 
     CSS_PATH = "modal.tcss"
-    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    BINDINGS = [Binding("escape", "cancel", "Cancel", tooltip="stop the sync: nothing is staged",
+                        id="job.cancel")]
 
     class Progress(Message):
         def __init__(self, type_: str, done: int, total: int | None):

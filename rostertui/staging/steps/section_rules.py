@@ -8,11 +8,17 @@ match one of them; a section matching any exclude rule is left out.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field, replace
 from fnmatch import fnmatchcase
+from typing import TYPE_CHECKING
 
-from connectors.feed import Feed, Membership, TypeFeed
+from connectors.feed import Feed, Membership
 
-from ..errors import RosterError
+from ...errors import RosterError
+
+if TYPE_CHECKING:
+    from ..pipeline import StageConfig
+
 
 # rule key -> the section fields it tests (a list field matches if any item does)
 KEYS = {"school": ("school_id",), "subject": ("subject",), "name": ("name",),
@@ -40,36 +46,54 @@ def matches(rule: dict, section: dict) -> bool:
 
 
 def _field_matches(section: dict, fields: tuple, pattern: str) -> bool:
-    for field in fields:
-        value = section.get(field)
+    for name in fields:
+        value = section.get(name)
         values = value if isinstance(value, list) else [value]
         if any(fnmatchcase(str(v or "").lower(), pattern) for v in values):
             return True
     return False
 
 
-def apply(feed: Feed, include: list, exclude: list) -> tuple[Feed, list[dict]]:
-    """The feed without the sections the rules leave out, and how many each rule removed
+@dataclass(frozen=True)
+class SectionRules:
+    """What the rules decide for one sync, before any step runs (pipeline.StageConfig)."""
+
+    left_out: frozenset[str] = frozenset()  # source ids of the sections they leave out
+    removed: list[dict] = field(default_factory=list)  # [{"rule", "removed"}] for the plan
+
+
+def decide(feed: Feed, include: list, exclude: list) -> SectionRules:
+    """Which sections of `feed` the rules leave out, and how many each rule removed
     (sections matching no include rule are counted together under the include list)."""
     sections = feed.types.get("section")
     if sections is None or not (include or exclude):
-        return feed, []
+        return SectionRules()
     names = ([f"include: matched none of {'; '.join(map(describe, include))}"] if include
              else []) + [f"exclude: {describe(r)}" for r in exclude]
     removed = [0] * len(names)
-    kept, dropped = [], set()
+    dropped = set()
     for sec in sections.records:
         reason = _reason(sec, include, exclude)
-        if reason is None:
-            kept.append(sec)
-        else:
+        if reason is not None:
             removed[reason] += 1
             dropped.add(sec["source_id"])
-    feed.types["section"] = TypeFeed(sections.complete, kept, sections.deleted)
-    if feed.membership is not None and dropped:
-        feed.membership = Membership(feed.membership.complete,
-                                     [r for r in feed.membership.rows if r[0] not in dropped])
-    return feed, [{"rule": n, "removed": r} for n, r in zip(names, removed)]
+    return SectionRules(frozenset(dropped),
+                        [{"rule": n, "removed": r} for n, r in zip(names, removed)])
+
+
+def filter_sections(feed: Feed, data: dict, cfg: StageConfig) -> tuple[Feed, list[dict]]:
+    """The feed without the sections the rules leave out, nor their enrollments."""
+    dropped = cfg.sections.left_out
+    sections = feed.types.get("section")
+    if sections is None or not dropped:
+        return feed, []
+    kept = [sec for sec in sections.records if sec["source_id"] not in dropped]
+    membership = feed.membership
+    if membership is not None:
+        membership = Membership(membership.complete,
+                                [r for r in membership.rows if r[0] not in dropped])
+    return replace(feed, types={**feed.types, "section": replace(sections, records=kept)},
+                   membership=membership), []
 
 
 def _reason(section: dict, include: list, exclude: list) -> int | None:

@@ -1,4 +1,4 @@
-"""Bulk work over hundreds of thousands of fresh dicts."""
+"""Pausing the cycle collector while hundreds of thousands of fresh dicts are built."""
 
 from __future__ import annotations
 

@@ -1,6 +1,7 @@
-"""Staging: compare a feed with the store and list the actions a commit would apply.
+"""The diff: compare a feed with the store and list the actions a commit would apply.
 
-Nothing here writes. An action is a dict:
+Step 6 of the pipeline (pipeline.py): the feed steps have already shaped the feed, the
+plan steps work on what this returns. Nothing here writes. An action is a dict:
     id        "<type>:<source_id>" (one action per record per sync)
     type, kind (add|update|archive|reactivate), source_id, label, enabled
     record    the new record (add only)
@@ -11,11 +12,13 @@ A person's update means their own fields changed; roster moves are section updat
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
+from dataclasses import replace
 from operator import itemgetter
 
 from connectors.feed import Feed, Membership, TypeFeed
 
-from .model import (
+from ..model import (
     ACTION_TYPES,
     ACTIVE,
     ARCHIVED,
@@ -26,27 +29,32 @@ from .model import (
     label,
     warning,
 )
-from .scope import InScope, restrict
+
+# Whether a record is one a sync covers (steps/schools.py decides).
+RecordTest = Callable[[dict], bool]
+NO_SCHOOL = {"school_id": None}
 
 
-def stage(feed: Feed, data: dict, schools: list[str] | None = None,
-          indexes: Indexes | None = None) -> dict:
-    """The plan for `feed` against the store `data`: actions, reference changes, warnings.
+def compare(feed: Feed, indexes: Indexes, covered: Mapping[str, RecordTest]) -> dict:
+    """The plan for `feed` against the store `indexes` were built on: actions, reference
+    changes, warnings (the connector's, then the diff's own), cursor and district.
 
-    With `schools`, the sync covers only those schools (see scope.py). `indexes` (of this
-    `data`) may be shared with the caller, so each table is indexed once per sync."""
-    indexes = indexes if indexes is not None else Indexes(data)
-    tests: dict[str, InScope] = {}
-    if schools is not None:
-        feed, tests = restrict(feed, data, set(schools))
+    `covered`: per type, the records this sync may change (a type without a test: all):
+    nothing is staged for a record outside it, whether the feed sends it or the store
+    holds it (steps/schools.py, Selection.this_sync)."""
     warnings = list(feed.warnings)
     types = dict(feed.types)
     if feed.membership is not None:
-        sections = _within(indexes["section"], tests.get("section"))
-        types["section"] = _with_members(types.get("section"), feed.membership, sections,
-                                         warnings)
+        covers = covered.get("section")
+        membership = feed.membership
+        if covers is not None:
+            rows = enrollments_of(membership.rows, covers, types.get("section"),
+                                  indexes["section"])
+            membership = Membership(membership.complete, rows)
+        types["section"] = _with_members(_only(types.get("section"), covers), membership,
+                                         _within(indexes["section"], covers), warnings)
     actions = [a for t in ACTION_TYPES if types.get(t) is not None
-               for a in diff_type(t, types[t], indexes[t], tests.get(t))]
+               for a in diff_type(t, types[t], indexes[t], covered.get(t))]
     reference = [a for t in REFERENCE_TYPES if types.get(t) is not None
                  for a in diff_type(t, types[t], indexes[t])]
     return {"actions": actions, "reference": reference, "warnings": warnings,
@@ -76,25 +84,39 @@ class Indexes(dict):
         return built
 
 
-def _within(stored: dict[str, dict], in_scope: InScope | None) -> dict[str, dict]:
-    if in_scope is None:
+def enrollments_of(rows: list, covers: RecordTest, sections: TypeFeed | None,
+                   stored: dict[str, dict]) -> list:
+    """The membership rows whose section is covered: the section as the feed sends it
+    (`sections`), else as the store holds it; a section known to neither is not."""
+    sent = {r["source_id"]: r for r in sections.records} if sections is not None else {}
+    return [row for row in rows if covers(sent.get(row[0]) or stored.get(row[0]) or NO_SCHOOL)]
+
+
+def _within(stored: dict[str, dict], covers: RecordTest | None) -> dict[str, dict]:
+    if covers is None:
         return stored
-    return {sid: doc for sid, doc in stored.items() if in_scope(doc)}
+    return {sid: doc for sid, doc in stored.items() if covers(doc)}
+
+
+def _only(sent: TypeFeed | None, covers: RecordTest | None) -> TypeFeed | None:
+    if sent is None or covers is None:
+        return sent
+    return replace(sent, records=list(filter(covers, sent.records)))
 
 
 def diff_type(type_: str, feed: TypeFeed | None, stored: dict[str, dict],
-              in_scope: InScope | None = None) -> list[dict]:
-    """Actions for one type. Only stored records in scope can be archived."""
+              covers: RecordTest | None = None) -> list[dict]:
+    """Actions for one type, for the records `covers` (all when None), sent or stored."""
     if feed is None:
         return []
     actions = []
     seen = set()
     unsent = feed.unsent
-    for rec in feed.records:
+    for rec in feed.records if covers is None else filter(covers, feed.records):
         sid = rec["source_id"]
         seen.add(sid)
         old = stored.get(sid)
-        if old is None:  # an add, as _compare makes it (the whole of a first sync)
+        if old is None:  # an add (the whole of a first sync)
             actions.append({"id": f"{type_}:{sid}", "type": type_, "kind": "add",
                             "source_id": sid, "label": label(type_, rec), "enabled": True,
                             "record": rec})
@@ -102,7 +124,7 @@ def diff_type(type_: str, feed: TypeFeed | None, stored: dict[str, dict],
         action = _compare(type_, old, rec, unsent.get(sid, frozenset()))
         if action:
             actions.append(action)
-    candidates = _within(stored, in_scope)
+    candidates = _within(stored, covers)
     gone = (sid for sid in candidates if sid not in seen) if feed.complete else feed.deleted
     for sid in gone:
         old = candidates.get(sid)
@@ -111,11 +133,8 @@ def diff_type(type_: str, feed: TypeFeed | None, stored: dict[str, dict],
     return actions
 
 
-def _compare(type_: str, old: dict | None, rec: dict, unsent: frozenset[str]) -> dict | None:
-    if old is None:
-        action = _action(type_, "add", rec)
-        action["record"] = rec
-        return action
+def _compare(type_: str, old: dict, rec: dict, unsent: frozenset[str]) -> dict | None:
+    """The update or reactivation of a stored record, or None when nothing changed."""
     changes = field_changes(type_, old, rec, unsent)
     if old["status"] == ARCHIVED:
         kind = "reactivate"

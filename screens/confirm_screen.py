@@ -12,9 +12,11 @@ from textual.widgets import Button, Static
 
 class ConfirmScreen(ModalScreen[bool]):
     CSS_PATH = "modal.tcss"
-    BINDINGS = [Binding("escape", "dismiss(False)", "Cancel"),
-                Binding("left", "app.focus_previous", show=False),
-                Binding("right", "app.focus_next", show=False)]
+    BINDINGS = [Binding("escape", "dismiss(False)", "Cancel", id="cancel"),
+                Binding("left", "app.focus_previous", "Previous button", show=False,
+                        id="button.previous"),
+                Binding("right", "app.focus_next", "Next button", show=False,
+                        id="button.next")]
 
     def __init__(self, title: str, body: Text, yes: str, *, danger: bool = False):
         super().__init__()

@@ -18,10 +18,10 @@ from rostertui.errors import RosterError
 from rostertui.model import LOCAL_FIELDS
 from rostertui.text import safe
 
-from . import bulk, columns, notices
+from . import columns, gcpause, notices
 from .document import fields, label
 from .footer import KeyFooter
-from .local_fields import LocalFieldsScreen
+from .local_fields_screen import LocalFieldsScreen
 from .rowtable import RowTable
 
 History = Callable[[str, str], list]
@@ -30,9 +30,12 @@ History = Callable[[str, str], list]
 class DetailScreen(Screen):
     """Subclasses build `document()`; `history` lists the syncs that touched the record."""
 
-    CSS_PATH = "detail.tcss"
-    BINDINGS = [Binding("escape", "app.pop_screen", "Back"),
-                Binding("e", "edit", "Edit notes")]
+    CSS_PATH = "detail_screen.tcss"
+    BINDING_GROUP_TITLE = "Detail"
+    BINDINGS = [Binding("escape", "app.pop_screen", "Back", id="back"),
+                Binding("e", "edit", "Edit notes", id="edit",
+                        tooltip="kept here (a section's display name, notes and "
+                                "priority); no sync changes them")]
     kind = ""
 
     def __init__(self, catalog: Catalog, type_: str, doc: dict, history: History,
@@ -109,7 +112,7 @@ class DetailScreen(Screen):
     @work(thread=True, exclusive=True)
     def load_history(self) -> None:
         try:
-            pairs = bulk.load(self.history, self.type_, self.doc["source_id"])
+            pairs = gcpause.load(self.history, self.type_, self.doc["source_id"])
         except RosterError as exc:
             self.app.call_from_thread(notices.error, self, exc)
             pairs = []

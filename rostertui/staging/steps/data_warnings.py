@@ -1,4 +1,5 @@
-"""Data warnings, computed at staging over the roster as it will be after the commit.
+"""Data warnings, computed at staging over the roster as it will be after the commit
+(commit.after_state: the store with the plan's enabled actions applied).
 
 Impero's three (student email, student username, teacher email), Enriching Students'
 required fields and graduation year (all in sync.required_fields), duplicate usernames
@@ -11,10 +12,22 @@ from __future__ import annotations
 from collections import Counter
 from itertools import chain, compress, repeat
 from operator import countOf, methodcaller
+from typing import TYPE_CHECKING
 
-from ..model import is_empty, label, warning
+from ...commit import after_state
+from ...model import is_empty, label, warning
+
+if TYPE_CHECKING:
+    from ..pipeline import StageConfig
 
 ACCOUNT_TYPES = ("teacher", "student", "staff")
+
+
+def check_data(plan: dict, data: dict, cfg: StageConfig) -> tuple[dict, list[dict]]:
+    """The plan as it is, and the data warnings of the roster it would leave."""
+    required = cfg.sync["required_fields"]
+    after = after_state(plan["actions"], data, cfg.indexes, types_read(required))
+    return plan, compute(after, required, cfg.schools.left_out)
 
 
 def _all_text(values: list) -> bool:

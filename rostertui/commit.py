@@ -1,0 +1,366 @@
+"""Commit and revert: what they do to the store's data in memory, and how they are recorded.
+
+The engine (engine.py) takes the lock, loads the store, calls these, and writes the store
+once. Here:
+
+- checking: every action against the record it names (`verify_plan`, `mismatches`);
+- applying: `apply_actions`, the one place actions change records, and `after_state`,
+  what applying them would leave (staging's data warnings read it);
+- recording a commit: `commit_plan` (the sync's record, the store's state and cursor);
+- recording a revert: `inverse_plan`, `revert_plan`, and the conflicts that refuse one
+  (`applied_after`, `conflict_error`).
+
+Applying is one pass per type, with one index built per table touched: applying 100,000
+actions costs about as much as reading them. Only the fields an action names are written,
+so fields kept locally (notes, display names) survive every sync.
+
+Before anything is applied, every action is checked against the record it names: its
+before-values must be the store's current values (an optimistic check per record). A plan
+staged on this very store passes by construction; a plan that does not match, or a revert
+over records changed since, is refused, or with `force` applied as far as it safely can
+be: never a second record with the same source id.
+
+A revert is itself a sync (mode "revert"), committed at once, so it shows in the history
+and can be reverted in turn: that is how a reverted sync is redone. When the reverted sync
+was the last commit, the store's state and cursor go back to what they were, so syncs
+staged before it are no longer stale. Conflicts are judged per record and in commit order,
+never by sync ids: a record the sync changed conflicts when a sync whose changes were
+applied after it (and stand) changed it again, or when it is no longer as the sync left
+it (`mismatches`, "after" side).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from itertools import compress
+from operator import itemgetter
+
+from . import clock, history, lifecycle
+from .errors import RosterError
+from .lifecycle import SyncStatus
+from .model import ACTION_TYPES, ACTIVE, ARCHIVED, SOURCE_FIELDS, TABLES
+from .store import META_TABLE, SYNCS_TABLE
+
+# "remove" only appears in reverts: the undo of an add.
+STATUS_AFTER = {"add": ACTIVE, "reactivate": ACTIVE, "archive": ARCHIVED, "update": None}
+# The status a record must have before an action, and after it.
+_STATUS_BEFORE = {"update": ACTIVE, "archive": ACTIVE, "reactivate": ARCHIVED, "remove": ACTIVE}
+_STATUS_AFTERWARDS = {"add": ACTIVE, "update": ACTIVE, "archive": ARCHIVED, "reactivate": ACTIVE}
+LISTED = 20
+
+
+class MismatchError(RosterError):
+    """Actions whose before-values are not the store's current values."""
+
+    def __init__(self, message: str, ids: list[str]):
+        super().__init__(message)
+        self.ids = ids
+
+
+# -- checking ------------------------------------------------------------------------------
+
+def verify_plan(data: dict, doc: dict, plan: dict) -> None:
+    """Every enabled action's before-values are the store's record now, or nothing is
+    done (a plan that is not of this store as it is)."""
+    enabled = [a for a in plan["actions"] if a["enabled"]]
+    wrong = mismatches(data, enabled + plan["reference"])
+    if wrong:
+        raise refuse(f"sync {doc['id']} does not match the store: its before-values "
+                     "differ from", wrong, "discard it and stage again")
+
+
+def _ids(table: dict) -> dict[str, str]:
+    """{source_id: doc_id} of a table (C-level passes)."""
+    return dict(zip(map(itemgetter("source_id"), table.values()), table))
+
+
+def _group(data: dict, actions: list[dict]) -> dict[str, list[dict]]:
+    by_table: dict[str, list[dict]] = {}
+    for action in actions:
+        by_table.setdefault(TABLES[action["type"]], []).append(action)
+    return by_table
+
+
+def mismatches(data: dict, actions: list[dict], side: str = "before") -> list[str]:
+    """Ids of the actions whose `side` ("before": what it expects to find; "after": what
+    it left) differs from the store's current record."""
+    out = []
+    for table_name, table_actions in _group(data, actions).items():
+        table = data.get(table_name, {})
+        ids = _ids(table)
+        for action in table_actions:
+            sid = action["source_id"]
+            if side == "before" and "link" in action:
+                sid = action["link"]["from"]
+            doc_id = ids.get(sid)
+            if not matches(action, None if doc_id is None else table[doc_id], side):
+                out.append(action["id"])
+    return out
+
+
+def matches(action: dict, doc: dict | None, side: str) -> bool:
+    kind = action["kind"]
+    before = side == "before"
+    status = (_STATUS_BEFORE if before else _STATUS_AFTERWARDS).get(kind)
+    if status is None:  # add before, remove after: the record must not be there
+        return doc is None
+    if doc is None or doc.get("status") != status:
+        return False
+    if kind in ("add", "remove"):  # the record as added, or as it was when removed
+        fields = SOURCE_FIELDS[action["type"]]
+        return all(get_field(doc, f) == v for f, v in action["record"].items() if f in fields)
+    i = 0 if before else 1
+    return all(get_field(doc, f) == pair[i] for f, pair in action.get("changes", {}).items())
+
+
+def refuse(what: str, ids: list[str], hint: str) -> MismatchError:
+    shown = ", ".join(ids[:LISTED]) + (f" and {len(ids) - LISTED} more" if len(ids) > LISTED
+                                       else "")
+    return MismatchError(f"{what} {len(ids)} record(s) ({shown}); {hint}", ids)
+
+
+# -- applying ------------------------------------------------------------------------------
+
+def apply_actions(data: dict, actions: list[dict]) -> None:
+    """Apply `actions`, which have been checked (or are forced): an add whose record is
+    there puts back its fields, a change to a record that is gone changes nothing."""
+    for table_name, table_actions in _group(data, actions).items():
+        _apply_table(data.setdefault(table_name, {}), table_actions)
+
+
+def _apply_table(table: dict, actions: list[dict]) -> None:
+    ids = _ids(table)
+    next_id = max(map(int, table), default=0) + 1
+    for action in actions:
+        sid = action["source_id"]
+        if action["kind"] == "add" and sid not in ids:
+            table[str(next_id)] = {**action["record"], "status": ACTIVE}
+            ids[sid] = str(next_id)
+            next_id += 1
+            continue
+        doc_id = ids.get(action["link"]["from"] if "link" in action else sid)
+        if doc_id is None:
+            continue  # gone since (a forced revert over a later sync): nothing to change
+        if action["kind"] == "remove":
+            del table[doc_id]
+            del ids[sid]
+            continue
+        ids[sid] = doc_id
+        doc = table[doc_id]
+        if action["kind"] == "add":  # forced: the record is there; put back its fields
+            doc.update(action["record"])
+        _write_changes(doc, action.get("changes", {}))
+        if STATUS_AFTER[action["kind"]]:
+            doc["status"] = STATUS_AFTER[action["kind"]]
+
+
+def _write_changes(doc: dict, changes: dict) -> None:
+    for field, (_, after) in changes.items():
+        set_field(doc, field, after)
+
+
+def after_state(actions: list[dict], data: dict, stored: Mapping[str, dict[str, dict]],
+                types: Iterable[str] = ACTION_TYPES) -> dict[str, dict[str, dict]]:
+    """Active records per type (of `types`) as they will be once the enabled actions are
+    applied; `stored`: the store's records by type and source id (staging's Indexes). The
+    store's own docs are shared, never changed: an update works on a copy."""
+    wanted = set(types)
+    state = {t: _active(data[TABLES[t]].values()) for t in ACTION_TYPES if t in wanted}
+    for a in actions:
+        if not a["enabled"] or a["type"] not in state:
+            continue
+        records, sid = state[a["type"]], a["source_id"]
+        if a["kind"] == "add":
+            records[sid] = a["record"]
+        elif a["kind"] == "archive":
+            records.pop(sid, None)
+        else:
+            old_sid = a["link"]["from"] if "link" in a else sid
+            records.pop(old_sid, None)
+            records[sid] = _changed(stored[a["type"]].get(old_sid, {}), a["changes"])
+    return state
+
+
+def _active(docs) -> dict[str, dict]:
+    """{source_id: doc} of the active docs, in their order (C-level passes)."""
+    active = map(ACTIVE.__eq__, map(itemgetter("status"), docs))
+    return dict(compress(zip(map(itemgetter("source_id"), docs), docs), active))
+
+
+def _changed(doc: dict, changes: dict) -> dict:
+    """A copy of `doc` with `changes` written (its `extra` copied too, as they may change it)."""
+    rec = {**doc, "extra": dict(doc.get("extra") or {})}
+    _write_changes(rec, changes)
+    return rec
+
+
+def get_field(doc: dict, field: str):
+    if field.startswith("extra."):
+        return (doc.get("extra") or {}).get(field[len("extra."):])
+    return doc.get(field)
+
+
+def set_field(doc: dict, field: str, value) -> None:
+    if field.startswith("extra."):
+        extra = doc.setdefault("extra", {})
+        key = field[len("extra."):]
+        if value is None:
+            extra.pop(key, None)
+        else:
+            extra[key] = value
+    else:
+        doc[field] = value
+
+
+# -- recording a commit --------------------------------------------------------------------
+
+def commit_plan(data: dict, doc: dict, plan: dict, overridden: list[str]) -> None:
+    """Apply the verified plan's enabled actions (and its terms and courses) to `data`, and
+    record the commit: the sync's record, the store's state and cursor, and every other
+    pending sync marked stale. `overridden`: the guards that fired and were forced."""
+    enabled = [a for a in plan["actions"] if a["enabled"]]
+    apply_actions(data, enabled + plan["reference"])
+    meta = data[META_TABLE]["1"]
+    doc["cursor_before"] = meta["cursor"]
+    doc["commit_seq"] = next_commit_seq(data)
+    meta["state"] = f"sync-{doc['id']}"
+    meta["last_commit_started_at"] = doc["started_at"]
+    if plan["cursor"] is not None:
+        meta["cursor"] = plan["cursor"]
+    if plan["district"]:
+        meta["district"] = plan["district"]
+    disabled = [a["id"] for a in plan["actions"] if not a["enabled"]]
+    doc.update(status=SyncStatus.COMMITTED.value, committed_at=clock.stamp(),
+               enabled=len(enabled), reverted_by=None, disabled=len(disabled),
+               forced=bool(overridden), blocked_reasons=overridden,
+               disabled_ids=disabled)
+    for other in data[SYNCS_TABLE].values():
+        if lifecycle.pending(other):
+            other["error"] = f"stale: sync {doc['id']} was committed after it was staged"
+
+
+def next_commit_seq(data: dict) -> int:
+    """The next number in commit order (sync ids are in staging order, not commit order)."""
+    meta = data[META_TABLE]["1"]
+    meta["commit_seq"] = meta.get("commit_seq", 0) + 1
+    return meta["commit_seq"]
+
+
+# -- recording a revert --------------------------------------------------------------------
+
+def _commit_order(doc: dict) -> tuple:
+    return (doc["commit_seq"], doc["committed_at"] or "", doc["id"])
+
+
+def applied_after(data: dict, doc: dict) -> list[dict]:
+    """The syncs (not reverts) whose changes are in effect now and were last applied
+    after `doc` was committed: a sync reverted since is not, a sync redone since is, as of
+    its redo. A revert of a later sync thus never stands in the way of undoing an
+    earlier one, whatever the order of ids."""
+    syncs = data[SYNCS_TABLE]
+    after = _commit_order(doc)
+    out = []
+    for original in syncs.values():
+        if original["mode"] == "revert" or original["status"] not in APPLIED:
+            continue
+        last = _last_applied(syncs, original)
+        if last is not None and _commit_order(last) > after:
+            out.append(original)
+    return out
+
+
+APPLIED = (SyncStatus.COMMITTED, SyncStatus.REVERTED)
+
+
+def _last_applied(syncs: dict, original: dict) -> dict | None:
+    """The sync that last applied `original`'s changes (itself, or a redo), or None when
+    they are undone now. Walks revert, redo, revert... as far as it goes."""
+    applied = original
+    while applied["status"] == SyncStatus.REVERTED:
+        undo = syncs[str(applied["reverted_by"])]
+        if undo["status"] != SyncStatus.REVERTED:
+            return None  # the undo stands
+        applied = syncs[str(undo["reverted_by"])]  # redone
+    return applied
+
+
+DONE = {"revert": "reverted", "redo": "redone"}
+
+
+def conflict_error(sid: int, clashing: list[str], verb: str) -> RosterError:
+    return refuse(f"sync {sid} cannot be {DONE[verb]}: since then, something else changed",
+                  clashing, f"{verb} with --force to put back its before-values anyway")
+
+
+def inverse_plan(data: dict, plan: dict) -> dict:
+    """The plan that undoes the applied actions of `plan`, as the store is now. Terms and
+    courses that a later sync refreshed again are left as they are now: every sync
+    refreshes them, so they are never a conflict, and never put back over newer data."""
+    applied = [a for a in plan["actions"] if a["enabled"]]
+    newer = set(mismatches(data, plan["reference"], side="after"))
+    reference = [a for a in plan["reference"] if a["id"] not in newer]
+    return {"actions": _inverse(data, applied), "reference": _inverse(data, reference),
+            "warnings": [], "cursor": None, "district": None, "rules": []}
+
+
+def revert_plan(data: dict, doc: dict, undo_plan: dict, started: str, exact: bool) -> dict:
+    """Apply the inverse plan to `data` and record it: the revert's new sync record.
+
+    `exact`: nothing had changed the sync's records since (not forced over conflicts).
+    Only then, and only if `doc` was itself exact, does the store claim again the state
+    `doc` was staged on: a forced revert leaves a store no sync was staged on."""
+    inverse = undo_plan["actions"]
+    undo = history.new_sync(data, mode="revert", trigger="manual", source=doc["source"],
+                            started_at=started)
+    meta = data[META_TABLE]["1"]
+    undo.update(base_state=meta["state"], cursor_before=meta["cursor"],
+                commit_seq=next_commit_seq(data), exact=exact)
+    apply_actions(data, inverse + undo_plan["reference"])
+    if exact and doc["exact"] and meta["state"] == f"sync-{doc['id']}":
+        meta["state"] = doc["base_state"]  # exactly the store it was staged on, again
+        meta["cursor"] = doc["cursor_before"]
+    else:
+        meta["state"] = f"sync-{undo['id']}"
+    now = clock.stamp()
+    undo.update(status=SyncStatus.COMMITTED.value, finished_at=now, committed_at=now,
+                reverts=doc["id"], counts=history.counts(inverse), enabled=len(inverse),
+                disabled_ids=[])
+    doc.update(status=SyncStatus.REVERTED.value, reverted_by=undo["id"])
+    return undo
+
+
+_INVERSE_KIND = {"add": "remove", "remove": "add", "update": "update",
+                 "archive": "reactivate", "reactivate": "archive"}
+
+
+def invert(action: dict, current: dict | None) -> dict:
+    """The action that undoes `action`. `current` is the stored doc now (for an add,
+    what a removal must be able to put back)."""
+    kind = _INVERSE_KIND[action["kind"]]
+    inverse = {k: v for k, v in action.items()
+               if k not in ("changes", "members", "record", "link")}
+    inverse["kind"] = kind
+    inverse["changes"] = {f: [a, b] for f, (b, a) in action.get("changes", {}).items()}
+    if "link" in action:  # undo a relink: find the record by its new id, give back the old
+        inverse["source_id"] = action["link"]["from"]
+        inverse["id"] = f"{action['type']}:{action['link']['from']}"
+        inverse["link"] = {"by": "revert", "from": action["source_id"]}
+    if kind == "remove":
+        inverse["record"] = current
+    elif kind == "add":
+        inverse["record"] = {k: v for k, v in action["record"].items() if k != "status"}
+    return inverse
+
+
+def _inverse(data: dict, actions: list[dict]) -> list[dict]:
+    docs: dict[str, dict[str, dict]] = {}
+    out = []
+    for action in reversed(actions):
+        table = TABLES[action["type"]]
+        if table not in docs:
+            docs[table] = {d["source_id"]: d for d in data[table].values()}
+        current = docs[table].get(action["source_id"])
+        if action["kind"] == "add" and current is None:
+            continue  # forced over a later change: the record it added is gone already
+        out.append(invert(action, current))
+    return out
