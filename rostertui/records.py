@@ -1,13 +1,97 @@
-"""The shape of what the store keeps besides the roster: sync records and the meta record.
+"""The shapes the engine passes around: actions, plans, sync records, reports, warnings.
 
-One table of field -> (accepted types, default) per record, so that creating a record,
-filling in the fields a store written by an older rostertui lacks, and checking a store
-edited by hand all agree.
+Actions, plans and records stay plain dicts at run time (fast to build, diff and
+serialise at district scale); these TypedDicts say which keys each has, for the reader
+and for mypy. For the records the store keeps besides the roster (sync records and the
+meta record) there is also one table of field -> (accepted types, default), so that
+creating a record, filling in the fields a store written by an older rostertui lacks,
+and checking a store edited by hand all agree.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NotRequired, TypedDict
+
+Record = dict[str, Any]            # a roster record: model.SOURCE_FIELDS[type] and more
+Counts = dict[str, dict[str, int]]  # {type: {kind: n}}
+
+
+class DataWarning(TypedDict):
+    """A data warning (model.warning), in the history, the CLI and the CSV export."""
+    code: str
+    type: str
+    source_id: str
+    message: str
+
+
+class Action(TypedDict):
+    """One change a plan holds (staging/diff.py): `<type>:<source_id>` once per record."""
+    id: str
+    type: str
+    kind: str                                     # add|update|archive|reactivate; remove
+    source_id: str
+    label: str
+    enabled: bool
+    record: NotRequired[Record]                   # add (and a revert's remove)
+    changes: NotRequired[dict[str, list[Any]]]    # field: [before, after]
+    members: NotRequired[dict[str, dict[str, list[str]]]]  # sections: added, removed
+    link: NotRequired[dict[str, str]]             # {"by": key, "from": old source id}
+
+
+class Plan(TypedDict):
+    """A staged sync's plan file (plans.py), bound to its store and sync."""
+    actions: list[Action]
+    reference: list[Action]                       # terms and courses
+    warnings: list[DataWarning]
+    cursor: str | None
+    district: dict[str, Any] | None
+    rules: list[dict[str, Any]]                   # section rules and what each removed
+    store_id: NotRequired[str]
+    sync_id: NotRequired[int]
+    base_state: NotRequired[str | None]
+
+
+class SyncRecord(TypedDict):
+    """A sync in the store's `syncs` table (SYNC_FIELDS below holds the same)."""
+    id: int
+    status: str                                   # a lifecycle.SyncStatus value
+    mode: str
+    trigger: str
+    user: str
+    source: dict[str, Any]
+    started_at: str
+    finished_at: str | None
+    committed_at: str | None
+    counts: Counts
+    enabled: int
+    disabled: int
+    warnings: int
+    warning_codes: dict[str, int]
+    blocked_reasons: list[str]
+    base_state: str | None
+    error: str | None
+    forced: bool
+    exact: bool
+    reverts: int | None
+    reverted_by: int | None
+    plan_digest: str | None
+    disabled_ids: list[str]
+    commit_seq: int
+    cursor_before: str | None
+
+
+class Report(TypedDict):
+    """What `sync`, `commit`, `revert` and `show` report (the `--json` object)."""
+    sync_id: int
+    mode: str
+    status: str
+    counts: Counts
+    warnings: list[DataWarning]
+    enabled: int
+    disabled: int
+    blocked_reasons: list[str]
+    error: str | None
+    actions: NotRequired[list[Action]]
 
 NoneType = type(None)
 _TEXT = (str,)
