@@ -16,17 +16,36 @@ config.example.yaml (tests/test_source_options.py holds the file to the declarat
 
 from __future__ import annotations
 
+from typing import Any, Protocol
+
 from .clever import CleverConnector
-from .feed import Connector, Feed, Progress, SourceError
+from .feed import Connector, Feed, Progress, SourceCheck, SourceError
 from .oneroster_csv import OneRosterCsvConnector
 from .oneroster_rest import OneRosterRestConnector
+from .options import Option
 
+
+class ConnectorClass(Protocol):
+    """A connector class as CONNECTORS holds it: what it declares (see above)."""
+
+    @property
+    def kind(self) -> str: ...
+
+    @property
+    def options(self) -> tuple[Option, ...]: ...
+
+    def check_options(self, options: dict[str, Any]) -> None: ...
+
+    def from_options(self, options: dict[str, Any]) -> Connector: ...
+
+
+_CLASSES: tuple[ConnectorClass, ...] = (OneRosterCsvConnector, CleverConnector,
+                                        OneRosterRestConnector)
 # kind -> connector class, in the order the config's messages list them
-CONNECTORS: dict[str, type] = {c.kind: c for c in (OneRosterCsvConnector, CleverConnector,
-                                                   OneRosterRestConnector)}
+CONNECTORS: dict[str, ConnectorClass] = {c.kind: c for c in _CLASSES}
 
 
-def make_connector(source: dict) -> Connector:
+def make_connector(source: dict[str, Any]) -> Connector:
     """The connector for a config's `source` section (checked by rostertui.config), built
     now: settings it refuses (plain http to another machine) raise SourceError."""
     kind = source["kind"]
@@ -35,7 +54,7 @@ def make_connector(source: dict) -> Connector:
     return CONNECTORS[kind].from_options(source)
 
 
-def connector_for(source: dict) -> Connector:
+def connector_for(source: dict[str, Any]) -> Connector:
     """The connector for a checked `source` section, built when it is first used: what
     the CLI and the dashboard give the engine. A setting the connector refuses fails the
     sync or check that needs it (recorded in the history, said in one line), not the
@@ -44,8 +63,8 @@ def connector_for(source: dict) -> Connector:
 
 
 class _Deferred:
-    def __init__(self, source: dict):
-        self.kind = source["kind"]
+    def __init__(self, source: dict[str, Any]) -> None:
+        self.kind: str = source["kind"]
         self._source = source
         self._built: Connector | None = None
 
@@ -57,8 +76,9 @@ class _Deferred:
     def fetch(self, mode: str, cursor: str | None, progress: Progress | None = None) -> Feed:
         return self._connector().fetch(mode, cursor, progress)
 
-    def check(self) -> dict:
+    def check(self) -> SourceCheck:
         return self._connector().check()
 
 
-__all__ = ["CONNECTORS", "Connector", "SourceError", "connector_for", "make_connector"]
+__all__ = ["CONNECTORS", "Connector", "ConnectorClass", "SourceCheck", "SourceError",
+           "connector_for", "make_connector"]

@@ -21,12 +21,14 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from functools import partial
+from typing import Any, TypeVar, cast
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from rostertui.model import ALL_TYPES, PEOPLE_TYPES, make
+from rostertui.records import Record
 
 from . import http
-from .feed import Feed, Progress, SourceError, TypeFeed
+from .feed import Feed, Progress, SourceCheck, SourceError, TypeFeed
 from .http import (
     DEFAULT_MAX_RESPONSE_MB,
     DEFAULT_TIMEOUT,
@@ -71,20 +73,20 @@ class CleverConnector:
     )
 
     @staticmethod
-    def check_options(options: dict) -> None:
+    def check_options(options: dict[str, Any]) -> None:
         """Nothing beyond `options` (the page size is checked when the connector is built)."""
 
     @classmethod
-    def from_options(cls, options: dict) -> CleverConnector:
+    def from_options(cls, options: dict[str, Any]) -> CleverConnector:
         return cls(options.get("base_url"), options["token"],
                    **given(options, ("district_id", "schools", "page_size")),
                    **client_options(options))
 
     def __init__(self, base_url: str | None = DEFAULT_BASE_URL, token: str = "",
-                 district_id: str | None = None, schools=(), page_size: int = 1000,
-                 timeout: float = DEFAULT_TIMEOUT,
+                 district_id: str | None = None, schools: Iterable[str] = (),
+                 page_size: int = 1000, timeout: float = DEFAULT_TIMEOUT,
                  max_response_mb: float = DEFAULT_MAX_RESPONSE_MB,
-                 max_pages: int | None = None, retry: RetryPolicy | None = None):
+                 max_pages: int | None = None, retry: RetryPolicy | None = None) -> None:
         if not 1 <= page_size <= MAX_PAGE:
             raise SourceError(f"source.page_size must be 1 to {MAX_PAGE} for Clever, "
                               f"not {page_size}")
@@ -106,11 +108,11 @@ class CleverConnector:
             raise SourceError("no event position is stored: run a full sync first "
                               "(rostertui sync --full)")
         with self._client() as client:
-            if mode == "full":
-                return self._full(client, progress or _quiet)
-            return self._quick(client, cursor, progress or _quiet)
+            if mode == "quick" and cursor is not None:
+                return self._quick(client, cursor, progress or _quiet)
+            return self._full(client, progress or _quiet)
 
-    def check(self) -> dict:
+    def check(self) -> SourceCheck:
         """District, schools, and counts per role and of sections. Counting pages the
         ids at Clever's largest page (10,000), so a typical district costs one request
         per role; Clever has no count endpoint."""
@@ -130,7 +132,7 @@ class CleverConnector:
         cursor = self._newest_event(client)
         schools = self._schools(client)
         progress("school", len(schools), None)
-        found: dict[str, dict[str, dict]] = {t: {} for t in ALL_TYPES}
+        found: dict[str, dict[str, Record]] = {t: {} for t in ALL_TYPES}
         found["school"] = {s["source_id"]: s for s in schools}
         scope = SchoolFilter(self.schools)
         for type_, path, params, to_record in FULL_PLAN:
@@ -175,7 +177,7 @@ class CleverConnector:
         return Feed(source=self.kind, mode="quick", types=_changes(final, scope),
                     district=district, cursor=last)
 
-    def _events(self, client: JsonClient, cursor: str):
+    def _events(self, client: JsonClient, cursor: str) -> Iterator[list[Record]]:
         """Events after an event id; or every kept event, from a "start:" position or an
         ISO time (a quick sync "since a date": _quick keeps those created since then)."""
         iso = _iso(cursor)
@@ -186,7 +188,7 @@ class CleverConnector:
                     or time.time() - float(since) > EVENTS_KEPT:
                 raise _unavailable("the stored position is older than the 30 days "
                                    "Clever keeps events")
-            params = {}
+            params: dict[str, str] = {}
         else:
             params = {"starting_after": cursor}
         try:
@@ -219,7 +221,7 @@ class CleverConnector:
                           timeout=self.timeout, max_response_mb=self.max_response_mb,
                           retry=self.retry, secrets=[self.token])
 
-    def _district(self, client: JsonClient) -> dict:
+    def _district(self, client: JsonClient) -> dict[str, str]:
         rows = [row for rows in self._pages(client, "/districts") for row in rows]
         if not rows:
             raise SourceError(f"GET {API}/districts: the token sees no district; check that "
@@ -235,7 +237,7 @@ class CleverConnector:
         with reading(f"GET {API}/districts", f"record {label(row['id'])}"):
             return {"source_id": row["id"], "name": Fields(row).text("name")}
 
-    def _schools(self, client: JsonClient) -> list[dict]:
+    def _schools(self, client: JsonClient) -> list[Record]:
         """The district's schools, all of them (the filter keeps every school, as the
         engine's school selection does); every id the filter names must be one."""
         where = f"GET {API}/schools"
@@ -248,15 +250,16 @@ class CleverConnector:
                               f"shared by this district (known: {', '.join(sorted(known))})")
         return schools
 
-    def _count(self, client: JsonClient, path: str, params: dict | None = None) -> int:
+    def _count(self, client: JsonClient, path: str,
+               params: dict[str, str] | None = None) -> int:
         return sum(len(rows) for rows in self._pages(client, path, params, MAX_PAGE))
 
-    def _pages(self, client: JsonClient, path: str, params: dict | None = None,
-               limit: int | None = None):
+    def _pages(self, client: JsonClient, path: str, params: dict[str, str] | None = None,
+               limit: int | None = None) -> Iterator[list[Record]]:
         """Each non-empty page of records, following rel=next links until none is left."""
         limit = limit or self.page_size
         where = f"GET {API}{path}"
-        url = f"{API}{path}?{urlencode({**(params or {}), 'limit': limit})}"
+        url: str | None = f"{API}{path}?{urlencode({**(params or {}), 'limit': limit})}"
         seen, budget = {url}, PageBudget(where, self.max_pages)
         while url:
             budget.take()
@@ -265,7 +268,8 @@ class CleverConnector:
             if not rows:
                 return
             yield rows
-            url = _next_link(payload, limit, where)
+            # _rows found the page an object
+            url = _next_link(cast("dict[str, Any]", payload), limit, where)
             if url is None:
                 return
             client.check_link(url, where)
@@ -282,12 +286,13 @@ class SchoolFilter:
     contact of a kept student. Filtering here only saves fetching what the engine would
     leave out."""
 
-    def __init__(self, schools, lookup_student=None):
+    def __init__(self, schools: Iterable[str],
+                 lookup_student: Callable[[str], bool] | None = None) -> None:
         self.schools = set(schools)
         self.students: dict[str, bool] = {}  # student id -> kept, as seen in this sync
         self._lookup = lookup_student        # asks the source about a student not seen
 
-    def keeps(self, type_: str, rec: dict) -> bool:
+    def keeps(self, type_: str, rec: Record) -> bool:
         if not self.schools or type_ in ("term", "course", "school"):
             return True
         if type_ == "section":
@@ -320,7 +325,11 @@ def _iso(cursor: str) -> str | None:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")
 
 
-def _collapse(final: dict, row: dict, since: str | None) -> None:
+# (collection, object id) -> (verb, the object), an object's last event winning
+Changes = dict[tuple[str, str], tuple[str, "Fields"]]
+
+
+def _collapse(final: Changes, row: Record, since: str | None) -> None:
     """Fold one event into `final`: (collection, id) -> (verb, object), the last one winning.
     previous_attributes (inside data or beside it) are not needed: the object is whole.
     With `since` (a quick sync since a date), older events are skipped."""
@@ -342,11 +351,12 @@ def _collapse(final: dict, row: dict, since: str | None) -> None:
     final[key] = (verb, obj)
 
 
-def _changes(final: dict, scope: SchoolFilter) -> dict[str, TypeFeed]:
+def _changes(final: Changes, scope: SchoolFilter) -> dict[str, TypeFeed]:
     """The quick feed: upserts for objects that exist (and pass the filter), deletes for
     the rest. A user's update also deletes the person types whose role it no longer has;
     deleting an id the store does not hold stages nothing."""
-    upserts, deletes = [], []
+    upserts: list[tuple[str, Record]] = []
+    deletes: list[tuple[str, str]] = []
     for (collection, oid), (verb, obj) in final.items():
         types = PEOPLE_TYPES if collection == "users" else (OTHER_TYPES[collection],)
         with reading(EVENTS, f"record {label(oid)}"):
@@ -368,7 +378,7 @@ def _changes(final: dict, scope: SchoolFilter) -> dict[str, TypeFeed]:
     return feeds
 
 
-def _object_records(collection: str, obj: Fields) -> dict[str, dict]:
+def _object_records(collection: str, obj: Fields) -> dict[str, Record]:
     if collection == "users":
         return user_records(obj)
     type_ = OTHER_TYPES[collection]
@@ -382,7 +392,7 @@ def _unavailable(reason: str) -> SourceError:
 
 # -- paging --------------------------------------------------------------------------------
 
-def _rows(payload: object, where: str) -> list[dict]:
+def _rows(payload: object, where: str) -> list[Record]:
     """The records of a list answer: {"data": [{"data": {...}}, ...]}, each with a text id."""
     items = payload.get("data") if isinstance(payload, dict) else None
     if not isinstance(items, list):
@@ -395,10 +405,10 @@ def _rows(payload: object, where: str) -> list[dict]:
         if not isinstance(sid, str) or not sid:
             what = "" if sid in (None, "") else f" ('id' is {json_kind(sid)}, not text)"
             raise SourceError(f"{where}: record {n} of the page has no id{what}")
-    return rows
+    return cast("list[Record]", rows)  # each checked above: an object
 
 
-def _next_link(payload: dict, limit: int, where: str) -> str | None:
+def _next_link(payload: dict[str, Any], limit: int, where: str) -> str | None:
     """The rel=next uri, with `limit` added when the server left it out."""
     with reading(where, "the page"):
         links = Fields(payload).objs("links")
@@ -421,6 +431,9 @@ def _quiet(type_: str, done: int, total: int | None) -> None:
 
 # -- reading typed fields ------------------------------------------------------------------
 
+T = TypeVar("T")
+
+
 class Shape(Exception):
     """A field of the wrong JSON type; `reading` adds the endpoint and the record."""
 
@@ -432,7 +445,7 @@ class Fields:
 
     __slots__ = ("data", "prefix")
 
-    def __init__(self, data: dict, prefix: str = ""):
+    def __init__(self, data: dict[str, Any], prefix: str = "") -> None:
         self.data, self.prefix = data, prefix
 
     def has(self, key: str) -> bool:
@@ -452,13 +465,13 @@ class Fields:
         return [Fields(self._item(key, n, v, dict, "an object"), f"{self.prefix}{key}[{n}].")
                 for n, v in enumerate(self._get(key, list, "a list") or ())]
 
-    def _get(self, key: str, type_: type, expected: str):
+    def _get(self, key: str, type_: type[T], expected: str) -> T | None:
         value = self.data.get(key)
         if value is None or isinstance(value, type_):
             return value
         raise Shape(f"'{self.prefix}{key}' is {json_kind(value)}, not {expected}")
 
-    def _item(self, key: str, n: int, value, type_: type, expected: str):
+    def _item(self, key: str, n: int, value: object, type_: type[T], expected: str) -> T:
         if isinstance(value, type_):
             return value
         raise Shape(f"'{self.prefix}{key}[{n}]' is {json_kind(value)}, not {expected}")
@@ -473,8 +486,8 @@ def reading(where: str, record: str) -> Iterator[None]:
         raise SourceError(f"{where}: {record}: {exc}") from None
 
 
-def _mapped(rows: Iterable[dict], to_record: Callable[[Fields], dict | None],
-            where: str) -> Iterator[dict]:
+def _mapped(rows: Iterable[Record], to_record: Callable[[Fields], Record | None],
+            where: str) -> Iterator[Record]:
     """Each row's record (None: not one of this role), read with its fields' types checked."""
     for row in rows:
         with reading(where, f"record {label(row['id'])}"):
@@ -485,9 +498,9 @@ def _mapped(rows: Iterable[dict], to_record: Callable[[Fields], dict | None],
 
 # -- mapping -------------------------------------------------------------------------------
 
-def user_records(user: Fields, roles=tuple(ROLE_TYPES)) -> dict[str, dict]:
+def user_records(user: Fields, roles: Iterable[str] = tuple(ROLE_TYPES)) -> dict[str, Record]:
     """A user's records by person type, one per role it has among `roles`."""
-    out: dict[str, dict] = {}
+    out: dict[str, Record] = {}
     granted = user.obj("roles")
     for role in roles:
         if granted.has(role):
@@ -495,12 +508,12 @@ def user_records(user: Fields, roles=tuple(ROLE_TYPES)) -> dict[str, dict]:
     return out
 
 
-def role_record(role: str, user: Fields) -> dict | None:
+def role_record(role: str, user: Fields) -> Record | None:
     """The record for one role of a user listed by /users?role=..."""
     return user_records(user, (role,)).get(ROLE_TYPES[role])
 
 
-def _person(user: Fields, role: Fields) -> dict:
+def _person(user: Fields, role: Fields) -> Record:
     name = user.obj("name")
     legacy = role.text("legacy_id")
     return {"source_id": user.text("id"), "sis_id": role.text("sis_id"),
@@ -517,7 +530,7 @@ def _school_ids(role: Fields) -> list[str]:
     return sorted(set(schools) - {""})
 
 
-def student(user: Fields, role: Fields) -> dict:
+def student(user: Fields, role: Fields) -> Record:
     extra = {key: role.text(key) for key in STUDENT_EXTRA if role.text(key)}
     zip_code = role.obj("location").text("zip")
     if zip_code:
@@ -528,22 +541,22 @@ def student(user: Fields, role: Fields) -> dict:
                 extra=extra)
 
 
-def teacher(user: Fields, role: Fields) -> dict:
+def teacher(user: Fields, role: Fields) -> Record:
     return make("teacher", **_person(user, role), title=role.text("title"),
                 teacher_number=role.text("teacher_number"))
 
 
-def staff(user: Fields, role: Fields, kind: str = "staff") -> dict:
+def staff(user: Fields, role: Fields, kind: str = "staff") -> Record:
     person = {**_person(user, role), "sis_id": role.text("staff_id")}
     return make("staff", **person, role=kind, title=role.text("title"),
                 department=role.text("department"))
 
 
-def district_admin(user: Fields, role: Fields) -> dict:
+def district_admin(user: Fields, role: Fields) -> Record:
     return staff(user, role, "district_admin")
 
 
-def contact(user: Fields, role: Fields) -> dict:
+def contact(user: Fields, role: Fields) -> Record:
     relationships = sorted(
         ({"student_id": r.text("student"), "relationship": r.text("relationship"),
           "type": r.text("type")} for r in role.objs("student_relationships")),
@@ -552,7 +565,7 @@ def contact(user: Fields, role: Fields) -> dict:
                 phone_type=role.text("phone_type"), relationships=relationships)
 
 
-def school(obj: Fields) -> dict:
+def school(obj: Fields) -> Record:
     principal = obj.obj("principal")
     return make("school", source_id=obj.text("id"), sis_id=obj.text("sis_id"),
                 name=obj.text("name"), school_number=obj.text("school_number"),
@@ -562,7 +575,7 @@ def school(obj: Fields) -> dict:
                 principal_email=principal.text("email"))
 
 
-def section(obj: Fields) -> dict:
+def section(obj: Fields) -> Record:
     teachers = {*obj.texts("teachers"), obj.text("teacher")} - {""}
     subject, grade, term_id = obj.text("subject"), obj.text("grade"), obj.text("term_id")
     return make("section", source_id=obj.text("id"), sis_id=obj.text("sis_id"),
@@ -575,22 +588,26 @@ def section(obj: Fields) -> dict:
                 class_type="homeroom" if subject == "homeroom/advisory" else "scheduled")
 
 
-def term(obj: Fields) -> dict:
+def term(obj: Fields) -> Record:
     return make("term", source_id=obj.text("id"), name=obj.text("name"),
                 start_date=obj.text("start_date"), end_date=obj.text("end_date"))
 
 
-def course(obj: Fields) -> dict:
+def course(obj: Fields) -> Record:
     return make("course", source_id=obj.text("id"), name=obj.text("name"),
                 code=obj.text("number"), subject=obj.text("subject"))
 
 
-PERSON_MAPPERS = {"student": student, "teacher": teacher, "staff": staff,
-                  "district_admin": district_admin, "contact": contact}
-MAPPERS = {"school": school, "section": section, "term": term, "course": course}
+PERSON_MAPPERS: dict[str, Callable[[Fields, Fields], Record]] = {
+    "student": student, "teacher": teacher, "staff": staff, "district_admin": district_admin,
+    "contact": contact}
+MAPPERS: dict[str, Callable[[Fields], Record]] = {"school": school, "section": section,
+                                                  "term": term, "course": course}
 # The full sync's reads after districts, events and schools, in order: students before
-# contacts, so that the schools filter can keep a contact by its students.
-FULL_PLAN = [(ROLE_TYPES[role], "/users", {"role": role}, partial(role_record, role))
-             for role in ROLE_TYPES] + [("section", "/sections", {}, section),
-                                        ("term", "/terms", {}, term),
-                                        ("course", "/courses", {}, course)]
+# contacts, so that the schools filter can keep a contact by its students. Each is
+# (type, path, params, the record of a row: None when the row is not one).
+FULL_PLAN: list[tuple[str, str, dict[str, str], Callable[[Fields], Record | None]]] = [
+    (ROLE_TYPES[role], "/users", {"role": role}, partial(role_record, role))
+    for role in ROLE_TYPES] + [("section", "/sections", {}, section),
+                               ("term", "/terms", {}, term),
+                               ("course", "/courses", {}, course)]

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Protocol, TypedDict
+
+from rostertui.records import DataWarning, Record
 
 # progress(type, records_so_far, total_or_None)
 Progress = Callable[[str, int, "int | None"], None]
@@ -26,7 +28,7 @@ class TypeFeed:
     extra keys absent from the record are kept rather than removed."""
 
     complete: bool
-    records: list[dict] = field(default_factory=list)
+    records: list[Record] = field(default_factory=list)
     deleted: list[str] = field(default_factory=list)
     unsent: dict[str, frozenset[str]] = field(default_factory=dict)
 
@@ -49,14 +51,23 @@ class Feed:
     mode: str                        # "full" or "quick"
     types: dict[str, TypeFeed] = field(default_factory=dict)  # a missing type: no change
     membership: Membership | None = None
-    district: dict | None = None     # {"source_id", "name"} when the source names it
+    district: dict[str, str] | None = None  # {"source_id", "name"} when the source names it
     cursor: str | None = None        # where the next quick sync starts (event id, time)
-    warnings: list[dict] = field(default_factory=list)
+    warnings: list[DataWarning] = field(default_factory=list)
 
 
 class SourceError(Exception):
     """A fetch or parse failure. The message is one clear line for the admin (more lines
     may list individual problems) and never contains a secret."""
+
+
+class SourceCheck(TypedDict):
+    """What `Connector.check` reports: the district's name (None when the source names
+    none), the schools' names, and a count per type or role."""
+
+    district: str | None
+    schools: list[str]
+    counts: dict[str, int]
 
 
 class Connector(Protocol):
@@ -68,5 +79,5 @@ class Connector(Protocol):
     def fetch(self, mode: str, cursor: str | None, progress: Progress | None = None) -> Feed:
         """Fetch everything (mode "full") or the changes since `cursor` ("quick")."""
 
-    def check(self) -> dict:
-        """Authenticate and make cheap calls: {"district", "schools": [...], "counts": {...}}."""
+    def check(self) -> SourceCheck:
+        """Authenticate and make cheap calls: the district, its schools, counts."""

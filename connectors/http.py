@@ -32,6 +32,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
+from typing import Any
 from urllib.parse import urlencode
 
 import httpx
@@ -98,7 +99,7 @@ OPTIONS = (
 )
 
 
-def client_options(options: dict) -> dict:
+def client_options(options: dict[str, Any]) -> dict[str, Any]:
     """A live connector's keyword arguments for OPTIONS: its requests' bounds and retries
     (those not set keep the connector's defaults)."""
     out = given(options, ("timeout", "max_response_mb", "max_pages"))
@@ -126,7 +127,7 @@ class HttpError(SourceError):
 
 class JsonClient:
     def __init__(self, base_url: str, *, auth: httpx.Auth | None = None,
-                 headers: dict | None = None, timeout: float = DEFAULT_TIMEOUT,
+                 headers: dict[str, str] | None = None, timeout: float = DEFAULT_TIMEOUT,
                  max_response_mb: float = DEFAULT_MAX_RESPONSE_MB,
                  retry: RetryPolicy | None = None, secrets: Sequence[str] = ()):
         self.retry = retry or RetryPolicy()
@@ -139,19 +140,19 @@ class JsonClient:
         self._client = httpx.Client(base_url=base_url, auth=auth, headers=headers,
                                     timeout=timeout, follow_redirects=False)
         self._origin = _origin(self._client.base_url)
-        self._sockets: weakref.WeakSet = weakref.WeakSet()  # for the watchdog
+        self._sockets: weakref.WeakSet[socket.socket] = weakref.WeakSet()  # for the watchdog
 
     def __enter__(self) -> JsonClient:
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
     def close(self) -> None:
         self._client.close()
 
     def get_json(self, path_or_url: str,
-                 params: dict | None = None) -> tuple[object, httpx.Headers]:
+                 params: dict[str, Any] | None = None) -> tuple[object, httpx.Headers]:
         """GET a path (joined to the base URL) or a full URL on the base URL's origin; the
         parsed body and headers. `params` are added to any query the path already has."""
         try:
@@ -259,7 +260,7 @@ class JsonClient:
         finally:
             watchdog.cancel()
 
-    def _trace(self, event: str, info: dict) -> None:
+    def _trace(self, event: str, info: dict[str, Any]) -> None:
         """httpcore's trace hook: note each new connection's socket for the watchdog (the
         TLS one too: wrapping a socket in TLS moves its descriptor to a new object)."""
         if event in _CONNECTED and info.get("return_value") is not None:
@@ -407,7 +408,7 @@ class _Deadline:
         if self.passed():
             raise _Overdue
 
-    def arm(self, request: httpx.Request, trace: Callable) -> None:
+    def arm(self, request: httpx.Request, trace: Callable[[str, dict[str, Any]], None]) -> None:
         """Each phase's httpx timeout (connect, write, pool, and each read) no longer than
         what remains; the trace hook tells the watchdog the connection's socket."""
         self.check()

@@ -11,14 +11,14 @@ import stat
 import zipfile
 import zlib
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from contextlib import contextmanager
 from functools import partial
 from itertools import chain, islice, repeat
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
-from connectors.feed import Feed, Progress, SourceError
+from connectors.feed import Feed, Progress, SourceCheck, SourceError
 from connectors.oneroster_map import FILES, NOUNS, REQUIRED, SPEC_COLUMNS, Problems, Roster, _show
 from connectors.options import Option
 from rostertui import model
@@ -40,6 +40,7 @@ NO_EMPTY_BULK = frozenset({"orgs", "classes", "users", "enrollments"})
 
 Opener = Callable[[], IO[bytes]]
 Members = dict[str, "Opener | None"]  # None: the file is there but refused (a problem)
+Batch = tuple[list[int], list[list[str]]]  # (the line each row starts on, the rows)
 
 
 class FileTooLarge(Exception):
@@ -58,17 +59,17 @@ class OneRosterCsvConnector:
     )
 
     @staticmethod
-    def check_options(options: dict) -> None:
+    def check_options(options: dict[str, Any]) -> None:
         """Nothing beyond `options`: the files are checked when they are read."""
 
     @classmethod
-    def from_options(cls, options: dict) -> OneRosterCsvConnector:
+    def from_options(cls, options: dict[str, Any]) -> OneRosterCsvConnector:
         return cls(options["path"])
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
 
-    def check(self) -> dict:
+    def check(self) -> SourceCheck:
         """Reads and validates the whole set: a CSV drop has no cheaper call."""
         feed = self.fetch("full", None)
         schools = feed.types.get("school")
@@ -86,8 +87,9 @@ class OneRosterCsvConnector:
             roster = Roster(self.kind, modes, problems, datetimes=True)
             if _readable_version(manifest, problems):
                 for file in FILES:
-                    if file in modes:
-                        _read(file, members[f"{file}.csv"], roster, problems, progress)
+                    opener = members.get(f"{file}.csv")
+                    if file in modes and opener:  # in modes: present and not refused
+                        _read(file, opener, roster, problems, progress)
             return roster.finish(str(self.path))
 
 
@@ -111,7 +113,7 @@ def _folder_members(path: Path, problems: Problems) -> Members:
     """The regular files of the folder. A symbolic link named like a set file is a
     problem: it could make the set read a file from anywhere (the folder itself may be
     a link, as an SFTP drop's `current` often is)."""
-    members = {}
+    members: Members = {}
     for p in path.iterdir():
         if p.is_symlink():
             if p.suffix.lower() == ".csv":
@@ -167,9 +169,10 @@ def _manifest(members: Members, problems: Problems) -> Manifest | None:
     property listed twice is a problem: the set would have two meanings."""
     if "manifest.csv" not in members:
         problems.add("manifest.csv: missing")
-    if not members.get("manifest.csv"):
+    opener = members.get("manifest.csv")
+    if not opener:
         return None
-    records = _records(members["manifest.csv"], "manifest.csv", problems)
+    records = _records(opener, "manifest.csv", problems)
     first = next(records, None)
     header = [h.strip() for h in first[1]] if first else []
     if "propertyName" not in header or "value" not in header:
@@ -264,9 +267,8 @@ def _read(file: str, opener: Opener, roster: Roster, problems: Problems,
     batches = _batches(opener, label, problems)
     first = next(batches, None)  # the header alone (more rows after a read error)
     header = [h.strip() for h in first[1][0]] if first else []
-    add = first and _header_ok(file, label, header, roster, problems) \
-        and roster.begin(file, header, label)
-    if not add:
+    if first is None or not (_header_ok(file, label, header, roster, problems)
+                             and roster.begin(file, header, label)):
         batches.close()
         return
     first[0].pop(0)
@@ -279,7 +281,7 @@ def _read(file: str, opener: Opener, roster: Roster, problems: Problems,
 
 
 def _map_rows(file: str, label: str, header: list[str],
-              batches: Iterable[tuple[list[int], list[list[str]]]], roster: Roster,
+              batches: Iterable[Batch], roster: Roster,
               problems: Problems, progress: Progress | None) -> int:
     """Map the rows of a file whose header `roster.begin` took; the number of rows (not
     counting blank lines), whether mapped or reported as misshapen."""
@@ -390,7 +392,7 @@ def _names(names: list[str], shown: int = 5) -> str:
 
 
 def _batches(opener: Opener, label: str, problems: Problems,
-             size: int = PROGRESS_EVERY) -> Iterator[tuple[list[int], list[list[str]]]]:
+             size: int = PROGRESS_EVERY) -> Generator[Batch, None, None]:
     """_records in batches of (lines, rows), read by the csv module without a Python step
     per row. On a read error the file is read again by _records, from the first row not yet
     delivered, so that what is delivered and the problem it reports are exactly _records'."""
@@ -462,7 +464,8 @@ def _misfit(row: list[str], width: int, blanks: list[int]) -> str | None:
     return None
 
 
-def _records(opener: Opener, label: str, problems: Problems) -> Iterator[tuple[int, list[str]]]:
+def _records(opener: Opener, label: str,
+             problems: Problems) -> Generator[tuple[int, list[str]], None, None]:
     """(line, fields) of each record, the header being line 1. A read error or an empty
     file becomes a problem and ends the file."""
     line = 1
@@ -509,7 +512,9 @@ class _Bounded(io.RawIOBase):
     def readable(self) -> bool:
         return True
 
-    def readinto(self, buf) -> int:
+    # io.RawIOBase takes any writable buffer; BufferedReader, the only reader of this
+    # one, hands in a memoryview (as typeshed's _BufferedReaderStream says).
+    def readinto(self, buf: memoryview) -> int:  # type: ignore[override]  # see above
         data = self._raw.read(min(len(buf), self._left + 1))
         if len(data) > self._left:
             raise FileTooLarge(f"larger than {self._limit} bytes")

@@ -10,7 +10,7 @@ Problems are collected, never raised one by one: `Roster.finish` raises them all
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Container, Sequence
 from datetime import date
 from functools import lru_cache
 from itertools import compress, repeat
@@ -18,7 +18,10 @@ from operator import and_, itemgetter
 
 from connectors.feed import Feed, Membership, SourceError, TypeFeed
 from rostertui import model
+from rostertui.records import Record
 from rostertui.text import safe
+
+Row = list[str]  # one record's values, in its file's column order
 
 FILES = ("orgs", "academicSessions", "courses", "classes", "users", "demographics", "enrollments")
 FILE_TYPES = {"orgs": ("school",), "academicSessions": ("term",), "courses": ("course",),
@@ -136,7 +139,7 @@ def is_datetime(value: str) -> bool:
     """True for a real date and time in UTC as OneRoster 1.1 writes it:
     2025-08-11T06:00:00Z, with or without fractions of a second."""
     match = _DATETIME.fullmatch(value)
-    return bool(match) and is_date(match[1]) and int(match[2]) < 24 \
+    return match is not None and is_date(match[1]) and int(match[2]) < 24 \
         and int(match[3]) < 60 and int(match[4]) < 60
 
 
@@ -194,18 +197,21 @@ class Roster:
         self._org_parents: dict[str, str] = {}
         self._not_schools: set[str] = set()  # orgs of another type than school
         self._user_roles: dict[str, str] = {}  # active user -> OneRoster role
-        self._of_type = {role: set() for role in ROSTERED}  # active students, teachers
+        # "student" and "teacher" -> the active users of that type
+        self._of_type: dict[str, set[str]] = {role: set() for role in ROSTERED}
         self._course_codes: dict[str, str] = {}
-        self._students: dict[str, dict] = {}
+        self._students: dict[str, Record] = {}
         self._with_demographics: set[str] = set()
-        self._contacts: dict[str, tuple[dict, str]] = {}  # id -> (record, role)
+        self._contacts: dict[str, tuple[Record, str]] = {}  # id -> (record, role)
         self._agents: dict[str, set[str]] = {}  # contact id -> student ids naming it
         self._members: dict[tuple[str, str, str], bool] = {}
 
     # -- per file ------------------------------------------------------------------
 
+    _seen: set[str]  # the sourcedIds of the file `begin` started, so far
+
     def begin(self, file: str, columns: list[str],
-              label: str) -> Callable[[list, int], None] | None:
+              label: str) -> Callable[[Row, int], None] | None:
         """Start `file`, whose rows have `columns`; `label` names it in messages ("users.csv").
         Returns the function taking each (row, line), or None when required columns are
         missing (a problem is recorded and the file is skipped)."""
@@ -249,7 +255,7 @@ class Roster:
                        and all(i < len(columns) for i in picked) else None)
         return self._add
 
-    def add_many(self, rows: list[list], lines: list[int]) -> None:
+    def add_many(self, rows: list[Row], lines: list[int]) -> None:
         """`add(row, line)` for each row of the current file, in order. Enrollments (most
         of a set's rows) are mapped in C-level passes over the whole batch when no row in
         it has a problem; otherwise row by row, for the exact messages."""
@@ -284,7 +290,7 @@ class Roster:
     def _problem(self, line: int, sid: str, text: str) -> None:
         self.problems.add(f"{self._label} line {line} ({self._noun} {sid}): {text}")
 
-    def _head(self, sid: str, status: str, row: list, line: int) -> bool | None:
+    def _head(self, sid: str, status: str, row: Row, line: int) -> bool | None:
         """Whether the row is active; None to skip it (a problem, or deleted in bulk)."""
         active = STATUSES.get(norm(status))
         if not sid or sid in self._seen:
@@ -306,14 +312,14 @@ class Roster:
             return None
         return active
 
-    def _check_dates(self, row: list, line: int, sid: str) -> None:
+    def _check_dates(self, row: Row, line: int, sid: str) -> None:
         """The date and date-time columns of any row, active or not, bulk or delta."""
         for col, i, valid, form in self._dates:
             value = row[i]
             if value and not valid(value):
                 self._problem(line, sid, f"{col} {_show(value)} is not {form}")
 
-    def _check(self, row: list, line: int, sid: str) -> bool:
+    def _check(self, row: Row, line: int, sid: str) -> bool:
         """References of an active row (the hot path of a large district).
         False when the row is to be left out: an enrollment naming a record that this
         set marks tobedeleted (the SIS removed the record before its enrollments)."""
@@ -334,7 +340,7 @@ class Roster:
                     self._problem(line, sid, f"{what} {value} not found in {target}")
         return keep
 
-    def _refers_to_deleted(self, line: int, sid: str, row: list, what: str, value: str,
+    def _refers_to_deleted(self, line: int, sid: str, row: Row, what: str, value: str,
                            target: str) -> bool:
         """A warning, not a problem; True to keep the row (all but an enrollment)."""
         enrollment = self._noun == "enrollment"
@@ -349,12 +355,13 @@ class Roster:
             f"tobedeleted in {target}; {outcome}"))
         return not enrollment
 
-    def _row_type(self, row: list) -> str:
+    def _row_type(self, row: Row) -> str:
         if self._noun == "user":
             return USER_TYPES.get(norm(row[self._role_col]), "student")
         return {"course": "course", "class": "section"}[self._noun]
 
-    def _enum(self, line: int, sid: str, what: str, value: str, allowed) -> str | None:
+    def _enum(self, line: int, sid: str, what: str, value: str,
+              allowed: Container[str]) -> str | None:
         """The normalised value, or None (and a problem) when it is not in `allowed`."""
         low = norm(value)
         if low in allowed:
@@ -362,7 +369,7 @@ class Roster:
         self._problem(line, sid, f"unknown {what} {_show(value)}")
         return None
 
-    def _extra(self, row: list, extra: dict | None = None) -> dict:
+    def _extra(self, row: Row, extra: dict[str, str] | None = None) -> dict[str, str]:
         """`extra` (or a new dict) with the row's non-empty extra columns added."""
         extra = {} if extra is None else extra
         for i, key in self._extra_cols:
@@ -416,7 +423,7 @@ class Roster:
 
     # -- row mappers: each takes (row, line) and reads COLUMNS[file] by self._pick ---
 
-    def _org(self, row: list, line: int) -> None:
+    def _org(self, row: Row, line: int) -> None:
         row.append("")
         sid, status, type_, name, identifier, parent = self._pick(row)
         active = self._head(sid, status, row, line)
@@ -437,7 +444,7 @@ class Roster:
         elif type_ == "district" and active and self.feed.district is None:
             self.feed.district = {"source_id": sid, "name": name}
 
-    def _session(self, row: list, line: int) -> None:
+    def _session(self, row: Row, line: int) -> None:
         row.append("")
         sid, status, title, type_, start, end, year, parent = self._pick(row)
         active = self._head(sid, status, row, line)
@@ -449,7 +456,7 @@ class Roster:
             "term", source_id=sid, name=title, type=SESSION_TYPES.get(norm(type_), type_),
             start_date=start, end_date=end, school_year=year, parent_id=parent))
 
-    def _course(self, row: list, line: int) -> None:
+    def _course(self, row: Row, line: int) -> None:
         row.append("")
         sid, status, title, code, grades, subjects, org, year = self._pick(row)
         active = self._head(sid, status, row, line)
@@ -462,7 +469,7 @@ class Roster:
             "course", source_id=sid, name=title, code=code, grades=split_list(grades),
             subject=(split_list(subjects) or [""])[0], school_id=org, school_year_id=year))
 
-    def _class(self, row: list, line: int) -> None:
+    def _class(self, row: Row, line: int) -> None:
         row.append("")
         (sid, status, title, school, course, terms, code, subjects, periods, grades,
          class_type, location) = self._pick(row)
@@ -482,7 +489,7 @@ class Roster:
             grades=split_list(grades), class_type=class_type or "", location=location,
             course_code=self._course_codes.get(course, ""), extra=self._extra(row)))
 
-    def _user(self, row: list, line: int) -> None:
+    def _user(self, row: Row, line: int) -> None:
         row.append("")
         (sid, status, role, orgs, identifier, given, middle, family, email, username,
          user_ids, enabled, sms, phone, grades, agents) = self._pick(row)
@@ -493,7 +500,7 @@ class Roster:
         type_ = USER_TYPES[role]
         if not active:
             return self._delete(type_, sid)
-        extra = {}
+        extra: dict[str, str] = {}
         if user_ids:
             extra["user_ids"] = user_ids
         enabled = flag(enabled)
@@ -532,7 +539,7 @@ class Roster:
                     f"{self._label} line {line}: {model.label(type_, rec)} has no {field}"))
         self.feed.types[type_].records.append(rec)
 
-    def _demographics(self, row: list, line: int) -> None:
+    def _demographics(self, row: Row, line: int) -> None:
         row.append("")
         sid, status, birth, sex = self._pick(row)
         if not self._head(sid, status, row, line):
@@ -547,7 +554,7 @@ class Roster:
                 if row[i]:
                     extra[key] = flag(row[i])
 
-    def _enrollments(self, rows: list[list]) -> bool:
+    def _enrollments(self, rows: list[Row]) -> bool:
         """Map a batch of enrollment rows as `_enrollment` would, if no row has a problem
         (then True); False, having changed nothing, when one does."""
         if not rows:
@@ -557,15 +564,18 @@ class Roster:
         ids = set(sids)
         if len(ids) != len(sids) or "" in ids or not self._seen.isdisjoint(ids):
             return False
-        status_of = {s: STATUSES.get(norm(s)) for s in set(statuses)}
-        if None in status_of.values():
-            return False
+        status_of: dict[str, bool] = {}
+        for text in set(statuses):  # the few distinct statuses, not each row
+            state = STATUSES.get(norm(text))
+            if state is None:
+                return False
+            status_of[text] = state
         active = list(map(status_of.__getitem__, statuses))
         # bulk: inactive rows are skipped before any check; delta: kept, as removals
         kept = active if self._bulk else [True] * len(rows)
         checked = list(compress(range(len(rows)), active))
 
-        def values(i: int) -> set:
+        def values(i: int) -> set[str]:
             """The distinct values of column i over the rows checked (a column the file
             lacks reads as "")."""
             if i >= len(cols):
@@ -604,7 +614,7 @@ class Roster:
                 members[key] = members.get(key, False) or is_active
         return True
 
-    def _enrollment(self, row: list, line: int) -> None:
+    def _enrollment(self, row: Row, line: int) -> None:
         row.append("")
         sid, status, section, user, role = self._pick(row)
         active = self._head(sid, status, row, line)
@@ -618,7 +628,8 @@ class Roster:
             key = (section, role, user)
             self._members[key] = self._members.get(key, False) or active  # active wins
 
-    def _role_clash(self, users: tuple, roles: list, active: list) -> bool:
+    def _role_clash(self, users: Sequence[str], roles: Sequence[str],
+                    active: list[bool]) -> bool:
         """Whether an active row of the batch enrols a user of this set as a student or
         teacher when users gives that user another role."""
         listed = self._user_roles.keys()
@@ -666,7 +677,8 @@ ROSTERED = frozenset({"teacher", "student"})  # aides, proctors, admins: not ros
 
 
 def _person(type_: str, sid: str, sis_id: str, first: str, middle: str, last: str,
-            email: str, username: str, school_ids: list[str], extra: dict) -> dict:
+            email: str, username: str, school_ids: list[str],
+            extra: dict[str, str]) -> Record:
     """model.make(type_, ...) for a person, without its per-call checks (a hot path):
     the same keys in the same order, every other source field blank."""
     rec = {"source_id": sid, "sis_id": sis_id, "legacy_ids": [], "extra": extra,

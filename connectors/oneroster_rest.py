@@ -19,10 +19,11 @@ import hashlib
 import hmac
 import re
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Generator, Iterator
 from contextlib import ExitStack, contextmanager
 from datetime import UTC, datetime
 from itertools import chain
+from typing import Any, cast
 
 import httpx
 from authlib.common.errors import AuthlibBaseError
@@ -36,12 +37,14 @@ with warnings.catch_warnings():
     from authlib.integrations.httpx_client import OAuth1Auth, OAuth2Client
 from authlib.oauth1.rfc5849.signature import generate_signature_base_string
 from authlib.oauth1.rfc5849.util import escape
+from authlib.oauth1.rfc5849.wrapper import OAuth1Request
 
 from rostertui import clock
+from rostertui.records import Record
 from rostertui.redact import scrub
 
 from . import http
-from .feed import Feed, Progress, SourceError
+from .feed import Feed, Progress, SourceCheck, SourceError
 from .http import (
     DEFAULT_MAX_RESPONSE_MB,
     DEFAULT_TIMEOUT,
@@ -89,14 +92,14 @@ class OneRosterRestConnector:
     )
 
     @staticmethod
-    def check_options(options: dict) -> None:
+    def check_options(options: dict[str, Any]) -> None:
         if options["auth"] == "oauth2" and not options.get("token_url"):
             raise OptionError("token_url", "is required with auth: oauth2")
         if not options["base_url"].rstrip("/").endswith(ROOT):
             raise OptionError("base_url", f"must end in {ROOT}")
 
     @classmethod
-    def from_options(cls, options: dict) -> OneRosterRestConnector:
+    def from_options(cls, options: dict[str, Any]) -> OneRosterRestConnector:
         return cls(options["base_url"], options["auth"], options["client_id"],
                    options["client_secret"],
                    **given(options, ("token_url", "scope", "page_size", "demographics")),
@@ -107,7 +110,7 @@ class OneRosterRestConnector:
                  page_size: int = 1000, timeout: float = DEFAULT_TIMEOUT,
                  demographics: bool = False,
                  max_response_mb: float = DEFAULT_MAX_RESPONSE_MB,
-                 max_pages: int | None = None, retry: RetryPolicy | None = None):
+                 max_pages: int | None = None, retry: RetryPolicy | None = None) -> None:
         if auth not in AUTHS:
             raise SourceError(f"source.auth must be oauth1 or oauth2, not {auth!r}")
         if auth == "oauth2" and not token_url:
@@ -140,7 +143,7 @@ class OneRosterRestConnector:
             raise SourceError("no previous sync time is stored: run a full sync first "
                               "(rostertui sync --full)")
         started = clock.stamp()
-        params = {} if mode == "full" else {"filter": _since(cursor)}
+        params = {"filter": _since(cursor)} if mode == "quick" and cursor is not None else {}
         file_mode = "bulk" if mode == "full" else "delta"
         roster = Roster(self.kind, dict.fromkeys(self.files, file_mode), Problems())
         with self._session() as client:
@@ -154,7 +157,7 @@ class OneRosterRestConnector:
         feed.cursor = started
         return feed
 
-    def check(self) -> dict:
+    def check(self) -> SourceCheck:
         """District and schools from /orgs; counts from X-Total-Count of a one-record page,
         or by paging when the server sends no total."""
         roster = Roster(self.kind, {"orgs": "bulk"}, Problems())
@@ -168,7 +171,7 @@ class OneRosterRestConnector:
 
     # -- reading -----------------------------------------------------------------------
 
-    def _read(self, client: JsonClient, roster: Roster, file: str, params: dict,
+    def _read(self, client: JsonClient, roster: Roster, file: str, params: dict[str, str],
               progress: Progress | None) -> None:
         """A whole collection into the roster: its columns (and so its metadata and
         demographics extras) are known only once every record is in."""
@@ -185,16 +188,18 @@ class OneRosterRestConnector:
             return total
         return sum(len(objects) for objects, _ in self._pages(client, file, {}))
 
-    def _pages(self, client: JsonClient, file: str, params: dict,
-               limit: int | None = None) -> Iterator[tuple[list[dict], int | None]]:
+    def _pages(self, client: JsonClient, file: str, params: dict[str, str],
+               limit: int | None = None) -> Iterator[tuple[list[Record], int | None]]:
         """(objects, total) of each page, sorted by sourcedId: limit/offset, or the
         server's Link rel="next" when it sends one. Ends on a short or empty page, or
         when the total is reached (a server may send fewer than `limit` per page)."""
         limit = limit or self.page_size
         where = f"GET {self._root}/{file}"
         query = {**params, "limit": limit, **SORT}
-        url, page_query = f"/{file}", {**query, "offset": 0}
-        done, first, seen = 0, None, set()
+        url = f"/{file}"
+        page_query: dict[str, Any] | None = {**query, "offset": 0}
+        done, first = 0, None
+        seen: set[str] = set()
         budget = PageBudget(where, self.max_pages)
         while True:
             budget.take()
@@ -237,7 +242,7 @@ class OneRosterRestConnector:
                 secrets=[self.client_secret]))
 
 
-def _sign_hmac_sha256(client: OAuth1Auth, request) -> str:
+def _sign_hmac_sha256(client: OAuth1Auth, request: OAuth1Request) -> str:
     """RFC 5849's HMAC-SHA1 signature with SHA-256, as OneRoster 1.1 requires; authlib
     builds the base string (every query and oauth_* parameter) but ships only SHA-1."""
     key = f"{escape(client.client_secret or '')}&{escape(client.token_secret or '')}"
@@ -246,7 +251,7 @@ def _sign_hmac_sha256(client: OAuth1Auth, request) -> str:
     return base64.b64encode(digest).decode()
 
 
-class _OAuth1(OAuth1Auth):
+class _OAuth1(OAuth1Auth):  # type: ignore[misc]  # authlib has no types: OAuth1Auth is Any
     """authlib's two-legged OAuth 1.0a signer (no token), with HMAC-SHA256."""
 
     SIGNATURE_METHODS = {**OAuth1Auth.SIGNATURE_METHODS, HMAC_SHA256: _sign_hmac_sha256}
@@ -261,7 +266,7 @@ class _ClientCredentials(httpx.Auth):
         self.secret = secret
         self.where = f"POST {httpx.URL(oauth.metadata['token_endpoint']).path}"
 
-    def auth_flow(self, request: httpx.Request):
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
         try:
             if self.oauth.token:
                 self.oauth.ensure_active_token()
@@ -311,7 +316,7 @@ def _follow(client: JsonClient, link: str, seen: set[str], where: str) -> str:
     return url
 
 
-def page_records(payload: object, file: str, where: str) -> list[dict]:
+def page_records(payload: object, file: str, where: str) -> list[Record]:
     """The records under the collection's key, each checked; a 200 without the key is an
     error, never an empty collection."""
     objects = payload.get(file) if isinstance(payload, dict) else None
@@ -320,7 +325,7 @@ def page_records(payload: object, file: str, where: str) -> list[dict]:
                           "OneRoster 1.1 REST server?")
     for n, obj in enumerate(objects, 1):
         check_record(obj, n, where)
-    return objects
+    return cast("list[Record]", objects)  # each checked above: an object
 
 
 def _total(headers: httpx.Headers) -> int | None:
@@ -339,7 +344,8 @@ def _last_page(count: int, limit: int, done: int, total: int | None, where: str)
 
 def _next_link(headers: httpx.Headers) -> str | None:
     """The rel="next" target of an RFC 5988 Link header."""
-    for target, params in re.findall(r"<([^>]*)>([^<]*)", headers.get("link", "")):
+    links: list[tuple[str, str]] = re.findall(r"<([^>]*)>([^<]*)", headers.get("link", ""))
+    for target, params in links:
         if re.search(r'rel\s*=\s*"?[^"]*\bnext\b', params):
             return target
     return None
@@ -349,7 +355,8 @@ def add_rows(roster: Roster, file: str, rows: list[dict[str, str]]) -> None:
     """A whole collection's flattened rows into the roster: its columns (and so its
     metadata and demographics extras) are known only once every record is in."""
     columns = list(dict.fromkeys(chain(REQUIRED[file], (k for row in rows for k in row))))
-    add = roster.begin(file, columns, f"/{file}")  # never None: REQUIRED is in columns
+    add = roster.begin(file, columns, f"/{file}")
+    assert add is not None  # begin refuses only a file missing a REQUIRED column
     for line, row in enumerate(rows, 1):  # "line": the record's place in the collection
         add([row.get(c, "") for c in columns], line)
 
@@ -372,7 +379,7 @@ def check_record(obj: object, n: int, where: str) -> None:
             raise SourceError(f"{where}: record {label(sid)}: '{label(key)}' {problem}")
 
 
-def _value_problem(value) -> str | None:
+def _value_problem(value: object) -> str | None:
     """Text, true/false, null, a reference ({"sourcedId": text, ...}), or a list of text
     and references. Never a number: the binding sends every value as text."""
     if isinstance(value, list):
@@ -385,11 +392,11 @@ def _value_problem(value) -> str | None:
     return f"is {json_kind(value)}, not text"
 
 
-def _is_reference(value) -> bool:
+def _is_reference(value: object) -> bool:
     return isinstance(value, dict) and isinstance(value.get("sourcedId"), str)
 
 
-def _metadata_problem(value) -> str | None:
+def _metadata_problem(value: object) -> str | None:
     """Extensions: an object of plain values (numbers too: vendors define them) or lists
     of them."""
     if value is None:
@@ -404,7 +411,7 @@ def _metadata_problem(value) -> str | None:
     return None
 
 
-def _user_ids_problem(value) -> str | None:
+def _user_ids_problem(value: object) -> str | None:
     """[{"type": text, "identifier": text}, ...], or the CSV's text form."""
     if value is None or isinstance(value, str):
         return None
@@ -420,12 +427,13 @@ def _user_ids_problem(value) -> str | None:
     return None
 
 
-CHECKS = {"metadata": _metadata_problem, "userIds": _user_ids_problem}
+CHECKS: dict[str, Callable[[object], str | None]] = {"metadata": _metadata_problem,
+                                                     "userIds": _user_ids_problem}
 
 
 # -- flattening: a REST object -> the CSV row of oneroster_map ----------------------------
 
-def flatten(obj: dict) -> dict[str, str]:
+def flatten(obj: Record) -> dict[str, str]:
     """A checked REST object as its CSV row (header -> text); `password` is never kept."""
     row: dict[str, str] = {}
     for key, value in obj.items():
@@ -434,19 +442,19 @@ def flatten(obj: dict) -> dict[str, str]:
     return row
 
 
-def _plain(key: str, value) -> dict[str, str]:
+def _plain(key: str, value: object) -> dict[str, str]:
     column = REF_COLUMNS.get(key, key) if isinstance(value, (dict, list)) else key
     return {column: _text(value)}
 
 
-def _metadata(key: str, value) -> dict[str, str]:
+def _metadata(key: str, value: object) -> dict[str, str]:
     """{"metadata": {"city": ...}} -> the CSV's metadata.city column."""
     if not isinstance(value, dict):
         return {}
     return {f"metadata.{k}": _text(v) for k, v in value.items()}
 
 
-def _user_ids(key: str, value) -> dict[str, str]:
+def _user_ids(key: str, value: object) -> dict[str, str]:
     """[{"type": "LDAP", "identifier": "12"}, ...] -> "{LDAP:12},..." as in the CSV."""
     if not isinstance(value, list):
         return {key: _text(value)}
@@ -454,7 +462,7 @@ def _user_ids(key: str, value) -> dict[str, str]:
                           for i in value if isinstance(i, dict))}
 
 
-def _text(value) -> str:
+def _text(value: object) -> str:
     """A value as its CSV text: a reference as its sourcedId, a list as "a,b"."""
     if value is None:
         return ""
@@ -467,4 +475,5 @@ def _text(value) -> str:
     return str(value)
 
 
-FLATTENERS = {"metadata": _metadata, "userIds": _user_ids}
+FLATTENERS: dict[str, Callable[[str, object], dict[str, str]]] = {"metadata": _metadata,
+                                                                  "userIds": _user_ids}

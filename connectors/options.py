@@ -18,9 +18,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
-TYPE_NAMES = {str: "a string", int: "a whole number", float: "a number", bool: "true or false",
-              list: "a list"}
+TYPE_NAMES: dict[type, str] = {str: "a string", int: "a whole number", float: "a number",
+                               bool: "true or false", list: "a list"}
 
 
 @dataclass(frozen=True)
@@ -41,14 +42,15 @@ class Option:
     above: float | None = None
     at_most: float | None = None
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         if self.type not in TYPE_NAMES:
             raise TypeError(f"option {self.name}: type must be one of "
                             f"{', '.join(t.__name__ for t in TYPE_NAMES)}")
 
-    def problem(self, value) -> str | None:
-        """What is wrong with a value of the right type, or None; the message follows
-        the key's name: "'source.retries' must be 0 to 10, not 11"."""
+    def problem(self, value: Any) -> str | None:
+        """What is wrong with a value of the right type (`self.type`, checked by the
+        caller; None: no value), or None; the message follows the key's name:
+        "'source.retries' must be 0 to 10, not 11"."""
         if value is None:
             return None
         if self.choices and value not in self.choices:
@@ -76,7 +78,7 @@ class OptionError(ValueError):
         self.problem = problem
 
 
-def given(options: dict, names: Iterable[str]) -> dict:
+def given(options: dict[str, Any], names: Iterable[str]) -> dict[str, Any]:
     """The options among `names` that are set (not None, empty or zero): the keyword
     arguments a connector's constructor takes, leaving its own defaults for the rest."""
     return {name: options[name] for name in names if options.get(name)}

@@ -12,9 +12,11 @@ import os
 import signal
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any, cast
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.dom import DOMNode
 from textual.driver import Driver
 from textual.screen import ModalScreen, Screen
 
@@ -32,7 +34,7 @@ from .engine import Engine
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
 
 
-class RosterApp(App):
+class RosterApp(App[None]):
     TITLE = "rostertui"
     MODES = {"dashboard": Dashboard}
     DEFAULT_MODE = "dashboard"
@@ -54,7 +56,9 @@ class RosterApp(App):
 
     @property
     def dashboard(self) -> Dashboard:
-        return self.screen_stack[0]
+        """The first screen of the dashboard mode (Textual types its stack as plain
+        screens)."""
+        return cast(Dashboard, self.screen_stack[0])
 
     # -- signals and hangups -------------------------------------------------------------
 
@@ -87,7 +91,7 @@ class RosterApp(App):
             job.feedback.cancel.set()
         self.exit(return_code=code)
 
-    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         if isinstance(screen, ModalScreen):  # a dialog or a running job awaits its answer
             yield SystemCommand("Quit", "Leave rostertui", self.exit)
             return
@@ -114,7 +118,7 @@ class RosterApp(App):
             self.push_screen(HelpScreen(self.screen))
 
 
-def keymap_classes() -> list[type]:
+def keymap_classes() -> list[type[DOMNode]]:
     """Every class with BINDINGS: the app and the screens package's."""
     return [RosterApp, *keymap_mod.owners()]
 

@@ -7,13 +7,18 @@ Indexes are built on first use, so opening one tab never pays for another.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from functools import cached_property, partial, reduce
 from itertools import compress, repeat
 from operator import and_, contains, is_
 from sys import intern
+from typing import overload
 
 from .model import ACTIVE, PEOPLE_TYPES, TABLES
+from .records import Record, StoreData
+
+# A column's value for one record: its search text, its status, or its schools' ids.
+Cell = str | tuple[str, ...]
 
 _SORT = {"school": ("name",), "section": ("name",), "term": ("name",), "course": ("name",)}
 _PERSON_SORT = ("last_name", "first_name", "source_id")
@@ -23,13 +28,13 @@ _PERSON_SEARCH = ("first_name", "last_name", "username", "email", "sis_id", "sou
 
 
 class Catalog:
-    def __init__(self, data: dict):
+    def __init__(self, data: StoreData):
         self.data = data
-        self._sorted: dict[str, list[dict]] = {}
-        self._columns: dict[tuple[str, str], list] = {}
-        self._ids: dict[str, dict[str, dict]] = {}
+        self._sorted: dict[str, list[Record]] = {}
+        self._columns: dict[tuple[str, str], list[Cell]] = {}
+        self._ids: dict[str, dict[str, Record]] = {}
 
-    def docs(self, type_: str) -> list[dict]:
+    def docs(self, type_: str) -> list[Record]:
         """Every record of a type, sorted for display."""
         if type_ not in self._sorted:
             fields = _PERSON_SORT if type_ in PEOPLE_TYPES else _SORT.get(type_, ("source_id",))
@@ -38,13 +43,13 @@ class Catalog:
             self._sorted[type_] = docs
         return self._sorted[type_]
 
-    def get(self, type_: str, source_id: str) -> dict | None:
+    def get(self, type_: str, source_id: str) -> Record | None:
         if type_ not in self._ids:
             self._ids[type_] = {d["source_id"]: d for d in self.data[TABLES[type_]].values()}
         return self._ids[type_].get(source_id)
 
     def rows(self, type_: str, school: str | None = None, text: str = "",
-             status: str | None = None) -> Sequence[dict]:
+             status: str | None = None) -> Sequence[Record]:
         """The records of a type in a school (None: all) whose text matches.
 
         A keystroke searches 100,000 people, so each filter is a C-level pass over one
@@ -63,7 +68,7 @@ class Catalog:
         passed = reduce(partial(map, and_), tests)  # each record: all its tests, and-ed
         return Picked(docs, list(compress(range(len(docs)), passed)))
 
-    def _column(self, type_: str, name: str) -> list:
+    def _column(self, type_: str, name: str) -> list[Cell]:
         """One value per record of docs(type_), in its order: built on first use."""
         key = (type_, name)
         if key not in self._columns:
@@ -81,31 +86,31 @@ class Catalog:
                 or source_id
         return doc.get("name") or source_id
 
-    def names(self, type_: str, source_ids) -> str:
+    def names(self, type_: str, source_ids: Iterable[str]) -> str:
         return ", ".join(self.name(type_, s) for s in source_ids)
 
     # -- cross-references ----------------------------------------------------------------
 
     @cached_property
-    def _sections_by_person(self) -> dict[str, list[dict]]:
-        index: dict[str, list[dict]] = {}
+    def _sections_by_person(self) -> dict[str, list[Record]]:
+        index: dict[str, list[Record]] = {}
         for sec in self.docs("section"):
             for sid in (*sec.get("teacher_ids", ()), *sec.get("student_ids", ())):
                 index.setdefault(sid, []).append(sec)
         return index
 
-    def sections_of(self, source_id: str) -> list[dict]:
+    def sections_of(self, source_id: str) -> list[Record]:
         return self._sections_by_person.get(source_id, [])
 
     @cached_property
-    def _contacts_by_student(self) -> dict[str, list[tuple[dict, dict]]]:
-        index: dict[str, list[tuple[dict, dict]]] = {}
+    def _contacts_by_student(self) -> dict[str, list[tuple[Record, Record]]]:
+        index: dict[str, list[tuple[Record, Record]]] = {}
         for contact in self.docs("contact"):
             for rel in contact.get("relationships") or ():
                 index.setdefault(rel["student_id"], []).append((contact, rel))
         return index
 
-    def contacts_of(self, student_id: str) -> list[tuple[dict, dict]]:
+    def contacts_of(self, student_id: str) -> list[tuple[Record, Record]]:
         """(contact, relationship) pairs of a student."""
         return self._contacts_by_student.get(student_id, [])
 
@@ -120,32 +125,40 @@ class Catalog:
                         stats.setdefault(school, {"users": 0, "sections": 0})["users"] += 1
         for doc in self.data[TABLES["section"]].values():
             if doc["status"] == ACTIVE:
-                stats.setdefault(doc.get("school_id"), {"users": 0, "sections": 0})[
+                stats.setdefault(doc.get("school_id", ""), {"users": 0, "sections": 0})[
                     "sections"] += 1
         return stats
 
 
-class Picked(Sequence):
+class Picked(Sequence[Record]):
     """The records of `docs` at `positions`, read on access."""
 
-    def __init__(self, docs: list[dict], positions: list[int]):
+    def __init__(self, docs: list[Record], positions: list[int]):
         self.docs, self.positions = docs, positions
 
     def __len__(self) -> int:
         return len(self.positions)
 
-    def __getitem__(self, index):
+    @overload
+    def __getitem__(self, index: int) -> Record: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[Record]: ...
+
+    def __getitem__(self, index: int | slice) -> Record | list[Record]:
         if isinstance(index, slice):
             return [self.docs[p] for p in self.positions[index]]
         return self.docs[self.positions[index]]
 
 
-def _search_key(type_: str):
+Column = Callable[[Record], Cell]  # a record's value in one column
+
+
+def _search_key(type_: str) -> Column:
     fields = _PERSON_SEARCH if type_ in PEOPLE_TYPES else _SEARCH.get(type_, ("name",))
     return lambda d: " ".join(str(d.get(f) or "") for f in fields).lower()
 
 
-def _schools(type_: str):
+def _schools(type_: str) -> Column:
     """The ids of the schools a record belongs to, interned: compared by identity."""
     if type_ == "section":
         return lambda d: (intern(d.get("school_id") or ""),)
@@ -155,5 +168,6 @@ def _schools(type_: str):
 
 
 # Values kept compact, beside the records: the interned status is compared by identity.
-_COLUMNS = {"search": _search_key, "status": lambda _: lambda d: intern(d["status"]),
-            "schools": _schools}
+_COLUMNS: dict[str, Callable[[str], Column]] = {
+    "search": _search_key, "status": lambda _: lambda d: intern(d["status"]),
+    "schools": _schools}

@@ -9,14 +9,23 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
 
 import orjson
 
 from . import config as config_mod
 from . import files, output
 from .errors import RosterError
+from .lifecycle import SyncStatus
 from .text import clean_message, safe
+
+if TYPE_CHECKING:
+    from .engine import Engine  # imported when a command runs: `--help` stays quick
+    from .records import SyncRecord
+
+T = TypeVar("T")
 
 EXIT_BLOCKED = 3
 
@@ -97,7 +106,8 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-def _command(sub, name: str, help_: str, json: bool = True) -> argparse.ArgumentParser:
+def _command(sub: argparse._SubParsersAction[argparse.ArgumentParser], name: str, help_: str,
+             json: bool = True) -> argparse.ArgumentParser:
     cmd = sub.add_parser(name, help=help_, description=help_[0].upper() + help_[1:] + ".")
     cmd.add_argument("--config", type=Path, default=argparse.SUPPRESS,
                      help="config file (default ./config.yaml, then the user config dir)")
@@ -138,14 +148,14 @@ def _run(args: argparse.Namespace) -> int:
     return COMMANDS[args.command](Engine(cfg, connector_for(cfg.source)), args)
 
 
-def _emit(args, payload, human) -> None:
+def _emit(args: argparse.Namespace, payload: T, human: Callable[[T], str]) -> None:
     if getattr(args, "json", False):
         sys.stdout.buffer.write(orjson.dumps(payload, option=orjson.OPT_INDENT_2) + b"\n")
     else:
         print(human(payload))
 
 
-def _sync(engine, args) -> int:
+def _sync(engine: Engine, args: argparse.Namespace) -> int:
     progress = output.progress_bar(sys.stderr)
     try:
         report = engine.sync(mode=args.mode or "full", trigger="auto" if args.auto else "manual",
@@ -154,44 +164,44 @@ def _sync(engine, args) -> int:
         if progress:
             sys.stderr.write("\n")
     _emit(args, report, output.sync_report)
-    return EXIT_BLOCKED if args.commit and report["status"] == "blocked" else 0
+    return EXIT_BLOCKED if args.commit and report["status"] == SyncStatus.BLOCKED else 0
 
 
-def _commit(engine, args) -> int:
+def _commit(engine: Engine, args: argparse.Namespace) -> int:
     _emit(args, engine.commit(args.sync_id, disable=args.disable, force=args.force),
           output.sync_report)
     return 0
 
 
-def _revert(engine, args) -> int:
+def _revert(engine: Engine, args: argparse.Namespace) -> int:
     _emit(args, engine.revert(args.sync_id, force=args.force), output.sync_report)
     return 0
 
 
-def _redo(engine, args) -> int:
+def _redo(engine: Engine, args: argparse.Namespace) -> int:
     _emit(args, engine.redo(args.sync_id, force=args.force), output.sync_report)
     return 0
 
 
-def _restore(engine, args) -> int:
+def _restore(engine: Engine, args: argparse.Namespace) -> int:
     print(engine.restore(force=args.force))
     return 0
 
 
-def _discard(engine, args) -> int:
+def _discard(engine: Engine, args: argparse.Namespace) -> int:
     report = engine.discard(args.sync_id)
     print(f"sync {report['sync_id']} discarded; the store is unchanged")
     return 0
 
 
-def _history(engine, args) -> int:
+def _history(engine: Engine, args: argparse.Namespace) -> int:
     _emit(args, engine.history(), output.history_table)
     return 0
 
 
-def _show(engine, args) -> int:
+def _show(engine: Engine, args: argparse.Namespace) -> int:
     report = engine.report(args.sync_id)
-    doc = {**engine.sync_doc(args.sync_id), "error": report["error"]}
+    doc: SyncRecord = {**engine.sync_doc(args.sync_id), "error": report["error"]}
     try:
         report["actions"] = engine.plan(args.sync_id)["actions"]
     except RosterError:
@@ -200,17 +210,17 @@ def _show(engine, args) -> int:
     return 0
 
 
-def _status(engine, args) -> int:
+def _status(engine: Engine, args: argparse.Namespace) -> int:
     _emit(args, engine.status(), output.status)
     return 0
 
 
-def _check(engine, args) -> int:
+def _check(engine: Engine, args: argparse.Namespace) -> int:
     _emit(args, engine.check(), output.check)
     return 0
 
 
-def _warnings(engine, args) -> int:
+def _warnings(engine: Engine, args: argparse.Namespace) -> int:
     found = engine.warnings(args.sync_id, args.code)
     if args.csv:
         from .export import write_warnings
@@ -220,15 +230,16 @@ def _warnings(engine, args) -> int:
     return 0
 
 
-def _schedule(engine, args) -> int:
+def _schedule(engine: Engine, args: argparse.Namespace) -> int:
     from . import schedule
     make = schedule.cron if args.kind == "cron" else schedule.systemd
     print(make(engine.config.path or config_mod.default_path(), args.every, args.at))
     return 0
 
 
-def _demo_data(args) -> int:
+def _demo_data(args: argparse.Namespace) -> int:
     from . import demo_data
+    summary: Mapping[str, object]  # next_day's changes, or generate's rows per file
     if args.changes_from:
         summary = demo_data.next_day(args.changes_from, args.out, change_rate=args.change_rate,
                                      seed=args.seed + 1, delta=args.delta, as_zip=args.zip)
@@ -239,6 +250,7 @@ def _demo_data(args) -> int:
     return 0
 
 
-COMMANDS = {"sync": _sync, "commit": _commit, "discard": _discard, "revert": _revert,
-            "redo": _redo, "restore": _restore, "history": _history, "show": _show,
-            "status": _status, "check": _check, "warnings": _warnings, "schedule": _schedule}
+COMMANDS: dict[str, Callable[[Engine, argparse.Namespace], int]] = {
+    "sync": _sync, "commit": _commit, "discard": _discard, "revert": _revert, "redo": _redo,
+    "restore": _restore, "history": _history, "show": _show, "status": _status,
+    "check": _check, "warnings": _warnings, "schedule": _schedule}

@@ -31,18 +31,23 @@ it (`mismatches`, "after" side).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from itertools import compress
 from operator import itemgetter
+from typing import Any
 
 from . import clock, history, lifecycle
 from .errors import RosterError
 from .lifecycle import SyncStatus
 from .model import ACTION_TYPES, ACTIVE, ARCHIVED, SOURCE_FIELDS, TABLES
-from .store import META_TABLE, SYNCS_TABLE
+from .records import Action, Plan, Record, StoreData, SyncRecord, Table
+from .store import meta_of, syncs_of
+
+Changes = dict[str, list[Any]]  # an action's {field: [before, after]}
 
 # "remove" only appears in reverts: the undo of an add.
-STATUS_AFTER = {"add": ACTIVE, "reactivate": ACTIVE, "archive": ARCHIVED, "update": None}
+STATUS_AFTER: dict[str, str | None] = {"add": ACTIVE, "reactivate": ACTIVE, "archive": ARCHIVED,
+                                       "update": None}
 # The status a record must have before an action, and after it.
 _STATUS_BEFORE = {"update": ACTIVE, "archive": ACTIVE, "reactivate": ARCHIVED, "remove": ACTIVE}
 _STATUS_AFTERWARDS = {"add": ACTIVE, "update": ACTIVE, "archive": ARCHIVED, "reactivate": ACTIVE}
@@ -59,7 +64,7 @@ class MismatchError(RosterError):
 
 # -- checking ------------------------------------------------------------------------------
 
-def verify_plan(data: dict, doc: dict, plan: dict) -> None:
+def verify_plan(data: StoreData, doc: SyncRecord, plan: Plan) -> None:
     """Every enabled action's before-values are the store's record now, or nothing is
     done (a plan that is not of this store as it is)."""
     enabled = [a for a in plan["actions"] if a["enabled"]]
@@ -69,22 +74,22 @@ def verify_plan(data: dict, doc: dict, plan: dict) -> None:
                      "differ from", wrong, "discard it and stage again")
 
 
-def _ids(table: dict) -> dict[str, str]:
+def _ids(table: Table) -> dict[str, str]:
     """{source_id: doc_id} of a table (C-level passes)."""
     return dict(zip(map(itemgetter("source_id"), table.values()), table))
 
 
-def _group(data: dict, actions: list[dict]) -> dict[str, list[dict]]:
-    by_table: dict[str, list[dict]] = {}
+def _group(data: StoreData, actions: list[Action]) -> dict[str, list[Action]]:
+    by_table: dict[str, list[Action]] = {}
     for action in actions:
         by_table.setdefault(TABLES[action["type"]], []).append(action)
     return by_table
 
 
-def mismatches(data: dict, actions: list[dict], side: str = "before") -> list[str]:
+def mismatches(data: StoreData, actions: list[Action], side: str = "before") -> list[str]:
     """Ids of the actions whose `side` ("before": what it expects to find; "after": what
     it left) differs from the store's current record."""
-    out = []
+    out: list[str] = []
     for table_name, table_actions in _group(data, actions).items():
         table = data.get(table_name, {})
         ids = _ids(table)
@@ -98,7 +103,7 @@ def mismatches(data: dict, actions: list[dict], side: str = "before") -> list[st
     return out
 
 
-def matches(action: dict, doc: dict | None, side: str) -> bool:
+def matches(action: Action, doc: Record | None, side: str) -> bool:
     kind = action["kind"]
     before = side == "before"
     status = (_STATUS_BEFORE if before else _STATUS_AFTERWARDS).get(kind)
@@ -121,14 +126,14 @@ def refuse(what: str, ids: list[str], hint: str) -> MismatchError:
 
 # -- applying ------------------------------------------------------------------------------
 
-def apply_actions(data: dict, actions: list[dict]) -> None:
+def apply_actions(data: StoreData, actions: list[Action]) -> None:
     """Apply `actions`, which have been checked (or are forced): an add whose record is
     there puts back its fields, a change to a record that is gone changes nothing."""
     for table_name, table_actions in _group(data, actions).items():
         _apply_table(data.setdefault(table_name, {}), table_actions)
 
 
-def _apply_table(table: dict, actions: list[dict]) -> None:
+def _apply_table(table: Table, actions: list[Action]) -> None:
     ids = _ids(table)
     next_id = max(map(int, table), default=0) + 1
     for action in actions:
@@ -150,17 +155,19 @@ def _apply_table(table: dict, actions: list[dict]) -> None:
         if action["kind"] == "add":  # forced: the record is there; put back its fields
             doc.update(action["record"])
         _write_changes(doc, action.get("changes", {}))
-        if STATUS_AFTER[action["kind"]]:
-            doc["status"] = STATUS_AFTER[action["kind"]]
+        status = STATUS_AFTER[action["kind"]]
+        if status:
+            doc["status"] = status
 
 
-def _write_changes(doc: dict, changes: dict) -> None:
+def _write_changes(doc: Record, changes: Changes) -> None:
     for field, (_, after) in changes.items():
         set_field(doc, field, after)
 
 
-def after_state(actions: list[dict], data: dict, stored: Mapping[str, dict[str, dict]],
-                types: Iterable[str] = ACTION_TYPES) -> dict[str, dict[str, dict]]:
+def after_state(actions: Iterable[Action], data: StoreData,
+                stored: Mapping[str, dict[str, Record]],
+                types: Iterable[str] = ACTION_TYPES) -> dict[str, dict[str, Record]]:
     """Active records per type (of `types`) as they will be once the enabled actions are
     applied; `stored`: the store's records by type and source id (staging's Indexes). The
     store's own docs are shared, never changed: an update works on a copy."""
@@ -181,26 +188,27 @@ def after_state(actions: list[dict], data: dict, stored: Mapping[str, dict[str, 
     return state
 
 
-def _active(docs) -> dict[str, dict]:
+def _active(docs: Collection[Record]) -> dict[str, Record]:
     """{source_id: doc} of the active docs, in their order (C-level passes)."""
     active = map(ACTIVE.__eq__, map(itemgetter("status"), docs))
     return dict(compress(zip(map(itemgetter("source_id"), docs), docs), active))
 
 
-def _changed(doc: dict, changes: dict) -> dict:
+def _changed(doc: Record, changes: Changes) -> Record:
     """A copy of `doc` with `changes` written (its `extra` copied too, as they may change it)."""
     rec = {**doc, "extra": dict(doc.get("extra") or {})}
     _write_changes(rec, changes)
     return rec
 
 
-def get_field(doc: dict, field: str):
+def get_field(doc: Record, field: str) -> object:
+    """A record's field, or a key of its `extra` ("extra.<key>"); None when absent."""
     if field.startswith("extra."):
         return (doc.get("extra") or {}).get(field[len("extra."):])
     return doc.get(field)
 
 
-def set_field(doc: dict, field: str, value) -> None:
+def set_field(doc: Record, field: str, value: object) -> None:
     if field.startswith("extra."):
         extra = doc.setdefault("extra", {})
         key = field[len("extra."):]
@@ -214,13 +222,13 @@ def set_field(doc: dict, field: str, value) -> None:
 
 # -- recording a commit --------------------------------------------------------------------
 
-def commit_plan(data: dict, doc: dict, plan: dict, overridden: list[str]) -> None:
+def commit_plan(data: StoreData, doc: SyncRecord, plan: Plan, overridden: list[str]) -> None:
     """Apply the verified plan's enabled actions (and its terms and courses) to `data`, and
     record the commit: the sync's record, the store's state and cursor, and every other
     pending sync marked stale. `overridden`: the guards that fired and were forced."""
     enabled = [a for a in plan["actions"] if a["enabled"]]
     apply_actions(data, enabled + plan["reference"])
-    meta = data[META_TABLE]["1"]
+    meta = meta_of(data)
     doc["cursor_before"] = meta["cursor"]
     doc["commit_seq"] = next_commit_seq(data)
     meta["state"] = f"sync-{doc['id']}"
@@ -230,36 +238,36 @@ def commit_plan(data: dict, doc: dict, plan: dict, overridden: list[str]) -> Non
     if plan["district"]:
         meta["district"] = plan["district"]
     disabled = [a["id"] for a in plan["actions"] if not a["enabled"]]
-    doc.update(status=SyncStatus.COMMITTED.value, committed_at=clock.stamp(),
-               enabled=len(enabled), reverted_by=None, disabled=len(disabled),
-               forced=bool(overridden), blocked_reasons=overridden,
-               disabled_ids=disabled)
-    for other in data[SYNCS_TABLE].values():
+    doc.update({"status": SyncStatus.COMMITTED.value, "committed_at": clock.stamp(),
+                "enabled": len(enabled), "reverted_by": None, "disabled": len(disabled),
+                "forced": bool(overridden), "blocked_reasons": overridden,
+                "disabled_ids": disabled})
+    for other in syncs_of(data).values():
         if lifecycle.pending(other):
             other["error"] = f"stale: sync {doc['id']} was committed after it was staged"
 
 
-def next_commit_seq(data: dict) -> int:
+def next_commit_seq(data: StoreData) -> int:
     """The next number in commit order (sync ids are in staging order, not commit order)."""
-    meta = data[META_TABLE]["1"]
+    meta = meta_of(data)
     meta["commit_seq"] = meta.get("commit_seq", 0) + 1
     return meta["commit_seq"]
 
 
 # -- recording a revert --------------------------------------------------------------------
 
-def _commit_order(doc: dict) -> tuple:
+def _commit_order(doc: SyncRecord) -> tuple[int, str, int]:
     return (doc["commit_seq"], doc["committed_at"] or "", doc["id"])
 
 
-def applied_after(data: dict, doc: dict) -> list[dict]:
+def applied_after(data: StoreData, doc: SyncRecord) -> list[SyncRecord]:
     """The syncs (not reverts) whose changes are in effect now and were last applied
     after `doc` was committed: a sync reverted since is not, a sync redone since is, as of
     its redo. A revert of a later sync thus never stands in the way of undoing an
     earlier one, whatever the order of ids."""
-    syncs = data[SYNCS_TABLE]
+    syncs = syncs_of(data)
     after = _commit_order(doc)
-    out = []
+    out: list[SyncRecord] = []
     for original in syncs.values():
         if original["mode"] == "revert" or original["status"] not in APPLIED:
             continue
@@ -272,7 +280,7 @@ def applied_after(data: dict, doc: dict) -> list[dict]:
 APPLIED = (SyncStatus.COMMITTED, SyncStatus.REVERTED)
 
 
-def _last_applied(syncs: dict, original: dict) -> dict | None:
+def _last_applied(syncs: dict[str, SyncRecord], original: SyncRecord) -> SyncRecord | None:
     """The sync that last applied `original`'s changes (itself, or a redo), or None when
     they are undone now. Walks revert, redo, revert... as far as it goes."""
     applied = original
@@ -284,7 +292,7 @@ def _last_applied(syncs: dict, original: dict) -> dict | None:
     return applied
 
 
-DONE = {"revert": "reverted", "redo": "redone"}
+DONE = {"revert": SyncStatus.REVERTED.value, "redo": "redone"}  # "cannot be <done>"
 
 
 def conflict_error(sid: int, clashing: list[str], verb: str) -> RosterError:
@@ -292,7 +300,7 @@ def conflict_error(sid: int, clashing: list[str], verb: str) -> RosterError:
                   clashing, f"{verb} with --force to put back its before-values anyway")
 
 
-def inverse_plan(data: dict, plan: dict) -> dict:
+def inverse_plan(data: StoreData, plan: Plan) -> Plan:
     """The plan that undoes the applied actions of `plan`, as the store is now. Terms and
     courses that a later sync refreshed again are left as they are now: every sync
     refreshes them, so they are never a conflict, and never put back over newer data."""
@@ -303,7 +311,8 @@ def inverse_plan(data: dict, plan: dict) -> dict:
             "warnings": [], "cursor": None, "district": None, "rules": []}
 
 
-def revert_plan(data: dict, doc: dict, undo_plan: dict, started: str, exact: bool) -> dict:
+def revert_plan(data: StoreData, doc: SyncRecord, undo_plan: Plan, started: str,
+                exact: bool) -> SyncRecord:
     """Apply the inverse plan to `data` and record it: the revert's new sync record.
 
     `exact`: nothing had changed the sync's records since (not forced over conflicts).
@@ -312,20 +321,21 @@ def revert_plan(data: dict, doc: dict, undo_plan: dict, started: str, exact: boo
     inverse = undo_plan["actions"]
     undo = history.new_sync(data, mode="revert", trigger="manual", source=doc["source"],
                             started_at=started)
-    meta = data[META_TABLE]["1"]
-    undo.update(base_state=meta["state"], cursor_before=meta["cursor"],
-                commit_seq=next_commit_seq(data), exact=exact)
+    meta = meta_of(data)
+    undo.update({"base_state": meta["state"], "cursor_before": meta["cursor"],
+                 "commit_seq": next_commit_seq(data), "exact": exact})
     apply_actions(data, inverse + undo_plan["reference"])
-    if exact and doc["exact"] and meta["state"] == f"sync-{doc['id']}":
-        meta["state"] = doc["base_state"]  # exactly the store it was staged on, again
+    base = doc["base_state"]  # a committed sync was staged on a state: never None
+    if exact and doc["exact"] and base is not None and meta["state"] == f"sync-{doc['id']}":
+        meta["state"] = base  # exactly the store it was staged on, again
         meta["cursor"] = doc["cursor_before"]
     else:
         meta["state"] = f"sync-{undo['id']}"
     now = clock.stamp()
-    undo.update(status=SyncStatus.COMMITTED.value, finished_at=now, committed_at=now,
-                reverts=doc["id"], counts=history.counts(inverse), enabled=len(inverse),
-                disabled_ids=[])
-    doc.update(status=SyncStatus.REVERTED.value, reverted_by=undo["id"])
+    undo.update({"status": SyncStatus.COMMITTED.value, "finished_at": now, "committed_at": now,
+                 "reverts": doc["id"], "counts": history.counts(inverse),
+                 "enabled": len(inverse), "disabled_ids": []})
+    doc.update({"status": SyncStatus.REVERTED.value, "reverted_by": undo["id"]})
     return undo
 
 
@@ -333,28 +343,29 @@ _INVERSE_KIND = {"add": "remove", "remove": "add", "update": "update",
                  "archive": "reactivate", "reactivate": "archive"}
 
 
-def invert(action: dict, current: dict | None) -> dict:
+def invert(action: Action, current: Record | None) -> Action:
     """The action that undoes `action`. `current` is the stored doc now (for an add,
     what a removal must be able to put back)."""
     kind = _INVERSE_KIND[action["kind"]]
-    inverse = {k: v for k, v in action.items()
-               if k not in ("changes", "members", "record", "link")}
-    inverse["kind"] = kind
-    inverse["changes"] = {f: [a, b] for f, (b, a) in action.get("changes", {}).items()}
+    inverse: Action = {"id": action["id"], "type": action["type"], "kind": kind,
+                       "source_id": action["source_id"], "label": action["label"],
+                       "enabled": action["enabled"],
+                       "changes": {f: [a, b] for f, (b, a) in action.get("changes", {}).items()}}
     if "link" in action:  # undo a relink: find the record by its new id, give back the old
         inverse["source_id"] = action["link"]["from"]
         inverse["id"] = f"{action['type']}:{action['link']['from']}"
         inverse["link"] = {"by": "revert", "from": action["source_id"]}
     if kind == "remove":
+        assert current is not None  # _inverse skips an add whose record is gone
         inverse["record"] = current
     elif kind == "add":
         inverse["record"] = {k: v for k, v in action["record"].items() if k != "status"}
     return inverse
 
 
-def _inverse(data: dict, actions: list[dict]) -> list[dict]:
-    docs: dict[str, dict[str, dict]] = {}
-    out = []
+def _inverse(data: StoreData, actions: list[Action]) -> list[Action]:
+    docs: dict[str, dict[str, Record]] = {}
+    out: list[Action] = []
     for action in reversed(actions):
         table = TABLES[action["type"]]
         if table not in docs:

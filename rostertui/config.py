@@ -3,6 +3,12 @@
 Every mistake is one line naming the file and the key (or the YAML line).
 Secrets (tokens, client secrets) are kept only in memory and listed in `secrets`
 so that logs and error text can be scrubbed of them.
+
+The checked `sync:` and `limits:` sections become typed, frozen policy objects
+(SyncPolicy, Limits): one attribute per key, so `sync.contacts` in the YAML is
+`config.sync.contacts` in the code. A new key is a line of SCHEMA (its type and default,
+the one place a default is written), an attribute of its policy, and a line of
+`_sync_policy` or `_limits`.
 """
 
 from __future__ import annotations
@@ -12,8 +18,10 @@ import math
 import os
 import re
 import stat
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, TypeAlias, cast
 
 import yaml
 
@@ -30,7 +38,13 @@ from .text import safe
 SOURCE_KINDS = tuple(CONNECTORS)
 
 
-def _source_schema() -> dict:
+# A key's spec: (type, default), or (type, default, the values allowed); a nested
+# section is a mapping of its own keys.
+Spec: TypeAlias = "tuple[type, Any] | tuple[type, Any, tuple[str, ...]]"
+Schema: TypeAlias = "Mapping[str, Spec | Schema]"
+
+
+def _source_schema() -> dict[str, tuple[type, Any]]:
     """Every source key of every kind as (type, default), to read and type them before
     the kind is known. A key that several kinds take must have one type; its default
     here is theirs when they agree, else None (Clever's base_url has a default, OneRoster
@@ -39,7 +53,7 @@ def _source_schema() -> dict:
     for connector in CONNECTORS.values():
         for option in connector.options:
             declared.setdefault(option.name, []).append(option)
-    schema: dict = {"kind": (str, None)}
+    schema: dict[str, tuple[type, Any]] = {"kind": (str, None)}
     for name, options in declared.items():
         if len({o.type for o in options}) > 1:
             raise TypeError(f"source.{name} is declared with different types")
@@ -56,7 +70,7 @@ USERNAME_SOURCES = ("district_username", "email", "sis_id")
 MATCH_KEYS = ("source_id", "email", "username", "name")
 REQUIRED_FIELDS = {"student": ["email", "username", "graduation_year"], "teacher": ["email"],
                    "staff": ["first_name", "last_name", "sis_id", "email"]}
-SCHEMA = {
+SCHEMA: Schema = {
     "source": _SOURCE,
     "store": {"path": (str, None)},
     "sync": {
@@ -88,17 +102,59 @@ MAX_YAML_DEPTH = 50
 _ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
+# A section rule (sync.sections.include / exclude): rule key -> pattern, all of which a
+# section must match (staging/steps/section_rules.py reads them).
+SectionRule: TypeAlias = Mapping[str, object]
+
+
+@dataclass(frozen=True)
+class SectionPolicy:
+    """sync.sections: with include rules a section must match one of them, and a section
+    matching any exclude rule is left out."""
+
+    include: tuple[SectionRule, ...]
+    exclude: tuple[SectionRule, ...]
+
+
+@dataclass(frozen=True)
+class SyncPolicy:
+    """The config's `sync:` section, checked: the district's policies. Defaults: SCHEMA.
+
+    The thresholds are the guards' (safety.py); the rest the staging steps'
+    (staging/steps/, one module per policy)."""
+
+    delete_threshold: int                  # archives (and removals) in one sync
+    delete_threshold_percent: float        # ... of the active records of a type
+    clear_threshold_percent: float         # a field emptied, of the active records of a type
+    enrollment_threshold_percent: float    # enrollments removed, sections left empty
+    change_threshold_percent: float        # records changed, of the active ones of a type
+    username_source: str                   # one of USERNAME_SOURCES
+    match_existing: tuple[str, ...]        # of MATCH_KEYS, in the order they are tried
+    unique_section_names: bool
+    contacts: bool
+    required_fields: Mapping[str, tuple[str, ...]]  # type -> fields (REQUIRED_FIELDS' types)
+    sections: SectionPolicy
+
+
+@dataclass(frozen=True)
+class Limits:
+    """The config's `limits:` section: capacity after a sync (None: no limit)."""
+
+    max_sections: int | None = None
+    max_users: int | None = None
+
+
 @dataclass
 class Config:
     path: Path | None
-    source: dict
+    source: dict[str, Any]
     store_path: Path
-    sync: dict
+    sync: SyncPolicy
     schools: dict[str, str | None] = field(default_factory=dict)
-    limits: dict = field(default_factory=dict)
+    limits: Limits = Limits()
     secrets: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
-    keymap: dict = field(default_factory=dict)  # checked by screens/keymap.py at start
+    keymap: dict[str, Any] = field(default_factory=dict)  # checked by screens/keymap.py
 
 
 def default_path() -> Path:
@@ -117,7 +173,7 @@ def load(path: Path | None = None) -> Config:
         raise RosterError(safe(exc)) from None
 
 
-def _read_yaml(path: Path):
+def _read_yaml(path: Path) -> Any:
     try:
         with open(path, "rb") as fh:
             data = fh.read(MAX_CONFIG_BYTES + 1)
@@ -146,22 +202,25 @@ class _ConfigLoader(yaml.SafeLoader):
 
     _depth = 0
 
-    def compose_node(self, parent, index):
-        event = self.peek_event()
+    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
+        # composing a node, the next event is one (scalar, alias, collection start);
+        # types-PyYAML leaves Parser.peek_event unannotated
+        event: yaml.NodeEvent = self.peek_event()  # type: ignore[no-untyped-call]
+        # SafeLoader's parser is the pure-Python one: its marks are never the C Mark
+        mark = cast("yaml.Mark | None", event.start_mark)
         if isinstance(event, yaml.AliasEvent):
-            raise _refused("YAML aliases are not allowed", event.start_mark)
+            raise _refused("YAML aliases are not allowed", mark)
         if event.anchor is not None:
-            raise _refused("YAML aliases are not allowed, nor anchors (&name) for them",
-                           event.start_mark)
+            raise _refused("YAML aliases are not allowed, nor anchors (&name) for them", mark)
         if self._depth >= MAX_YAML_DEPTH:
-            raise _refused(f"nested more than {MAX_YAML_DEPTH} deep", event.start_mark)
+            raise _refused(f"nested more than {MAX_YAML_DEPTH} deep", mark)
         self._depth += 1
         try:
             return super().compose_node(parent, index)
         finally:
             self._depth -= 1
 
-    def construct_object(self, node, deep=False):
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
         try:
             return super().construct_object(node, deep)
         except (ValueError, LookupError, TypeError, AttributeError, ArithmeticError) as exc:
@@ -170,11 +229,12 @@ class _ConfigLoader(yaml.SafeLoader):
             raise _refused(f"not a valid {tag} ({exc})", node.start_mark) from None
 
 
-def _refused(problem: str, mark) -> yaml.MarkedYAMLError:
+def _refused(problem: str, mark: yaml.Mark | None) -> yaml.MarkedYAMLError:
     return yaml.MarkedYAMLError(problem=problem, problem_mark=mark)
 
 
-def from_dict(raw: dict, path: Path | None = None, base_dir: Path | None = None) -> Config:
+def from_dict(raw: dict[str, Any], path: Path | None = None,
+              base_dir: Path | None = None) -> Config:
     where = str(path) if path else "config"
     if not isinstance(raw, dict):
         raise RosterError(f"{where}: the config must be a mapping of keys")
@@ -192,12 +252,35 @@ def from_dict(raw: dict, path: Path | None = None, base_dir: Path | None = None)
     store_path = (_home(base / store, "store.path", where) if store
                   else paths.data_dir() / "store.json")
     _check_policies(values, where)
-    cfg = Config(path, source, store_path, values["sync"], values["schools"],
-                 values["limits"], secrets, keymap=values["keymap"])
+    cfg = Config(path, source, store_path, _sync_policy(values["sync"]), values["schools"],
+                 _limits(values["limits"]), secrets, keymap=values["keymap"])
     if path and in_file and _readable_by_others(path):
         cfg.warnings.append(f"{path} holds secrets ({', '.join(in_file)}) and is readable "
                             f"by group or others; run: chmod 600 {path}")
     return cfg
+
+
+def _sync_policy(sync: dict[str, Any]) -> SyncPolicy:
+    """The checked `sync:` section (every key there, at its default when not given)."""
+    sections = sync["sections"]
+    return SyncPolicy(
+        delete_threshold=sync["delete_threshold"],
+        delete_threshold_percent=sync["delete_threshold_percent"],
+        clear_threshold_percent=sync["clear_threshold_percent"],
+        enrollment_threshold_percent=sync["enrollment_threshold_percent"],
+        change_threshold_percent=sync["change_threshold_percent"],
+        username_source=sync["username_source"],
+        match_existing=tuple(sync["match_existing"]),
+        unique_section_names=sync["unique_section_names"],
+        contacts=sync["contacts"],
+        required_fields={type_: tuple(fields)
+                         for type_, fields in sync["required_fields"].items()},
+        sections=SectionPolicy(include=tuple(sections["include"]),
+                               exclude=tuple(sections["exclude"])))
+
+
+def _limits(limits: dict[str, Any]) -> Limits:
+    return Limits(max_sections=limits["max_sections"], max_users=limits["max_users"])
 
 
 def _home(path: Path, name: str, where: str) -> Path:
@@ -209,15 +292,15 @@ def _home(path: Path, name: str, where: str) -> Path:
                           f"unknown: {path}") from None
 
 
-def _check_section(raw: dict, schema: dict, prefix: str, where: str, secrets: list,
-                   in_file: list) -> dict:
+def _check_section(raw: dict[Any, Any], schema: Schema, prefix: str, where: str,
+                   secrets: list[str], in_file: list[str]) -> dict[str, Any]:
     unknown = sorted(set(raw) - set(schema), key=str)
     if unknown:
         raise RosterError(f"{where}: unknown key '{prefix}{unknown[0]}'")
-    out = {}
+    out: dict[str, Any] = {}
     for key, spec in schema.items():
         name = prefix + key
-        if isinstance(spec, dict):
+        if isinstance(spec, Mapping):
             sub = raw.get(key) or {}
             if not isinstance(sub, dict):
                 raise RosterError(f"{where}: '{name}' must be a mapping of keys")
@@ -240,14 +323,14 @@ def _check_section(raw: dict, schema: dict, prefix: str, where: str, secrets: li
     return out
 
 
-def _check_choices(value, choices: tuple, name: str, where: str) -> None:
+def _check_choices(value: object, choices: tuple[str, ...], name: str, where: str) -> None:
     for item in value if isinstance(value, list) else [value]:
         if item not in choices:
             raise RosterError(f"{where}: '{name}' must be one of {', '.join(choices)}, "
                               f"not '{item}'")
 
 
-def _expand(value, name: str, where: str):
+def _expand(value: object, name: str, where: str) -> object:
     if isinstance(value, list):
         return [_expand(v, name, where) for v in value]
     if isinstance(value, dict):
@@ -255,7 +338,7 @@ def _expand(value, name: str, where: str):
     if not isinstance(value, str):
         return value
 
-    def env(match: re.Match) -> str:
+    def env(match: re.Match[str]) -> str:
         var = match.group(1)
         if var not in os.environ:
             raise RosterError(f"{where}: '{name}' uses ${{{var}}}, but the environment "
@@ -265,7 +348,7 @@ def _expand(value, name: str, where: str):
     return _ENV.sub(env, value)
 
 
-def _coerce(value, kind: type, name: str, where: str):
+def _coerce(value: object, kind: type, name: str, where: str) -> Any:
     if kind is float and isinstance(value, (int, float)) and not isinstance(value, bool):
         return float(value)
     if kind in (int, float) and isinstance(value, str):
@@ -287,7 +370,7 @@ def _coerce(value, kind: type, name: str, where: str):
     raise RosterError(f"{where}: '{name}' must be {names[kind]}, not {type(value).__name__}")
 
 
-def _check_source(source: dict, where: str) -> tuple[Option, ...]:
+def _check_source(source: dict[str, Any], where: str) -> tuple[Option, ...]:
     """Check the typed `source:` section against its connector's declared options, fill
     in the kind's defaults, and return those options."""
     kind = source.get("kind")
@@ -328,7 +411,7 @@ def _check_source(source: dict, where: str) -> tuple[Option, ...]:
     return options
 
 
-def _check_policies(values: dict, where: str) -> None:
+def _check_policies(values: dict[str, Any], where: str) -> None:
     """The policy keys whose shape the plain schema cannot say."""
     from .staging.steps import section_rules
 
@@ -344,14 +427,16 @@ def _check_policies(values: dict, where: str) -> None:
                          for k, v in values["schools"].items()}
 
 
-def _check_thresholds(values: dict, where: str) -> None:
+def _check_thresholds(values: dict[str, Any], where: str) -> None:
     for (section, key), top in THRESHOLDS.items():
         value = values[section][key]
         if value is None:
             continue
         finite = not isinstance(value, float) or math.isfinite(value)  # an int is finite
         if not finite or value < 0 or (top is not None and value > top):
-            what = "a whole number" if SCHEMA[section][key][0] is int else "a number"
+            # _coerce gave it the schema's type: an int key's value is an int (never a
+            # bool), a float key's a float
+            what = "a whole number" if isinstance(value, int) else "a number"
             span = f"from 0 to {top}" if top is not None else "of 0 or more"
             raise RosterError(f"{where}: '{section}.{key}' must be {what} {span}, not {value}")
 
@@ -360,7 +445,7 @@ def _readable_by_others(path: Path) -> bool:
     return bool(path.stat().st_mode & (stat.S_IRWXG | stat.S_IRWXO))
 
 
-def describe_source(source: dict) -> dict:
+def describe_source(source: dict[str, Any]) -> dict[str, Any]:
     """The source without its secrets: safe for the history, status and --json."""
     return {k: v for k, v in source.items()
             if k not in SECRET_KEYS and v not in (None, [], "")}

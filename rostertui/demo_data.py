@@ -28,11 +28,16 @@ import shutil
 import tempfile
 import unicodedata
 import zipfile
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import IO, TYPE_CHECKING, TypedDict
 
 from connectors.oneroster_map import SPEC_COLUMNS
+
+if TYPE_CHECKING:
+    from _csv import Writer
 
 # The files this writes, in the order written, each with every column OneRoster 1.1
 # defines (the reader's own list: a set it writes always passes the strict header check).
@@ -132,6 +137,26 @@ U, E, C, CO, AS = ({c: i for i, c in enumerate(HEADERS[name])} for name in
 _ID = re.compile(r"([a-z]+)(\d+)")
 _NUMBERED = re.compile(r"(.*?)(\d*)")
 
+Row = list[str]  # a CSV row as read; rows written may hold dates and ints too
+Student = tuple[str, str, str, str]  # (sourcedId, school, grade, guardian ids)
+
+
+class ChangedIds(TypedDict):
+    """The ids next_day() added, updated and removed, and the students it moved."""
+    students: dict[str, list[str]]
+    teachers: dict[str, list[str]]
+    moved: list[str]
+
+
+class DaySummary(TypedDict):
+    """What next_day() changed: counts per type and kind, the ids, the rows per file."""
+    students: dict[str, int]
+    teachers: dict[str, int]
+    guardians: dict[str, int]
+    enrollments: dict[str, int]
+    ids: ChangedIds
+    files: dict[str, int]
+
 
 def default_schools(students: int) -> int:
     """One school per 500 students, rounded, at least one."""
@@ -139,7 +164,7 @@ def default_schools(students: int) -> int:
 
 
 def generate(out_dir: Path, students: int, schools: int | None = None, seed: int = 1,
-             as_zip: bool = False) -> dict:
+             as_zip: bool = False) -> dict[str, int]:
     """Write a bulk OneRoster 1.1 CSV district; return the rows written per file."""
     if students < 1:
         raise ValueError("students must be at least 1")
@@ -155,7 +180,7 @@ def generate(out_dir: Path, students: int, schools: int | None = None, seed: int
 
 
 def next_day(previous_dir: Path, out_dir: Path, change_rate: float = 0.05, seed: int = 2,
-             delta: bool = False, as_zip: bool = False) -> dict:
+             delta: bool = False, as_zip: bool = False) -> DaySummary:
     """Read a bulk set and write the next day's, as a bulk or a delta set.
 
     change_rate/3 of the students are each added, edited and removed (a removed student's
@@ -184,7 +209,7 @@ class _Ids:
     WIDTH = {"sch": 4, "crs": 5, "cls": 6, "t": 5, "a": 4, "s": 6, "g": 6, "e": 7}
     SIS_BASE = {"t": 500_000, "a": 600_000, "s": 1_000_000, "g": 7_000_000}
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.last = dict.fromkeys(self.WIDTH, 0)
 
     def new(self, prefix: str) -> str:
@@ -215,7 +240,7 @@ class _Usernames:
     """first.last, then first.last2, first.last3...: unique within a set, also after reading
     one back. Also used for email local parts, so that emails are unique too."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.used: dict[str, int] = {}
 
     def take(self, given: str, family: str) -> str:
@@ -226,7 +251,9 @@ class _Usernames:
 
     def seen(self, login: str) -> None:
         if login:
-            base, n = _NUMBERED.fullmatch(login).groups()
+            numbered = _NUMBERED.fullmatch(login)
+            assert numbered is not None  # as a login has no line break, every one matches
+            base, n = numbered.groups()
             self.used[base] = max(self.used.get(base, 0), int(n or 1))
 
 
@@ -243,7 +270,7 @@ class _People:
         self.ids, self.usernames = ids, usernames
 
     def student(self, school: str, grade: str, email: bool = True,
-                login: bool = True) -> tuple[list, list, list]:
+                login: bool = True) -> tuple[Row, Row, Row]:
         """(student, guardian, demographics) rows."""
         rng = self.rng
         sex = rng.choice(("female", "male"))
@@ -258,7 +285,7 @@ class _People:
         guardian = self._guardian(guardian_id, guardian_sis, school, family, sid)
         return student, guardian, self._demographics(sid, grade, sex)
 
-    def staff(self, role: str, school: str) -> list:
+    def staff(self, role: str, school: str) -> Row:
         """A teacher, administrator or aide."""
         sid, sis = self.ids.person("t" if role == "teacher" else "a")
         given, family = self.rng.choice(ALL_FIRST_NAMES), self.rng.choice(LAST_NAMES)
@@ -266,7 +293,7 @@ class _People:
         return self._user(sid, sis, role, school, given, family, login=name,
                           email=f"{name}@{self.domain}")
 
-    def edit(self, row: list, kind: str, school_grades: list[str]) -> list:
+    def edit(self, row: Row, kind: str, school_grades: Sequence[str]) -> Row:
         """A copy of a user row with one field changed (a grade within its school's)."""
         row = row.copy()
         if kind == "familyName":
@@ -279,10 +306,10 @@ class _People:
         row[U["status"]], row[U["dateLastModified"]] = "active", self.stamp
         return row
 
-    def _other(self, choices, current: str) -> str:
+    def _other(self, choices: Sequence[str], current: str) -> str:
         return self.rng.choice([c for c in choices if c != current])
 
-    def _guardian(self, sid: str, sis: str, school: str, family: str, student: str) -> list:
+    def _guardian(self, sid: str, sis: str, school: str, family: str, student: str) -> Row:
         rng = self.rng
         given = rng.choice(ALL_FIRST_NAMES)
         if rng.random() < 0.15:
@@ -293,13 +320,14 @@ class _People:
         return self._user(sid, sis, role, school, given, family, email=email, phone=phone,
                           agents=student)
 
-    def _user(self, sid, sis, role, school, given, family, login="", email="", phone="",
-              agents="", grade="") -> list:
+    def _user(self, sid: str, sis: str, role: str, school: str, given: str, family: str,
+              login: str = "", email: str = "", phone: str = "", agents: str = "",
+              grade: str = "") -> Row:
         middle = self.rng.choice(ALL_FIRST_NAMES) if self.rng.random() < 0.3 else ""
         return [sid, "active", self.stamp, "true", school, role, login, f"{{SIS:{sis}}}", given,
                 family, middle, sis, email, "", phone, agents, grade, ""]
 
-    def _demographics(self, sid: str, grade: str, sex: str) -> list:
+    def _demographics(self, sid: str, grade: str, sex: str) -> Row:
         """Born so that the student is grade+5 years old (KG: 5) on September 1."""
         rng = self.rng
         age = 5 + GRADES.index(grade)
@@ -314,11 +342,12 @@ class _People:
                 *("true" if f else "false" for f in flags), "", "", "", ""]
 
 
-def _enrollment(eid, stamp, class_id, school, user, role, primary, begin, end) -> list:
+def _enrollment(eid: str, stamp: str, class_id: str, school: str, user: str, role: str,
+                primary: str, begin: date | str, end: date | str) -> Row:
     return [eid, "active", stamp, class_id, school, user, role, primary, str(begin), str(end)]
 
 
-def _apportion(total: int, weights: list[float]) -> list[int]:
+def _apportion(total: int, weights: Sequence[float]) -> list[int]:
     """Split `total` in proportion to `weights` (largest remainders get the leftovers)."""
     quotas = [w * total / sum(weights) for w in weights]
     counts = [int(q) for q in quotas]
@@ -337,29 +366,30 @@ class _Sink:
     def __init__(self, folder: Path, mode: str):
         self.folder, self.mode = folder, mode
         self.counts: dict[str, int] = {}
-        self._files, self._writers = [], {}
+        self._files: list[IO[str]] = []
+        self._writers: dict[str, Writer] = {}
         if mode == "bulk":
             for name in FILES:
                 self._writer(name)
 
-    def row(self, name: str, row: list) -> None:
+    def row(self, name: str, row: Sequence[object]) -> None:
         self._writer(name).writerow(row)
         self.counts[name] += 1
 
-    def rows(self, name: str, rows) -> None:
-        rows = iter(rows)
-        first = next(rows, None)
+    def rows(self, name: str, rows: Iterable[Sequence[object]]) -> None:
+        each = iter(rows)
+        first = next(each, None)
         if first is None:
             return
         write = self._writer(name).writerow
         write(first)
         n = 1
-        for row in rows:
+        for row in each:
             write(row)
             n += 1
         self.counts[name] += n
 
-    def _writer(self, name: str):
+    def _writer(self, name: str) -> Writer:
         if name not in self._writers:
             file = open(self.folder / f"{name}.csv", "w", newline="", encoding="utf-8")
             self._files.append(file)
@@ -387,7 +417,7 @@ class _Sink:
 
 
 @contextmanager
-def _output(out_dir: Path, mode: str, as_zip: bool):
+def _output(out_dir: Path, mode: str, as_zip: bool) -> Iterator[_Sink]:
     """A _Sink on out_dir, or on a temporary folder zipped to out_dir/district.zip."""
     out_dir.mkdir(parents=True, exist_ok=True)
     with ExitStack() as stack:
@@ -422,10 +452,10 @@ class _Source:
         self.path = path
         self.zip = zipfile.ZipFile(path) if path.is_file() else None
 
-    def __enter__(self):
+    def __enter__(self) -> _Source:
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc: object) -> None:
         if self.zip:
             self.zip.close()
 
@@ -438,7 +468,7 @@ class _Source:
                 raise ValueError(f"{self.path}: not a bulk set (file.{name} is {mode})")
 
     @contextmanager
-    def rows(self, name: str, header: list[str] | None = None):
+    def rows(self, name: str, header: list[str] | None = None) -> Iterator[Iterator[Row]]:
         """A csv.reader on a file's rows, after checking its header."""
         raw = self.zip.open(f"{name}.csv") if self.zip else open(self.path / f"{name}.csv", "rb")
         with io.TextIOWrapper(raw, encoding="utf-8-sig", newline="") as text:
@@ -491,13 +521,13 @@ class _Generator:
             schools.append((f"{places[i % len(places)]} {level} School{number}", grades))
         return schools
 
-    def _weights(self, schools) -> list[float]:
+    def _weights(self, schools: list[tuple[str, tuple[str, ...]]]) -> list[float]:
         """Each grade's students split over the schools that teach it, give or take 15%."""
         serving = {g: sum(g in grades for _, grades in schools) for g in GRADES}
         return [sum(1 / serving[g] for g in grades) * self.rng.uniform(0.85, 1.15)
                 for _, grades in schools]
 
-    def _school(self, school: str, grades, size: int) -> None:
+    def _school(self, school: str, grades: tuple[str, ...], size: int) -> None:
         teachers = [self.people.staff("teacher", school)
                     for _ in range(max(1, round(size * TEACHER_SHARE)))]
         staff = [self.people.staff("administrator" if i == 0 or self.rng.random() < 0.3
@@ -509,8 +539,8 @@ class _Generator:
             if n:
                 self._grade(school, grade, n, teachers)
 
-    def _grade(self, school: str, grade: str, n: int, teachers: list[list]) -> None:
-        courses = {}
+    def _grade(self, school: str, grade: str, n: int, teachers: list[Row]) -> None:
+        courses: dict[str, Row] = {}
         label = "Kindergarten" if grade == "KG" else f"Grade {int(grade)}"
         for title, code, subject_code in SUBJECTS:
             course = [self.ids.new("crs"), "active", GENERATED_AT, YEAR_ID, f"{title} {label}",
@@ -522,7 +552,8 @@ class _Generator:
             sections = self._sections(school, grade, group, courses, teachers)
             self._students(school, grade, members, sections)
 
-    def _sections(self, school, grade, group, courses, teachers) -> list[str]:
+    def _sections(self, school: str, grade: str, group: int, courses: dict[str, Row],
+                  teachers: list[Row]) -> list[str]:
         """A group's homeroom and scheduled classes, each with its teacher(s); their ids."""
         n = self.rng.choice(SCHEDULED_CLASSES)
         subjects = CORE + tuple(self.rng.sample(ELECTIVES, n - len(CORE)))
@@ -544,7 +575,7 @@ class _Generator:
             sections.append(class_id)
         return sections
 
-    def _teach(self, class_id: str, school: str, teachers: list[list], teacher: int) -> None:
+    def _teach(self, class_id: str, school: str, teachers: list[Row], teacher: int) -> None:
         """One teacher enrollment, and one in ten sections a co-teacher."""
         chosen = [teacher]
         if len(teachers) > 1 and self.rng.random() < 0.1:
@@ -555,7 +586,9 @@ class _Generator:
             for i, t in enumerate(chosen)))
 
     def _students(self, school: str, grade: str, members: int, sections: list[str]) -> None:
-        users, demographics, enrollments = [], [], []
+        users: list[Row] = []
+        demographics: list[Row] = []
+        enrollments: list[Row] = []
         for _ in range(members):
             i, self.ordinal = self.ordinal, self.ordinal + 1
             student, guardian, demo = self.people.student(
@@ -587,7 +620,9 @@ class _NextDay:
                               self.ids, usernames)
         self._pick(rate)
         held = self._read_enrollments()
-        self.new_users, self.new_demographics, self.new_enrollments = [], [], []
+        self.new_users: list[Row] = []
+        self.new_demographics: list[Row] = []
+        self.new_enrollments: list[Row] = []
         self._add_students(held)
         self._replace_teachers(held)
         self._move_students(held, round(len(self.students) * rate / 3))
@@ -595,8 +630,8 @@ class _NextDay:
     def _read_users(self, usernames: _Usernames) -> tuple[str, str]:
         """Note students, teachers, ids and usernames; return the latest stamp and the
         district's email domain."""
-        self.students = []          # (sourcedId, school, grade, guardian ids)
-        self.teachers = []          # (sourcedId, school)
+        self.students: list[Student] = []
+        self.teachers: list[tuple[str, str]] = []  # (sourcedId, school)
         latest = domain = ""
         with self.src.rows("users") as rows:
             for row in rows:
@@ -616,7 +651,8 @@ class _NextDay:
         return latest, domain
 
     def _read_classes(self) -> None:
-        self.course_of, self.sections_of = {}, {}      # class -> course, course -> classes
+        self.course_of: dict[str, str] = {}             # class -> course
+        self.sections_of: dict[str, list[str]] = {}     # course -> classes
         self.school_grades: dict[str, list[str]] = {}
         with self.src.rows("classes") as rows:
             for row in rows:
@@ -643,7 +679,7 @@ class _NextDay:
         picked = rng.sample(self.students, pool)
         self.removed, self.edited, self.movers = picked[:k], picked[k:2 * k], picked[2 * k:]
         gone = {s[0] for s in self.removed}
-        self.templates = []
+        self.templates: list[Student] = []
         while len(self.templates) < k:
             student = rng.choice(self.students)
             if student[0] not in gone:
@@ -656,11 +692,11 @@ class _NextDay:
         self.gone_guardians = [g for s in self.removed for g in s[3].split(",") if g]
         self.gone_users = gone | {t[0] for t in teachers[:kt]} | set(self.gone_guardians)
 
-    def _read_enrollments(self) -> dict[str, list[list]]:
+    def _read_enrollments(self) -> dict[str, list[Row]]:
         """Note the highest enrollment id; return the enrollments of the people whose
         classes a change copies or moves."""
         wanted = {p[0] for p in self.templates + self.movers + self.removed_teachers}
-        held: dict[str, list[list]] = {uid: [] for uid in wanted}
+        held: dict[str, list[Row]] = {uid: [] for uid in wanted}
         user = E["userSourcedId"]
         with self.src.rows("enrollments") as rows:
             for row in rows:
@@ -669,7 +705,7 @@ class _NextDay:
                     held[row[user]].append(row)
         return held
 
-    def _enroll(self, row: list, user: str, class_id: str | None = None) -> None:
+    def _enroll(self, row: Row, user: str, class_id: str | None = None) -> None:
         """A new enrollment like `row` for `user` (in `class_id`), starting today at the
         earliest."""
         self.new_enrollments.append(_enrollment(
@@ -677,9 +713,9 @@ class _NextDay:
             row[E["schoolSourcedId"]], user, row[E["role"]], row[E["primary"]],
             max(self.today, row[E["beginDate"]]), row[E["endDate"]]))
 
-    def _add_students(self, held: dict[str, list[list]]) -> None:
+    def _add_students(self, held: dict[str, list[Row]]) -> None:
         """New students in the grade, school and classes of existing ones."""
-        self.added = []
+        self.added: list[str] = []
         for template, school, grade, _ in self.templates:
             student, guardian, demo = self.people.student(school, grade)
             self.added.append(student[0])
@@ -688,9 +724,9 @@ class _NextDay:
             for row in held[template]:
                 self._enroll(row, student[0])
 
-    def _replace_teachers(self, held: dict[str, list[list]]) -> None:
+    def _replace_teachers(self, held: dict[str, list[Row]]) -> None:
         """A new teacher at the same school takes each removed teacher's sections."""
-        self.added_teachers = []
+        self.added_teachers: list[str] = []
         for teacher, school in self.removed_teachers:
             new = self.people.staff("teacher", school)
             self.added_teachers.append(new[0])
@@ -698,9 +734,10 @@ class _NextDay:
             for row in held[teacher]:
                 self._enroll(row, new[0])
 
-    def _move_students(self, held: dict[str, list[list]], k: int) -> None:
+    def _move_students(self, held: dict[str, list[Row]], k: int) -> None:
         """Move up to k students, each from one class to another section of its course."""
-        self.moved, self.moved_out = [], set()
+        self.moved: list[str] = []
+        self.moved_out: set[str] = set()
         for student, *_ in self.movers:
             if len(self.moved) == k:
                 break
@@ -730,7 +767,8 @@ class _NextDay:
             sink, "enrollments", lambda row: row[user] in gone or row[0] in self.moved_out)
         sink.rows("enrollments", self.new_enrollments)
 
-    def _copy(self, sink: _Sink, name: str, is_removed, edit=None) -> int:
+    def _copy(self, sink: _Sink, name: str, is_removed: Callable[[Row], bool],
+              edit: Callable[[Row], Row] | None = None) -> int:
         """Copy a file's rows (delta: only changed rows, removals as tobedeleted); return
         the number removed."""
         removed = 0
@@ -746,27 +784,32 @@ class _NextDay:
                     sink.row(name, row)
         return removed
 
-    def _edit(self, row: list) -> list:
+    def _edit(self, row: Row) -> Row:
         kind, school = self.edits[row[0]]
         grades = self.school_grades.get(school, [])
         return self.people.edit(row, kind, grades if len(grades) > 1 else GRADES)
 
-    def summary(self, counts: dict[str, int]) -> dict:
-        ids = {
-            "students": {"add": self.added, "update": [s[0] for s in self.edited],
-                         "remove": [s[0] for s in self.removed]},
-            "teachers": {"add": self.added_teachers,
-                         "update": [t[0] for t in self.edited_teachers],
-                         "remove": [t[0] for t in self.removed_teachers]},
+    def summary(self, counts: dict[str, int]) -> DaySummary:
+        students = {"add": self.added, "update": [s[0] for s in self.edited],
+                    "remove": [s[0] for s in self.removed]}
+        teachers = {"add": self.added_teachers,
+                    "update": [t[0] for t in self.edited_teachers],
+                    "remove": [t[0] for t in self.removed_teachers]}
+        return {
+            "students": _sizes(students), "teachers": _sizes(teachers),
+            "guardians": {"add": len(self.added), "update": 0,
+                          "remove": len(self.gone_guardians)},
+            "enrollments": {"add": len(self.new_enrollments), "update": 0,
+                            "remove": self.removed_enrollments},
+            "ids": {"students": _sorted_ids(students), "teachers": _sorted_ids(teachers),
+                    "moved": sorted(self.moved)},
+            "files": dict(counts),
         }
-        summary = {type_: {kind: len(v) for kind, v in changes.items()}
-                   for type_, changes in ids.items()}
-        summary["guardians"] = {"add": len(self.added), "update": 0,
-                                "remove": len(self.gone_guardians)}
-        summary["enrollments"] = {"add": len(self.new_enrollments), "update": 0,
-                                  "remove": self.removed_enrollments}
-        summary["ids"] = {type_: {kind: sorted(v) for kind, v in changes.items()}
-                          for type_, changes in ids.items()}
-        summary["ids"]["moved"] = sorted(self.moved)
-        summary["files"] = dict(counts)
-        return summary
+
+
+def _sizes(changes: dict[str, list[str]]) -> dict[str, int]:
+    return {kind: len(ids) for kind, ids in changes.items()}
+
+
+def _sorted_ids(changes: dict[str, list[str]]) -> dict[str, list[str]]:
+    return {kind: sorted(ids) for kind, ids in changes.items()}

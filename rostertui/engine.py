@@ -11,7 +11,7 @@ import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
-from connectors.feed import Connector, Progress, SourceError
+from connectors.feed import Connector, Progress, SourceCheck, SourceError
 
 from . import clock, files, history, lifecycle, safety, staging
 from .catalog import Catalog
@@ -29,9 +29,20 @@ from .errors import BlockedError, RosterError, StaleError
 from .gcpause import gc_paused
 from .lifecycle import SyncStatus
 from .model import ACTION_TYPES, ACTIVE, LOCAL_FIELDS, PEOPLE_TYPES, SOURCE_FIELDS, TABLES, blank
+from .records import (
+    Counts,
+    DataWarning,
+    Plan,
+    Record,
+    Report,
+    SchoolRow,
+    StoreData,
+    StoreStatus,
+    SyncRecord,
+)
 from .redact import scrub
 from .review import Review
-from .store import META_TABLE, Store
+from .store import Store, Version, meta_of
 from .text import clean_message
 
 
@@ -42,11 +53,11 @@ class Engine:
         self.config = config
         self.store = Store(config.store_path)
         self._connector = connector
-        self._snapshot: tuple[tuple | None, dict] | None = None  # (store version, data)
+        self._snapshot: tuple[Version | None, StoreData] | None = None  # (version, data)
 
     # -- the loaded store --------------------------------------------------------------
 
-    def _read(self) -> dict:
+    def _read(self) -> StoreData:
         """The store for reading, parsed once per version of the file (a parse costs a
         second or two at 100,000 students). Callers must not change it."""
         version = self.store.version()
@@ -54,7 +65,7 @@ class Engine:
             self._snapshot = (version, self.store.load())
         return self._snapshot[1]
 
-    def _take(self) -> dict:
+    def _take(self) -> StoreData:
         """The store to change: the cached parse if current (handed over, so a failed
         write cannot leave a half-changed cache behind), else a fresh one."""
         snapshot, self._snapshot = self._snapshot, None
@@ -62,7 +73,7 @@ class Engine:
             return snapshot[1]
         return self.store.load()
 
-    def _write(self, data: dict) -> None:
+    def _write(self, data: StoreData) -> None:
         self.store.write(data)
         self._snapshot = (self.store.version(), data)
 
@@ -74,7 +85,7 @@ class Engine:
 
     def sync(self, mode: str = "full", trigger: str = "manual", commit: bool = False,
              force: bool = False, progress: Progress | None = None, since: str | None = None,
-             schools: list[str] | None = None) -> dict:
+             schools: list[str] | None = None) -> Report:
         """Fetch, stage, and with `commit` apply at once unless blocked (and not forced).
 
         `since` (ISO 8601) starts a quick sync at that time instead of the last commit;
@@ -83,14 +94,16 @@ class Engine:
         with gc_paused():
             return self._sync(mode, trigger, commit, force, progress, since, schools)
 
-    def _sync(self, mode, trigger, commit, force, progress, since, schools) -> dict:
+    def _sync(self, mode: str, trigger: str, commit: bool, force: bool,
+              progress: Progress | None, since: str | None,
+              schools: list[str] | None) -> Report:
         started = clock.stamp()
         seen = self.store.version()
         data = self._take()
-        if trigger == "auto" and not _meta(data)["enabled"]:
+        if trigger == "auto" and not meta_of(data)["enabled"]:
             raise RosterError("the integration is disabled (see the dashboard's Status tab); "
                               "no automatic sync was run")
-        cursor = (since or _meta(data)["cursor"]) if mode == "quick" else None
+        cursor = (since or meta_of(data)["cursor"]) if mode == "quick" else None
         files.check_writable(self.store.path.parent)  # before a long fetch, not after it
         try:
             feed = self.connector.fetch(mode, cursor, progress)
@@ -106,8 +119,8 @@ class Engine:
                                    started_at=started)
             plan = staging.stage(feed, data, self.config, schools)
             reasons = safety.block_reasons(plan["actions"], data, self.config)
-            history.finish(doc, plan, _meta(data)["state"], reasons)
-            self.store.plans.write(doc, plan, _meta(data)["store_id"])
+            history.finish(doc, plan, meta_of(data)["state"], reasons)
+            self.store.plans.write(doc, plan, meta_of(data)["store_id"])
             if commit and (force or not reasons):
                 verify_plan(data, doc, plan)
                 commit_plan(data, doc, plan, reasons)
@@ -120,25 +133,26 @@ class Engine:
             doc = history.new_sync(data, mode=mode, trigger=trigger,
                                    source=describe_source(self.config.source),
                                    started_at=started)
-            doc.update(status=SyncStatus.FAILED.value, error=message, finished_at=clock.stamp())
+            doc.update({"status": SyncStatus.FAILED.value, "error": message,
+                        "finished_at": clock.stamp()})
             self._write(data)
 
     # -- review ------------------------------------------------------------------------
 
-    def plan(self, sync_id: int) -> dict:
+    def plan(self, sync_id: int) -> Plan:
         """The sync's actions (with their enabled flags), reference changes and warnings."""
         data = self._read()
-        return self.store.plans.read(history.get(data, sync_id), _meta(data)["store_id"])
+        return self.store.plans.read(history.get(data, sync_id), meta_of(data)["store_id"])
 
     def review(self, sync_id: int | None = None) -> Review:
         """A sync's actions in memory, for ticking and unticking."""
         data = self._read()
         doc = history.get(data, sync_id)
-        plan = self.store.plans.read(doc, _meta(data)["store_id"])
+        plan = self.store.plans.read(doc, meta_of(data)["store_id"])
         return Review(self.store.plans, doc, plan, self._toggle_gate)
 
     @contextmanager
-    def _toggle_gate(self, sync_id: int) -> Iterator[dict]:
+    def _toggle_gate(self, sync_id: int) -> Iterator[SyncRecord]:
         """The store's lock held, and the sync's record as it is now."""
         with self.store.locked("review"):
             yield history.get(self._read(), sync_id)
@@ -153,18 +167,18 @@ class Engine:
     # -- commit ------------------------------------------------------------------------
 
     def commit(self, sync_id: int | None = None, disable: Sequence[str] = (),
-               force: bool = False) -> dict:
+               force: bool = False) -> Report:
         """Apply a pending sync's enabled actions, after unticking `disable` (every id
         checked before anything is done). The guards are counted on what will be applied."""
         with gc_paused(), self.store.locked("commit", wait=0):
             data = self._take()
             doc = history.get(data, sync_id)
             lifecycle.require(doc, "commit")
-            if doc["base_state"] != _meta(data)["state"]:
+            if doc["base_state"] != meta_of(data)["state"]:
                 raise StaleError(f"sync {doc['id']} is stale: the store changed after it "
                                  "was staged; stage it again with: rostertui sync")
             review = Review(self.store.plans, doc,
-                            self.store.plans.read(doc, _meta(data)["store_id"]),
+                            self.store.plans.read(doc, meta_of(data)["store_id"]),
                             self._toggle_gate)
             review.check_ids(list(disable))
             newly = [i for i in dict.fromkeys(disable) if review.action(i)["enabled"]]
@@ -182,7 +196,7 @@ class Engine:
             self._write(data)
         return _report(doc, plan["warnings"])
 
-    def revert(self, sync_id: int, force: bool = False) -> dict:
+    def revert(self, sync_id: int, force: bool = False) -> Report:
         """Undo a committed sync. Refused when records it changed have changed since, or
         when the undo trips a guard (the revert of a first import removes everything),
         unless forced. The revert is recorded as a sync of its own."""
@@ -194,7 +208,7 @@ class Engine:
             self._write(data)
         return _report(new, [])
 
-    def redo(self, sync_id: int, force: bool = False) -> dict:
+    def redo(self, sync_id: int, force: bool = False) -> Report:
         """Apply a reverted sync again: the revert of its revert, recorded as a new sync."""
         with gc_paused(), self.store.locked("redo", wait=0):
             data = self._take()
@@ -206,11 +220,12 @@ class Engine:
             self._write(data)
         return _report(new, [])
 
-    def _revert(self, data: dict, doc: dict, force: bool, verb: str, asked: int) -> dict:
+    def _revert(self, data: StoreData, doc: SyncRecord, force: bool, verb: str,
+                asked: int) -> SyncRecord:
         """Revert `doc` (for a redo, the revert being undone); `asked`: the sync the admin
         named, for the messages."""
         started = clock.stamp()
-        plan = self.store.plans.read(doc, _meta(data)["store_id"])
+        plan = self.store.plans.read(doc, meta_of(data)["store_id"])
         clashing = self._conflicts(data, doc, plan)
         if clashing and not force:
             raise conflict_error(asked, clashing, verb)
@@ -222,7 +237,7 @@ class Engine:
         new = revert_plan(data, doc, undo_plan, started, exact=not clashing)
         new["forced"] = bool(clashing or reasons)
         new["blocked_reasons"] = reasons
-        self.store.plans.write(new, undo_plan, _meta(data)["store_id"])
+        self.store.plans.write(new, undo_plan, meta_of(data)["store_id"])
         return new
 
     def revert_conflicts(self, sync_id: int) -> list[str]:
@@ -230,18 +245,18 @@ class Engine:
         data = self._read()
         return self._conflicts(data, history.get(data, sync_id), self.plan(sync_id))
 
-    def _conflicts(self, data: dict, doc: dict, plan: dict) -> list[str]:
+    def _conflicts(self, data: StoreData, doc: SyncRecord, plan: Plan) -> list[str]:
         """The records this sync changed that a sync committed after it (in commit order,
         whatever the ids) changed again, or that are no longer as it left them."""
         applied = [a for a in plan["actions"] if a["enabled"]]
         mine = {a["id"] for a in applied}
         touched: set[str] = set()
         for later in applied_after(data, doc):
-            actions = self.store.plans.read(later, _meta(data)["store_id"])["actions"]
+            actions = self.store.plans.read(later, meta_of(data)["store_id"])["actions"]
             touched.update(a["id"] for a in actions if a["enabled"] and a["id"] in mine)
         return sorted(touched | set(mismatches(data, applied, side="after")))
 
-    def discard(self, sync_id: int | None = None) -> dict:
+    def discard(self, sync_id: int | None = None) -> Report:
         with self.store.locked("discard", wait=0):
             data = self._take()
             doc = history.get(data, sync_id)
@@ -256,7 +271,7 @@ class Engine:
             self._snapshot = None
             return self.store.restore(force)
 
-    def check(self) -> dict:
+    def check(self) -> SourceCheck:
         try:
             return self.connector.check()
         except SourceError as exc:
@@ -264,7 +279,7 @@ class Engine:
 
     # -- local data ----------------------------------------------------------------------
 
-    def create_local(self, type_: str, fields: dict) -> dict:
+    def create_local(self, type_: str, fields: Record) -> Record:
         """An account made here, outside the source: marked local, never archived by a
         sync, and linkable to a source record by sync.match_existing."""
         if type_ not in PEOPLE_TYPES:
@@ -272,7 +287,7 @@ class Engine:
         unknown = sorted(set(fields) - set(SOURCE_FIELDS[type_]) - set(LOCAL_FIELDS[type_]))
         if unknown:
             raise RosterError(f"a {type_} has no field '{unknown[0]}'")
-        doc = {**blank(type_), **fields, "status": ACTIVE, "local": True}
+        doc: Record = {**blank(type_), **fields, "status": ACTIVE, "local": True}
         doc["source_id"] = fields.get("source_id") or f"local-{uuid.uuid4().hex[:12]}"
         with self.store.locked("local account"):
             data = self._take()
@@ -280,11 +295,11 @@ class Engine:
             if any(d["source_id"] == doc["source_id"] for d in table.values()):
                 raise RosterError(f"a {type_} with source id {doc['source_id']} exists")
             table[str(max(map(int, table), default=0) + 1)] = doc
-            _meta(data)["state"] = f"local-{doc['source_id']}"  # plans staged before: stale
+            meta_of(data)["state"] = f"local-{doc['source_id']}"  # plans staged before: stale
             self._write(data)
         return doc
 
-    def set_local_fields(self, type_: str, source_id: str, fields: dict) -> dict:
+    def set_local_fields(self, type_: str, source_id: str, fields: Record) -> Record:
         """Fields kept here (a section's display name, notes, priority): no sync touches
         them, so they need not make a staged sync stale."""
         allowed = LOCAL_FIELDS.get(type_, ())
@@ -306,18 +321,18 @@ class Engine:
         """Turn the integration on or off; off, scheduled (auto) syncs do nothing."""
         with self.store.locked("settings"):
             data = self._take()
-            _meta(data)["enabled"] = enabled
+            meta_of(data)["enabled"] = enabled
             self._write(data)
 
     # -- reading -----------------------------------------------------------------------
 
-    def history(self) -> list[dict]:
+    def history(self) -> list[SyncRecord]:
         return history.listing(self._read())
 
-    def sync_doc(self, sync_id: int | None = None) -> dict:
+    def sync_doc(self, sync_id: int | None = None) -> SyncRecord:
         return history.get(self._read(), sync_id)
 
-    def report(self, sync_id: int) -> dict:
+    def report(self, sync_id: int) -> Report:
         """The shape of `--json`: the sync's counts, status and warnings."""
         doc = self.sync_doc(sync_id)
         if not doc["plan_digest"]:
@@ -325,16 +340,21 @@ class Engine:
         try:
             review = self.review(doc["id"])
         except RosterError as exc:  # its plan is gone or not its own: say so, show the rest
-            return _report({**doc, "error": clean_message(str(exc))}, [])
+            gone = _report(doc, [])
+            gone["error"] = clean_message(str(exc))
+            return gone
         if not lifecycle.pending(doc):
             return _report(doc, review.warnings)
         reasons = self.block_reasons(review)  # as unticked now
-        live = {**doc, "status": history.pending_status(reasons), "blocked_reasons": reasons,
-                "enabled": sum(a["enabled"] for a in review.actions)}
+        live = _report(doc, review.warnings)
+        live["status"] = history.pending_status(reasons)
+        live["enabled"] = sum(a["enabled"] for a in review.actions)
         live["disabled"] = len(review.actions) - live["enabled"]
-        return _report(live, review.warnings)
+        live["blocked_reasons"] = reasons
+        return live
 
-    def warnings(self, sync_id: int | None = None, code: str | None = None) -> list[dict]:
+    def warnings(self, sync_id: int | None = None,
+                 code: str | None = None) -> list[DataWarning]:
         """A sync's data warnings (default: the newest sync that has a plan)."""
         if sync_id is None:
             staged = [d for d in self.history() if d["plan_digest"]]
@@ -344,45 +364,43 @@ class Engine:
         found = self.plan(sync_id)["warnings"]
         return [w for w in found if code is None or w["code"] == code]
 
-    def schools(self) -> list[dict]:
+    def schools(self) -> list[SchoolRow]:
         """Every school with whether it is synced, its local organization and its counts."""
         catalog = self.catalog()
         selected = self.config.schools
-        rows = []
+        rows: list[SchoolRow] = []
         for doc in catalog.docs("school"):
             sid = doc["source_id"]
             stats = catalog.school_stats.get(sid, {"users": 0, "sections": 0})
             rows.append({"school": doc, "synced": not selected or sid in selected,
-                         "local_org": selected.get(sid), **stats})
+                         "local_org": selected.get(sid), "users": stats["users"],
+                         "sections": stats["sections"]})
         return rows
 
     def catalog(self) -> Catalog:
         """The store, indexed for browsing."""
         return Catalog(self._read())
 
-    def status(self) -> dict:
+    def status(self) -> StoreStatus:
         data = self._read()
         syncs = history.listing(data)
         return {"source": describe_source(self.config.source), "store": str(self.store.path),
-                "district": _meta(data)["district"], "enabled": _meta(data)["enabled"],
+                "district": meta_of(data)["district"], "enabled": meta_of(data)["enabled"],
                 "last_sync": syncs[0] if syncs else None, "counts": table_counts(data)}
 
 
-def _report(doc: dict, warnings: list[dict]) -> dict:
+def _report(doc: SyncRecord, warnings: list[DataWarning]) -> Report:
     return {"sync_id": doc["id"], "mode": doc["mode"], "status": doc["status"],
             "counts": doc["counts"], "warnings": warnings,
             "enabled": doc["enabled"], "disabled": doc["disabled"],
             "blocked_reasons": doc["blocked_reasons"], "error": doc["error"]}
 
 
-def table_counts(data: dict) -> dict[str, dict[str, int]]:
-    out = {}
+def table_counts(data: StoreData) -> Counts:
+    out: Counts = {}
     for type_ in ACTION_TYPES:
         docs = data[TABLES[type_]].values()
         active = sum(1 for d in docs if d["status"] == ACTIVE)
         out[type_] = {"active": active, "archived": len(docs) - active}
     return out
 
-
-def _meta(data: dict) -> dict:
-    return data[META_TABLE]["1"]

@@ -6,21 +6,23 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Sequence
 from pathlib import Path
 
 from .files import atomic_write
+from .records import DataWarning
 from .text import safe
 
 WARNING_COLUMNS = ("code", "type", "source_id", "message")
 _FORMULA = ("=", "+", "-", "@", "\t", "\r")
 
 
-def neutral(value) -> str:
+def neutral(value: object) -> str:
     text = safe(value)
     return "'" + text if text.startswith(_FORMULA) else text
 
 
-def write_warnings(path: Path, warnings: list[dict]) -> int:
+def write_warnings(path: Path, warnings: Sequence[DataWarning]) -> int:
     """Write the CSV through files.atomic_write: it names students, so it is 0600, and
     exports often go to shared folders such as /tmp, where a symlink planted at the name
     must be replaced, never written through."""

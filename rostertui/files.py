@@ -19,7 +19,7 @@ import stat
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
-from typing import TypeVar
+from typing import ParamSpec, TypeVar
 
 from .errors import RosterError
 
@@ -30,7 +30,8 @@ PRIVATE_UMASK = 0o077
 # an unattended run; it changes nothing for a regular file.
 _OPEN_FLAGS = os.O_NOFOLLOW | os.O_CLOEXEC | os.O_NONBLOCK
 
-F = TypeVar("F", bound=Callable)
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 # -- errors ------------------------------------------------------------------------------
@@ -294,7 +295,7 @@ def shared_warning(path: Path) -> str | None:
     path = Path(path)
     with suppress(RosterError):  # a broken link: the store itself will say so
         path = resolve_store_path(path)
-    problems = []
+    problems: list[str] = []
     with suppress(OSError):
         if os.stat(path).st_mode & (stat.S_IRWXG | stat.S_IRWXO):
             problems.append(f"{path} holds student records and is readable by group or "
@@ -307,15 +308,15 @@ def shared_warning(path: Path) -> str | None:
     return "; ".join(problems) or None
 
 
-def private_umask(func: F) -> F:
+def private_umask(func: Callable[P, R]) -> Callable[P, R]:
     """Run `func` with umask 077, so anything created without an explicit mode (by a
     library, say) is private too; the previous umask is restored after, for callers in
     the same process such as tests."""
     @functools.wraps(func)
-    def run(*args, **kwargs):
+    def run(*args: P.args, **kwargs: P.kwargs) -> R:
         previous = os.umask(PRIVATE_UMASK)
         try:
             return func(*args, **kwargs)
         finally:
             os.umask(previous)
-    return run  # type: ignore[return-value]
+    return run

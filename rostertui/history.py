@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import Any, cast
+
 from . import clock
 from .errors import RosterError
 from .lifecycle import PENDING, SyncStatus
 from .lock import current_user
 from .model import ACTION_TYPES, KINDS
-from .records import SYNC_FIELDS, with_defaults
-from .store import SYNCS_TABLE
+from .records import SYNC_FIELDS, Action, Counts, Plan, StoreData, SyncRecord, with_defaults
+from .store import syncs_of
 from .text import clean_message
 
 
-def counts(actions: list[dict]) -> dict[str, dict[str, int]]:
+def counts(actions: Iterable[Action]) -> Counts:
     """{type: {kind: n}} with every action type and kind present (and `remove` if any)."""
     out = {t: dict.fromkeys(KINDS, 0) for t in ACTION_TYPES}
     for a in actions:
@@ -21,23 +24,26 @@ def counts(actions: list[dict]) -> dict[str, dict[str, int]]:
     return out
 
 
-def new_sync(data: dict, *, mode: str, trigger: str, source: dict, started_at: str) -> dict:
-    syncs = data[SYNCS_TABLE]
+def new_sync(data: StoreData, *, mode: str, trigger: str, source: dict[str, Any],
+             started_at: str) -> SyncRecord:
+    syncs = syncs_of(data)
     sync_id = max(map(int, syncs), default=0) + 1
-    doc = with_defaults({"id": sync_id, "started_at": started_at, "mode": mode,
-                         "trigger": trigger, "user": current_user(), "source": source,
-                         "status": SyncStatus.STAGED.value, "counts": counts([])},
-                        SYNC_FIELDS)
+    # SYNC_FIELDS names every field of a SyncRecord (records.py checks it on import)
+    doc = cast(SyncRecord, with_defaults(
+        {"id": sync_id, "started_at": started_at, "mode": mode, "trigger": trigger,
+         "user": current_user(), "source": source, "status": SyncStatus.STAGED.value,
+         "counts": counts([])}, SYNC_FIELDS))
     syncs[str(sync_id)] = doc
     return doc
 
 
-def finish(doc: dict, plan: dict, base_state: str, reasons: list[str]) -> None:
+def finish(doc: SyncRecord, plan: Plan, base_state: str, reasons: list[str]) -> None:
     actions = plan["actions"]
-    doc.update(finished_at=clock.stamp(), counts=counts(actions), enabled=len(actions),
-               disabled=0, warnings=len(plan["warnings"]), base_state=base_state,
-               blocked_reasons=[clean_message(r) for r in reasons],
-               status=pending_status(reasons))
+    doc.update({"finished_at": clock.stamp(), "counts": counts(actions),
+                "enabled": len(actions), "disabled": 0, "warnings": len(plan["warnings"]),
+                "base_state": base_state,
+                "blocked_reasons": [clean_message(r) for r in reasons],
+                "status": pending_status(reasons)})
     codes: dict[str, int] = {}
     for w in plan["warnings"]:
         codes[w["code"]] = codes.get(w["code"], 0) + 1
@@ -49,9 +55,9 @@ def pending_status(reasons: list[str]) -> str:
     return (SyncStatus.BLOCKED if reasons else SyncStatus.STAGED).value
 
 
-def get(data: dict, sync_id: int | str | None) -> dict:
+def get(data: StoreData, sync_id: int | str | None) -> SyncRecord:
     """A sync by id, or with None the newest one that can still be committed."""
-    syncs = data[SYNCS_TABLE]
+    syncs = syncs_of(data)
     if sync_id is None:
         pending = [d for d in syncs.values() if d["status"] in PENDING]
         if not pending:
@@ -63,7 +69,6 @@ def get(data: dict, sync_id: int | str | None) -> dict:
     return doc
 
 
-def listing(data: dict) -> list[dict]:
+def listing(data: StoreData) -> list[SyncRecord]:
     """Every sync, newest first."""
-    return sorted(data[SYNCS_TABLE].values(), key=lambda d: d["id"], reverse=True)
-
+    return sorted(syncs_of(data).values(), key=lambda d: d["id"], reverse=True)

@@ -18,6 +18,7 @@ from __future__ import annotations
 from enum import StrEnum
 
 from .errors import RosterError
+from .records import SyncRecord
 
 
 class SyncStatus(StrEnum):
@@ -30,7 +31,7 @@ class SyncStatus(StrEnum):
 
 
 PENDING = frozenset({SyncStatus.STAGED, SyncStatus.BLOCKED})
-KNOWN = frozenset(s.value for s in SyncStatus)
+KNOWN: frozenset[str] = frozenset(s.value for s in SyncStatus)
 
 # verb -> the states it may start from
 _FROM: dict[str, frozenset[SyncStatus]] = {
@@ -46,21 +47,21 @@ class LifecycleError(RosterError):
     """A transition the sync's state does not allow."""
 
 
-def pending(doc: dict) -> bool:
+def pending(doc: SyncRecord) -> bool:
     return doc["status"] in PENDING
 
 
-def allowed(doc: dict, verb: str) -> bool:
+def allowed(doc: SyncRecord, verb: str) -> bool:
     return doc["status"] in _FROM[verb]
 
 
-def require(doc: dict, verb: str) -> None:
+def require(doc: SyncRecord, verb: str) -> None:
     """Raise LifecycleError, one line saying what to do instead, unless `verb` is allowed."""
     if not allowed(doc, verb):
         raise LifecycleError(refusal(doc, verb))
 
 
-def refusal(doc: dict, verb: str) -> str:
+def refusal(doc: SyncRecord, verb: str) -> str:
     sid, status = doc["id"], doc["status"]
     head = f"sync {sid} is {status}"
     if verb == "redo" and status == SyncStatus.COMMITTED:

@@ -7,6 +7,10 @@ overwrite those and nothing else), and which are lists.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
+from .records import DataWarning, Record
 from .text import safe
 
 # Types that stage reviewable actions, in display order.
@@ -69,7 +73,7 @@ MEMBER_FIELDS = ("teacher_ids", "student_ids")
 _INVISIBLE = dict.fromkeys((0x00AD, 0x180E, 0x200B, 0x200C, 0x200D, 0x2060, 0xFEFF))
 
 
-def is_empty(value) -> bool:
+def is_empty(value: object) -> bool:
     """No value: None, "", [], {}, or text of only whitespace and invisible characters
     (an export that blanked a column with spaces has blanked it all the same). 0 and
     False are values."""
@@ -78,13 +82,13 @@ def is_empty(value) -> bool:
     return value is None or (isinstance(value, (list, tuple, dict)) and not value)
 
 
-def blank(type_: str) -> dict:
+def blank(type_: str) -> Record:
     """A record of `type_` with every source field empty."""
     return {f: ([] if f in LIST_FIELDS else {} if f == "extra" else "")
             for f in SOURCE_FIELDS[type_]}
 
 
-def make(type_: str, **values) -> dict:
+def make(type_: str, **values: Any) -> Record:
     """A record of `type_`: the given values over blanks. Unknown keys are a bug."""
     rec = blank(type_)
     unknown = values.keys() - rec.keys()
@@ -94,7 +98,7 @@ def make(type_: str, **values) -> dict:
     return rec
 
 
-def label(type_: str, rec: dict) -> str:
+def label(type_: str, rec: Mapping[str, Any]) -> str:
     """A short human label: a person's name, a school's or section's name, plus the id."""
     if type_ in PEOPLE_TYPES:
         name = " ".join(p for p in (rec.get("first_name"), rec.get("last_name")) if p)
@@ -104,6 +108,6 @@ def label(type_: str, rec: dict) -> str:
     return f"{name} ({ident})" if name else str(ident)
 
 
-def warning(code: str, type_: str, source_id: str, message: str) -> dict:
+def warning(code: str, type_: str, source_id: str, message: str) -> DataWarning:
     """A data warning, the shape used in the history, the CLI and the CSV export."""
     return {"code": code, "type": type_, "source_id": source_id, "message": safe(message)}

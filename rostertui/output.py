@@ -9,13 +9,19 @@ the terminal, reorder text with a bidi control or forge a line of its own.
 from __future__ import annotations
 
 import time
-from typing import TextIO
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, TextIO
 
+from .lifecycle import SyncStatus
 from .model import ACTION_TYPES, KINDS, TABLES
+from .records import Action, Counts, DataWarning, Report, StoreStatus, SyncRecord
 from .text import safe
 
+if TYPE_CHECKING:
+    from connectors.feed import Progress, SourceCheck
 
-def counts_table(counts: dict, types=ACTION_TYPES) -> str:
+
+def counts_table(counts: Counts, types: Iterable[str] = ACTION_TYPES) -> str:
     kinds = list(KINDS) + sorted({k for c in counts.values() for k in c} - set(KINDS))
     lines = [f"{'':10}" + "".join(f"{safe(k):>12}" for k in kinds)]
     for t in types:
@@ -23,7 +29,7 @@ def counts_table(counts: dict, types=ACTION_TYPES) -> str:
     return "\n".join(lines)
 
 
-def sync_report(r: dict) -> str:
+def sync_report(r: Report) -> str:
     total = sum(sum(c.values()) for c in r["counts"].values())
     head = f"sync {safe(r['sync_id'])} {safe(r['status'])} ({safe(r['mode'])}, {total:,} actions"
     if r["disabled"]:
@@ -37,24 +43,24 @@ def sync_report(r: dict) -> str:
     return "\n".join(lines)
 
 
-def _codes(warnings: list[dict]) -> str:
+def _codes(warnings: list[DataWarning]) -> str:
     codes: dict[str, int] = {}
     for w in warnings:
         codes[w["code"]] = codes.get(w["code"], 0) + 1
     return ", ".join(f"{safe(c)} {n:,}" for c, n in sorted(codes.items()))
 
 
-def _next_step(r: dict) -> str:
+def _next_step(r: Report) -> str:
     sid = safe(r["sync_id"])
-    if r["status"] == "staged":
+    if r["status"] == SyncStatus.STAGED:
         return f"review: rostertui show {sid}; apply: rostertui commit {sid}"
-    if r["status"] == "blocked":
+    if r["status"] == SyncStatus.BLOCKED:
         return (f"review: rostertui show {sid}; apply anyway: rostertui commit {sid} --force; "
                 f"drop: rostertui discard {sid}")
-    return f"the store now holds sync {sid}" if r["status"] == "committed" else ""
+    return f"the store now holds sync {sid}" if r["status"] == SyncStatus.COMMITTED else ""
 
 
-def history_table(syncs: list[dict]) -> str:
+def history_table(syncs: list[SyncRecord]) -> str:
     if not syncs:
         return "no syncs yet; stage one with: rostertui sync"
     lines = [f"{'id':>5}  {'started':20}  {'mode':5}  {'trigger':7}  {'who':12}  "
@@ -67,32 +73,33 @@ def history_table(syncs: list[dict]) -> str:
     return "\n".join(lines)
 
 
-def note(d: dict) -> str:
+def note(d: SyncRecord) -> str:
     """What a history line says after the status; every value in it made safe."""
-    if d["status"] == "committed":
+    if d["status"] == SyncStatus.COMMITTED:
         what = (f"Reverts sync {safe(d['reverts'])}; committed" if d.get("reverts")
                 else "Committed")
         return f"{what} {safe(d['committed_at'])}" + (" (forced)" if d.get("forced") else "")
-    if d["status"] == "failed":
+    if d["status"] == SyncStatus.FAILED:
         return safe(_first_line(d["error"]))[:200]
-    if d["status"] == "blocked":
+    if d["status"] == SyncStatus.BLOCKED:
         return "; ".join(map(safe, d["blocked_reasons"]))
-    if d["status"] == "reverted":
+    if d["status"] == SyncStatus.REVERTED:
         return f"Reverted by sync {safe(d['reverted_by'])}"
     return safe(d.get("error") or "")
 
 
-def _first_line(text) -> str:
+def _first_line(text: str | None) -> str:
     """A stored error's first line: the problem itself (any others are listed after it)."""
     return (str(text or "").splitlines() or [""])[0]
 
 
-def show(doc: dict, r: dict) -> str:
+def show(doc: SyncRecord, r: Report) -> str:
     lines = [f"sync {safe(doc['id'])}: {safe(doc['mode'])} {safe(doc['trigger'])} sync by "
              f"{safe(doc['user'])}, started {safe(doc['started_at'])}, {safe(doc['status'])} "
              f"{note(doc)}".rstrip(),
              sync_report(r)]
-    if r.get("error") and doc["status"] not in ("failed", "staged", "blocked"):
+    if r.get("error") and doc["status"] not in (SyncStatus.FAILED, SyncStatus.STAGED,
+                                                 SyncStatus.BLOCKED):
         lines.append(f"its actions cannot be shown: {safe(r['error'])}")
     lines += [f"warning {safe(w['code'])} {safe(w['type'])} {safe(w['source_id'])}: "
               f"{safe(w['message'])}" for w in r["warnings"]]
@@ -100,7 +107,7 @@ def show(doc: dict, r: dict) -> str:
     return "\n".join(lines)
 
 
-def warnings_table(warnings: list[dict]) -> str:
+def warnings_table(warnings: list[DataWarning]) -> str:
     if not warnings:
         return "no warnings"
     lines = [f"{safe(w['code']):24} {safe(w['type']):8} {safe(w['source_id'])[:24]:24} "
@@ -108,7 +115,7 @@ def warnings_table(warnings: list[dict]) -> str:
     return "\n".join(lines + [f"{len(warnings):,} warnings ({_codes(warnings)})"])
 
 
-def action_line(a: dict) -> str:
+def action_line(a: Action) -> str:
     box = "[x]" if a["enabled"] else "[ ]"
     line = f"{box} {safe(a['id'])}  {safe(a['kind'])}  {safe(a['label'])}"
     changes = a.get("changes") or {}
@@ -119,12 +126,12 @@ def action_line(a: dict) -> str:
     return line + ("  " + "; ".join(parts) if parts else "")
 
 
-def _short(value) -> str:
+def _short(value: object) -> str:
     text = ", ".join(map(str, value)) if isinstance(value, list) else str(value or "")
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def status(s: dict) -> str:
+def status(s: StoreStatus) -> str:
     src = s["source"]
     district = (s["district"] or {}).get("name", "unknown")
     lines = [f"source:   {safe(src['kind'])} {safe(src.get('path') or src.get('base_url'))}",
@@ -144,20 +151,20 @@ def status(s: dict) -> str:
     return "\n".join(lines)
 
 
-def check(c: dict) -> str:
+def check(c: SourceCheck) -> str:
     lines = [f"connected: {safe(c.get('district') or 'unknown district')}"]
     lines += [f"  school: {safe(s)}" for s in c.get("schools", [])]
     lines += [f"  {safe(t)}: {n:,}" for t, n in c.get("counts", {}).items()]
     return "\n".join(lines)
 
 
-def demo_summary(out, summary: dict) -> str:
+def demo_summary(out: object, summary: Mapping[str, object]) -> str:
     parts = ", ".join(f"{safe(k)} {v:,}" if isinstance(v, int) else f"{safe(k)} {safe(v)}"
                       for k, v in summary.items() if not isinstance(v, list))
     return f"wrote {safe(out)}: {parts}"
 
 
-def progress_bar(stream: TextIO):
+def progress_bar(stream: TextIO) -> Progress | None:
     """A progress callback drawing one line on a terminal; None when not a terminal."""
     if not stream.isatty():
         return None

@@ -22,6 +22,7 @@ import threading
 import zlib
 from collections.abc import Iterable
 from pathlib import Path
+from typing import cast
 
 import orjson
 
@@ -31,6 +32,7 @@ from .files import atomic_write
 from .gcpause import gc_paused
 from .lifecycle import PENDING
 from .model import ACTION_TYPES, REFERENCE_TYPES
+from .records import Plan, SyncRecord
 
 SYNC_KINDS = frozenset({"add", "update", "archive", "reactivate"})
 REVERT_KINDS = SYNC_KINDS | {"remove"}
@@ -63,7 +65,7 @@ class PlanFiles:
 
     # -- writing -----------------------------------------------------------------------
 
-    def write(self, doc: dict, plan: dict, store_id: str) -> None:
+    def write(self, doc: SyncRecord, plan: Plan, store_id: str) -> None:
         """Bind the plan to `doc` and the store, record its digest in `doc`, and write it.
 
         The write and fsync (a second or so at district scale) go on in a thread while
@@ -71,7 +73,7 @@ class PlanFiles:
         write settle first, so the store never names a plan that is not on disk."""
         self.settle()
         files.private_dir(self.folder, own=True)
-        plan.update(store_id=store_id, sync_id=doc["id"], base_state=doc["base_state"])
+        plan.update({"store_id": store_id, "sync_id": doc["id"], "base_state": doc["base_state"]})
         payload = orjson.dumps(plan)
         doc["plan_digest"] = digest(payload)
         path, toggles = self.path(doc["id"]), self.toggle_log(doc["id"])
@@ -101,7 +103,7 @@ class PlanFiles:
 
     # -- reading -----------------------------------------------------------------------
 
-    def read(self, doc: dict, store_id: str) -> dict:
+    def read(self, doc: SyncRecord, store_id: str) -> Plan:
         """The plan `doc` recorded, checked, with each action's `enabled` as reviewed: the
         toggle log while the sync is pending, the ids the commit left out once it is not."""
         self.settle()
@@ -119,8 +121,9 @@ class PlanFiles:
             raise PlanError(f"{path} is not the plan sync {sid} staged (it was changed or "
                             "replaced); discard the sync and stage again")
         with gc_paused():
-            plan = orjson.loads(payload)
-        check_plan(plan, doc, store_id, path)
+            raw = orjson.loads(payload)
+        check_plan(raw, doc, store_id, path)
+        plan = cast(Plan, raw)  # JSON whose shape check_plan has just checked
         if doc["status"] in PENDING:
             disabled = self.disabled_ids(sid, expected)
         else:
@@ -173,7 +176,7 @@ def _entry(line: bytes, plan_digest: str) -> tuple[list[str], bool] | None:
 
 # -- the plan's shape ------------------------------------------------------------------
 
-def check_plan(plan: object, doc: dict, store_id: str, path: Path) -> None:
+def check_plan(plan: object, doc: SyncRecord, store_id: str, path: Path) -> None:
     """The binding (store, sync, base state) and every action's shape and kind."""
     sid = doc["id"]
     if not isinstance(plan, dict) or not isinstance(plan.get("actions"), list) \
@@ -193,14 +196,15 @@ def _check_actions(actions: Iterable[object], types: tuple[str, ...], kinds: fro
     seen: set[str] = set()
     for n, action in enumerate(actions, 1):
         problem = _action_problem(action, types, kinds)
-        if problem is None and action["id"] in seen:  # type: ignore[index]
+        if problem is None and isinstance(action, dict):  # no problem: it is a dict
+            if action["id"] not in seen:
+                seen.add(action["id"])
+                continue
             problem = "repeats an action id"
-        if problem:
-            ident = action.get("id") if isinstance(action, dict) else None
-            raise PlanError(f"{path}: action {n}"
-                            + (f" ({ident!r})" if isinstance(ident, str) else "")
-                            + f" {problem}; discard the sync and stage again")
-        seen.add(action["id"])  # type: ignore[index]
+        ident = action.get("id") if isinstance(action, dict) else None
+        raise PlanError(f"{path}: action {n}"
+                        + (f" ({ident!r})" if isinstance(ident, str) else "")
+                        + f" {problem}; discard the sync and stage again")
 
 
 def _action_problem(action: object, types: tuple[str, ...],

@@ -10,10 +10,15 @@ and checking a store edited by hand all agree.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, NotRequired, TypedDict
 
 Record = dict[str, Any]            # a roster record: model.SOURCE_FIELDS[type] and more
 Counts = dict[str, dict[str, int]]  # {type: {kind: n}}
+Table = dict[str, Record]          # a store table: {doc_id: record}
+# The whole store: {table name: {doc_id: record}}. Its "syncs" table holds SyncRecords and
+# its "meta" table one Meta under "1": read them through store.syncs_of and store.meta_of.
+StoreData = dict[str, Table]
 
 
 class DataWarning(TypedDict):
@@ -80,6 +85,17 @@ class SyncRecord(TypedDict):
     cursor_before: str | None
 
 
+class Meta(TypedDict):
+    """The store's meta record (META_FIELDS below holds the same)."""
+    state: str                                    # "empty", "sync-<id>" or "local-<id>"
+    cursor: str | None
+    district: dict[str, Any] | None
+    enabled: bool
+    last_commit_started_at: str | None
+    store_id: str                                 # None on disk in older stores: load fills it
+    commit_seq: int
+
+
 class Report(TypedDict):
     """What `sync`, `commit`, `revert` and `show` report (the `--json` object)."""
     sync_id: int
@@ -93,13 +109,35 @@ class Report(TypedDict):
     error: str | None
     actions: NotRequired[list[Action]]
 
+
+class SchoolRow(TypedDict):
+    """A school as Engine.schools lists it: whether it is synced, its local org, counts."""
+    school: Record
+    synced: bool
+    local_org: str | None
+    users: int
+    sections: int
+
+
+class StoreStatus(TypedDict):
+    """Engine.status: the source, the store and its last sync."""
+    source: dict[str, Any]
+    store: str
+    district: dict[str, Any] | None
+    enabled: bool
+    last_sync: SyncRecord | None
+    counts: Counts
+
+
 NoneType = type(None)
 _TEXT = (str,)
 _MAYBE_TEXT = (str, NoneType)
 _MAYBE_INT = (int, NoneType)
 
 # field: (accepted types, default); a list or dict default is copied per record
-SYNC_FIELDS: dict[str, tuple[tuple[type, ...], Any]] = {
+Fields = dict[str, tuple[tuple[type, ...], object]]
+
+SYNC_FIELDS: Fields = {
     "id": ((int,), None),
     "status": (_TEXT, None),
     "mode": (_TEXT, "full"),
@@ -127,7 +165,7 @@ SYNC_FIELDS: dict[str, tuple[tuple[type, ...], Any]] = {
     "cursor_before": (_MAYBE_TEXT, None),
 }
 
-META_FIELDS: dict[str, tuple[tuple[type, ...], Any]] = {
+META_FIELDS: Fields = {
     "state": (_TEXT, "empty"),
     "cursor": (_MAYBE_TEXT, None),
     "district": ((dict, NoneType), None),
@@ -138,14 +176,20 @@ META_FIELDS: dict[str, tuple[tuple[type, ...], Any]] = {
 }
 
 
-def with_defaults(record: dict, fields: dict) -> dict:
+# The tables above and the TypedDicts name the same fields.
+assert SYNC_FIELDS.keys() == SyncRecord.__annotations__.keys()
+assert META_FIELDS.keys() == Meta.__annotations__.keys()
+
+
+def with_defaults(record: Mapping[str, Any], fields: Fields) -> dict[str, Any]:
     """`record` with every field it lacks at its default (stores from older versions)."""
-    out = {key: _copy(default) for key, (_, default) in fields.items() if key not in record}
+    out: dict[str, Any] = {key: _copy(default) for key, (_, default) in fields.items()
+                           if key not in record}
     out.update(record)
     return out
 
 
-def wrong_field(record: dict, fields: dict) -> str | None:
+def wrong_field(record: Mapping[str, object], fields: Fields) -> str | None:
     """The first field of `record` whose value is not of its accepted types."""
     for key, (types, _) in fields.items():
         value = record.get(key)
@@ -154,5 +198,5 @@ def wrong_field(record: dict, fields: dict) -> str | None:
     return None
 
 
-def _copy(value):
+def _copy(value: object) -> object:
     return type(value)(value) if isinstance(value, (list, dict)) else value

@@ -14,19 +14,21 @@ from contextlib import AbstractContextManager
 from . import lifecycle
 from .errors import RosterError
 from .model import ACTION_TYPES, KINDS
+from .plans import PlanFiles
+from .records import Action, DataWarning, Plan, SyncRecord
 
 # Opens the gate for toggling the sync: holds the store's lock and yields its record now.
-Gate = Callable[[int], AbstractContextManager[dict]]
+Gate = Callable[[int], AbstractContextManager[SyncRecord]]
 
 
 class Review:
-    def __init__(self, plans, doc: dict, plan: dict, gate: Gate):
+    def __init__(self, plans: PlanFiles, doc: SyncRecord, plan: Plan, gate: Gate):
         self.plans = plans
         self.doc = doc
         self.plan = plan
         self._gate = gate
-        self.actions: list[dict] = self.plan["actions"]
-        self.warnings: list[dict] = self.plan["warnings"]
+        self.actions: list[Action] = self.plan["actions"]
+        self.warnings: list[DataWarning] = self.plan["warnings"]
         self._by_id = {a["id"]: a for a in self.actions}
         self._search: dict[str, str] | None = None
 
@@ -38,7 +40,7 @@ class Review:
     def editable(self) -> bool:
         return lifecycle.allowed(self.doc, "toggle")
 
-    def action(self, action_id: str) -> dict:
+    def action(self, action_id: str) -> Action:
         return self._by_id[action_id]
 
     def check_ids(self, action_ids: list[str]) -> None:
@@ -62,12 +64,14 @@ class Review:
 
     def record(self, action_ids: list[str], enabled: bool) -> None:
         """Write the toggle and show it; the caller holds the lock and checked the state."""
-        self.plans.record_toggle(self.sync_id, self.doc["plan_digest"], action_ids, enabled)
+        digest = self.doc["plan_digest"]
+        assert digest is not None  # a Review holds a plan: PlanFiles.read found it by digest
+        self.plans.record_toggle(self.sync_id, digest, action_ids, enabled)
         for i in action_ids:
             self._by_id[i]["enabled"] = enabled
 
     def select(self, type_: str | None = None, kind: str | None = None,
-               text: str = "") -> list[dict]:
+               text: str = "") -> list[Action]:
         """The actions of a type and kind whose label, id or changes contain `text`."""
         rows = [a for a in self.actions
                 if (type_ is None or a["type"] == type_) and (kind is None or a["kind"] == kind)]

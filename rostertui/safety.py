@@ -30,8 +30,14 @@ from __future__ import annotations
 from collections import Counter
 from itertools import chain, compress, repeat
 from operator import and_, countOf, itemgetter, not_, or_, truth
+from typing import TYPE_CHECKING, Any, TypeAlias, cast
 
 from .model import ACTION_TYPES, ACTIVE, MEMBER_FIELDS, SOURCE_FIELDS, TABLES, is_empty
+from .records import Action, Record, StoreData
+
+if TYPE_CHECKING:
+    from .config import Config, Limits, SyncPolicy
+    from .staging.diff import Changes, Members
 
 USER_TYPES = ("teacher", "student", "staff")
 # A revert's "remove" hard-deletes a record a sync added: a loss like an archive.
@@ -58,13 +64,16 @@ _AFTER = itemgetter(1)
 _REMOVED = itemgetter("removed")
 _UNCHANGED = (None, None)
 
+# Enabled actions by (type, kind).
+Kinds: TypeAlias = Counter[tuple[str, str]]
 
-def block_reasons(actions: list[dict], data: dict, cfg) -> list[str]:
+
+def block_reasons(actions: list[Action], data: StoreData, cfg: Config) -> list[str]:
     """Why this sync may not be committed without --force (empty: it may). Only enabled
     actions count; each reason names the type, the field where there is one, the counts
     and the setting it is over."""
     enabled = list(compress(actions, map(_ENABLED, actions)))
-    counts = Counter(zip(map(_TYPE, enabled), map(_KIND, enabled)))
+    counts: Kinds = Counter(zip(map(_TYPE, enabled), map(_KIND, enabled)))
     active = _Active(data)
     edits = list(compress(enabled, map(FIELD_KINDS.__contains__, map(_KIND, enabled))))
     rosters = _select(edits, "section", ("update",))
@@ -74,12 +83,12 @@ def block_reasons(actions: list[dict], data: dict, cfg) -> list[str]:
             + _changes(counts, rosters, active, sync) + _limits(counts, active, cfg.limits))
 
 
-class _Active(dict):
+class _Active(dict[str, int]):
     """Active records per type, each counted on first use: a pass over a table costs
     tens of milliseconds at 100,000 records, and a guard only asks for the types it has
     something to measure in."""
 
-    def __init__(self, data: dict):
+    def __init__(self, data: StoreData):
         super().__init__()
         self.data = data
 
@@ -89,7 +98,7 @@ class _Active(dict):
         return n
 
 
-def _select(actions: list[dict], type_: str, kinds: tuple) -> list[dict]:
+def _select(actions: list[Action], type_: str, kinds: tuple[str, ...]) -> list[Action]:
     """The actions of one type and these kinds (one C-level pass)."""
     wanted = {(type_, kind) for kind in kinds}
     return list(compress(actions, map(wanted.__contains__,
@@ -111,16 +120,16 @@ def _share(n: int, of: int, what: str) -> str:
 
 # -- deletes -----------------------------------------------------------------------------
 
-def _deletes(counts: Counter, active: dict, sync: dict) -> list[str]:
+def _deletes(counts: Kinds, active: _Active, sync: SyncPolicy) -> list[str]:
     """Archives, and a revert's removals, over the count or the share of a type."""
     lost = {t: sum(counts[t, k] for k in LOSS_KINDS) for t in ACTION_TYPES}
     removed = sum(counts[t, "remove"] for t in ACTION_TYPES)
     reasons = []
-    total, limit = sum(lost.values()), sync["delete_threshold"]
+    total, limit = sum(lost.values()), sync.delete_threshold
     if total > limit:
         reasons.append(f"{total} records would be {_lost(removed)}, "
                        f"over sync.delete_threshold ({limit})")
-    percent = sync["delete_threshold_percent"]
+    percent = sync.delete_threshold_percent
     for type_, n in lost.items():
         if n and _over(n, active[type_], percent, floor=1):
             reasons.append(f"{_share(n, active[type_], 'active ' + TABLES[type_])} would be "
@@ -135,10 +144,10 @@ def _lost(removed: int) -> str:
 
 # -- clears ------------------------------------------------------------------------------
 
-def _clears(edits: list[dict], active: dict, sync: dict) -> list[str]:
+def _clears(edits: list[Action], active: _Active, sync: SyncPolicy) -> list[str]:
     """Per type and field: records whose non-empty stored value the `edits` (updates and
     reactivations) would make empty. Archives and removals are the delete guards'."""
-    percent = sync["clear_threshold_percent"]
+    percent = sync.clear_threshold_percent
     cleared = _cleared(edits)
     return [f"{_share(n, active[t], 'active ' + TABLES[t])} would have {field} cleared, "
             f"over sync.clear_threshold_percent ({percent:g}%)"
@@ -146,12 +155,12 @@ def _clears(edits: list[dict], active: dict, sync: dict) -> list[str]:
             if n >= MIN_COUNT and _over(n, active[t], percent)]
 
 
-def _cleared(edits: list[dict]) -> dict[tuple[str, str], int]:
+def _cleared(edits: list[Action]) -> dict[tuple[str, str], int]:
     """{(type, field): clears} over the source-owned fields. Every change is flattened
     in C with its type beside it; only those whose after-value is empty (is_empty: text
     of only spaces counts) and whose before-value was not are counted, and Python sees
     only the counts per (type, field)."""
-    changes = list(map(_CHANGES, edits))
+    changes: list[Changes] = list(map(_CHANGES, edits))
     pairs = list(chain.from_iterable(map(dict.values, changes)))
     emptied = list(map(is_empty, map(_AFTER, pairs)))
     if not any(emptied):
@@ -167,18 +176,19 @@ def _owned(type_: str, field: str) -> bool:
     return field in CLEARABLE[type_] or field.startswith("extra.")
 
 
-def _type_order(item) -> tuple:
+def _type_order(item: tuple[tuple[str, str], int]) -> tuple[int, str]:
     (type_, field), _ = item
     return ACTION_TYPES.index(type_), field
 
 
 # -- enrollments -------------------------------------------------------------------------
 
-def _enrollments(updates: list[dict], gone: list[dict], data: dict, sync: dict) -> list[str]:
+def _enrollments(updates: list[Action], gone: list[Action], data: StoreData,
+                 sync: SyncPolicy) -> list[str]:
     """Members removed from active sections (by the section `updates`, and every member
     of the sections archived or removed: `gone`) against all active enrollments; and
     sections that had members left with no students or no teacher."""
-    percent = sync["enrollment_threshold_percent"]
+    percent = sync.enrollment_threshold_percent
     removed = _removed(updates) + _members_of(gone, data)
     emptied = _emptied(updates)
     left = countOf(map(or_, *emptied.values()), True)
@@ -199,23 +209,26 @@ def _enrollments(updates: list[dict], gone: list[dict], data: dict, sync: dict) 
     return reasons
 
 
-def _removed(updates: list[dict]) -> int:
+def _removed(updates: list[Action]) -> int:
     """Members the section updates take out, from their `members` (in C). A revert's
     inverse carries none, nor does an update of other fields: those few are diffed."""
-    members = list(map(dict.get, updates, repeat("members")))
+    # dict.get in C, so the actions as the plain dicts they are (records.py): a
+    # TypedDict is no dict to mypy, and methodcaller("get") costs 2.5 times as much
+    plain = cast("list[dict[str, Any]]", updates)
+    members: list[Members | None] = list(map(dict.get, plain, repeat("members")))
     held = list(filter(None, members))
     staged = sum(sum(map(len, map(_REMOVED, filter(None, map(dict.get, held, repeat(f))))))
                  for f in MEMBER_FIELDS)
     return staged + sum(map(_diffed, compress(updates, map(not_, members))))
 
 
-def _diffed(action: dict) -> int:
+def _diffed(action: Action) -> int:
     changes = action["changes"]
     return sum(len(set(changes[f][0] or ()) - set(changes[f][1] or ()))
                for f in MEMBER_FIELDS if f in changes)
 
 
-def _members_of(gone: list[dict], data: dict) -> int:
+def _members_of(gone: list[Action], data: StoreData) -> int:
     """The enrollments of the active sections these archives or removals take away."""
     if not gone:
         return 0
@@ -225,17 +238,17 @@ def _members_of(gone: list[dict], data: dict) -> int:
     return sum(_size(d) for d in found if d is not None and d["status"] == ACTIVE)
 
 
-def _emptied(updates: list[dict]) -> dict[str, list[bool]]:
+def _emptied(updates: list[Action]) -> dict[str, list[bool]]:
     """Per member field, per section update: does it empty a list that held members?"""
-    changes = list(map(_CHANGES, updates))
-    out = {}
+    changes: list[Changes] = list(map(_CHANGES, updates))
+    out: dict[str, list[bool]] = {}
     for f in MEMBER_FIELDS:
         pairs = list(map(dict.get, changes, repeat(f), repeat(_UNCHANGED)))
         out[f] = list(map(and_, map(truth, map(_BEFORE, pairs)), map(not_, map(_AFTER, pairs))))
     return out
 
 
-def _held(data: dict) -> tuple[int, int]:
+def _held(data: StoreData) -> tuple[int, int]:
     """(active enrollments, active sections with at least one member), in C passes."""
     docs = list(data.get(TABLES["section"], {}).values())
     sections = list(compress(docs, map(ACTIVE.__eq__, map(_STATUS, docs))))
@@ -244,19 +257,20 @@ def _held(data: dict) -> tuple[int, int]:
     return total, countOf(map(any, zip(*lists)), True)
 
 
-def _size(section: dict) -> int:
+def _size(section: Record) -> int:
     return sum(len(section.get(f) or ()) for f in MEMBER_FIELDS)
 
 
 # -- changes -----------------------------------------------------------------------------
 
-def _changes(counts: Counter, rosters: list[dict], active: dict, sync: dict) -> list[str]:
+def _changes(counts: Kinds, rosters: list[Action], active: _Active,
+             sync: SyncPolicy) -> list[str]:
     """Records changed in any way: updates (links included), archives, reactivations and
     removals, against the active records of the type. Adds are not counted: a new school
     or a first sync adds much and changes nothing held. A section update that only moves
     members is not counted either: roster churn is the enrollment guard's measure, and a
     normal day moves a few students in most sections. `rosters`: the section updates."""
-    percent = sync["change_threshold_percent"]
+    percent = sync.change_threshold_percent
     moves = countOf(map(ROSTER.issuperset, map(_CHANGES, rosters)), True)
     reasons = []
     for type_ in ACTION_TYPES:
@@ -271,18 +285,19 @@ def _changes(counts: Counter, rosters: list[dict], active: dict, sync: dict) -> 
 
 # -- limits ------------------------------------------------------------------------------
 
+# limits.<key>: what it counts, and of which types
 LIMITED = {"max_sections": ("sections", ("section",)),
            "max_users": ("users (teachers, students and staff)", USER_TYPES)}
 
 
-def _limits(counts: Counter, active: dict, limits: dict) -> list[str]:
+def _limits(counts: Kinds, active: _Active, limits: Limits) -> list[str]:
     """Active sections, and users, after the sync, over limits.max_sections / max_users
     (the store is only counted for a limit that is set)."""
     reasons = []
-    for key, (what, types) in LIMITED.items():
-        limit = limits.get(key)
+    for key, limit in (("max_sections", limits.max_sections), ("max_users", limits.max_users)):
         if limit is None:
             continue
+        what, types = LIMITED[key]
         total = sum(active[t] + sum(counts[t, k] * step for k, step in COUNT_STEP.items())
                     for t in types)
         if total > limit:

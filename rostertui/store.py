@@ -16,34 +16,38 @@ from __future__ import annotations
 
 import os
 import uuid
+from contextlib import AbstractContextManager
 from pathlib import Path
+from typing import Any
 
 import orjson
 
 from . import clock, files
 from .errors import RosterError
 from .files import atomic_write
-from .invariants import META_TABLE, SYNCS_TABLE, BrokenStoreError, require
+from .invariants import META_TABLE, SYNCS_TABLE, BrokenStoreError, meta_of, require, syncs_of
 from .lock import StoreLock
 from .model import ALL_TYPES, TABLES
 from .plans import PlanFiles
-from .records import META_FIELDS, SYNC_FIELDS, with_defaults
+from .records import META_FIELDS, SYNC_FIELDS, StoreData, with_defaults
 from .tinystore import AtomicJSONStorage, backup_of
 
-__all__ = ["META_TABLE", "SYNCS_TABLE", "Store", "empty_data"]
+__all__ = ["META_TABLE", "SYNCS_TABLE", "Store", "Version", "empty_data", "meta_of", "syncs_of"]
+
+Version = tuple[int, int, int]  # the store file's (inode, mtime_ns, size)
 
 
-def empty_data() -> dict:
+def empty_data() -> StoreData:
     """A new store. Its meta's `state` names the commit that made the store what it is (a
     plan staged on another state is stale); `store_id` is its identity, which its plans
     name."""
-    data: dict = {TABLES[t]: {} for t in ALL_TYPES}
+    data: StoreData = {TABLES[t]: {} for t in ALL_TYPES}
     data[SYNCS_TABLE] = {}
     data[META_TABLE] = {"1": with_defaults({"store_id": uuid.uuid4().hex}, META_FIELDS)}
     return data
 
 
-def _fill_in(raw: dict) -> None:
+def _fill_in(raw: dict[str, dict[str, Any]]) -> None:
     meta = raw.get(META_TABLE)
     if isinstance(meta, dict) and isinstance(meta.get("1"), dict):
         meta["1"] = with_defaults(meta["1"], META_FIELDS)
@@ -68,7 +72,7 @@ class Store:
 
     # -- the whole file --------------------------------------------------------------
 
-    def load(self) -> dict:
+    def load(self) -> StoreData:
         """The whole store as {table: {doc_id: doc}}. No file at all (and no backup or
         plans) is a new, empty store; a file of the wrong shape is an error."""
         if not self.path.exists():
@@ -76,7 +80,7 @@ class Store:
             return empty_data()
         return self._parse(self.path)
 
-    def _parse(self, path: Path) -> dict:
+    def _parse(self, path: Path) -> StoreData:
         try:
             raw = AtomicJSONStorage(path).read()
         except orjson.JSONDecodeError as exc:
@@ -94,9 +98,9 @@ class Store:
             hint = "" if path == self.backup else f"; {self._restore_hint()}"
             raise BrokenStoreError(f"{exc}{hint}") from None
         data = empty_data()
-        identity = data[META_TABLE]["1"]["store_id"]
+        identity = meta_of(data)["store_id"]
         data.update(raw)
-        meta = data[META_TABLE]["1"]
+        meta = meta_of(data)
         meta["store_id"] = meta["store_id"] or identity
         return data
 
@@ -113,7 +117,7 @@ class Store:
         return (f"restore the previous version with: rostertui restore "
                 f"(or: cp {self.backup} {self.path})")
 
-    def version(self) -> tuple | None:
+    def version(self) -> Version | None:
         """Changes whenever the file is replaced: reload only when it differs."""
         try:
             st = self.path.stat()
@@ -121,7 +125,7 @@ class Store:
             return None
         return (st.st_ino, st.st_mtime_ns, st.st_size)
 
-    def write(self, data: dict) -> None:
+    def write(self, data: StoreData) -> None:
         """Replace the store with `data`, refused (the file unchanged) if `data` breaks an
         invariant."""
         require(data, f"refusing to write {self.path}", shapes=False)
@@ -155,7 +159,7 @@ class Store:
 
     # -- the lock --------------------------------------------------------------------
 
-    def locked(self, purpose: str, wait: float = 2.0):
+    def locked(self, purpose: str, wait: float = 2.0) -> AbstractContextManager[None]:
         """Hold the store's lock; a second holder gets BusyError naming the first. Temp
         files of writers killed mid-write are swept once it is held."""
         return self._lock.held(purpose, wait, on_acquire=self._sweep)

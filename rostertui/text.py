@@ -18,7 +18,7 @@ _TABLE = {code: _NAMED.get(chr(code), f"\\x{code:02x}") for code in _CONTROLS}
 _TABLE |= {code: f"\\u{code:04x}" for code in _BIDI + _LINE_BREAKS}
 
 
-def safe(value) -> str:
+def safe(value: object) -> str:
     """One value as text with every control, newline, tab and bidi control escaped.
 
     All of them are outside str.isprintable(), so printable text (nearly all of it)
@@ -28,7 +28,7 @@ def safe(value) -> str:
     return text if text.isprintable() else text.translate(_TABLE)
 
 
-def clean_message(text) -> str:
+def clean_message(text: object) -> str:
     """A message of ours that may span lines (a source's list of problems): each line
     made safe, the line breaks between them kept. For the history and the CLI's errors."""
     if text is None:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from rich.text import Text
 
 from rostertui.catalog import Catalog
+from rostertui.records import Action
 from rostertui.text import safe
 
 from .columns import MEMBER_LABELS
@@ -16,7 +19,7 @@ MEMBER_TYPES = {"student_ids": "student", "teacher_ids": "teacher"}
 SHOWN = 12  # members listed by name before "and N more"
 
 
-def describe(action: dict, catalog: Catalog | None) -> Text:
+def describe(action: Action, catalog: Catalog | None) -> Text:
     kind = "Link" if action.get("link") else KIND_HEADS[action["kind"]]
     head = Text.assemble((f"{kind} {action['type']}: ", "bold"),
                          safe(action["label"]), f"   ({'on' if action['enabled'] else 'off'})")
@@ -31,7 +34,7 @@ def describe(action: dict, catalog: Catalog | None) -> Text:
     return document(*parts)
 
 
-def _link(action: dict, catalog: Catalog | None) -> Text:
+def _link(action: Action, catalog: Catalog | None) -> Text:
     """sync.match_existing: which key matched, and the account that is kept."""
     link = action.get("link")
     if not link:
@@ -43,19 +46,19 @@ def _link(action: dict, catalog: Catalog | None) -> Text:
              "no second account is made"))
 
 
-def _changes(changes: dict) -> Text:
+def _changes(changes: dict[str, list[Any]]) -> Text:
     return Text("\n").join(
         Text.assemble((f"{label(f):<14}", "bold"), (safe(_short(before)), "red"), " -> ",
                       (safe(_short(after)), "green"))
         for f, (before, after) in changes.items())
 
 
-def _short(value) -> str:
+def _short(value: object) -> str:
     text = text_of(value) if value not in (None, "") else "(empty)"
     return text if len(text) <= 80 else text[:77] + "..."
 
 
-def _members(field: str, change: dict, catalog: Catalog | None) -> Text:
+def _members(field: str, change: dict[str, list[str]], catalog: Catalog | None) -> Text:
     type_ = MEMBER_TYPES.get(field)
 
     def names(ids: list[str]) -> str:

@@ -15,6 +15,7 @@ from textual.widgets import Header, Input, Static
 
 from rostertui.catalog import Catalog
 from rostertui.errors import RosterError
+from rostertui.records import Action
 from rostertui.review import Review
 
 from . import columns, notices
@@ -47,7 +48,7 @@ class ActionListScreen(Searchable, Screen[str | None]):
         self.type_ = type_
         self.kind = kind
         self.catalog = catalog
-        self.rows: list[dict] = []
+        self.rows: list[Action] = []
         self.on = 0  # enabled rows, kept by each toggle: a recount costs 10 ms at 100,000
 
     def compose(self) -> ComposeResult:
@@ -67,7 +68,7 @@ class ActionListScreen(Searchable, Screen[str | None]):
         self.refilter()
         self.query_one(RowTable).focus()
 
-    def check_action(self, action: str, parameters: tuple) -> bool:
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool:
         return self.review.editable or action not in ("set_all", "commit")
 
     def refilter(self) -> None:
@@ -104,7 +105,7 @@ class ActionListScreen(Searchable, Screen[str | None]):
         event.stop()
         self._show_detail(event.row)
 
-    def _show_detail(self, action: dict | None) -> None:
+    def _show_detail(self, action: Action | None) -> None:
         self.query_one("#detail", Static).update(
             describe(action, self.catalog) if action else Text(""))
 

@@ -14,7 +14,7 @@ from .footer import KeyFooter
 from .labels import plural
 
 
-class BrowseScreen(Screen):
+class BrowseScreen(Screen[None]):
     CSS_PATH = "dashboard.tcss"
     BINDING_GROUP_TITLE = "List"
     BINDINGS = [Binding("escape", "app.pop_screen", "Back", id="back")]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -12,6 +13,7 @@ from textual.screen import Screen
 from textual.widgets import Input, Select, Static
 
 from rostertui.catalog import Catalog
+from rostertui.records import Record
 from rostertui.text import safe
 
 from .labels import plural
@@ -22,8 +24,8 @@ ANY = ""  # the Select value meaning "no filter"
 STATUSES = [("Any status", ANY), ("Active", "active"), ("Archived", "archived")]
 
 Columns = Callable[[Catalog], list[Column]]
-Opener = Callable[[Catalog, dict], Screen]
-Kinds = dict[str, Callable[[dict], bool]]  # an extra filter: its label -> its test
+Opener = Callable[[Catalog, Record], Screen[Any]]
+Kinds = dict[str, Callable[[Record], bool]]  # an extra filter: its label -> its test
 
 
 class Browser(Searchable, Vertical):
@@ -92,11 +94,11 @@ class Browser(Searchable, Vertical):
     def refilter(self, columns: list[Column] | None = None) -> None:
         if self.catalog is None:
             return
-        school = self.query_one("#school", Select).value if self.school_filter else ANY
-        status = self.query_one("#status", Select).value
+        school = self._chosen("#school") if self.school_filter else ANY
+        status = self._chosen("#status")
         text = self.query_one("#search", Input).value
         rows = self.catalog.rows(self.type_, school or None, text, status or None)
-        kind = self.query_one("#kind", Select).value if self.kinds else ANY
+        kind = self._chosen("#kind") if self.kinds else ANY
         if kind:
             rows = list(filter(self.kinds[kind], rows))
         self.table.show(rows, columns=columns)
@@ -104,12 +106,17 @@ class Browser(Searchable, Vertical):
         self.query_one(".count", Static).update(  # one line, always: no layout pass
             f"{len(rows):,} of {everything:,} {plural(self.type_).lower()}", layout=False)
 
+    def _chosen(self, selector: str) -> str:
+        """A filter's value: never blank (allow_blank=False), so `selection` is `value`."""
+        chosen: str | None = self.query_one(selector, Select).selection
+        return chosen or ANY
+
     def on_row_table_selected(self, event: RowTable.Selected) -> None:
         event.stop()
         if self.catalog is not None:
             self.app.push_screen(self.opener(self.catalog, event.row))
 
-    def check_action(self, action: str, parameters: tuple) -> bool:
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool:
         return action != "table" or not self.table.has_focus
 
     def action_school_filter(self) -> None:

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
+
 from rostertui.catalog import Catalog
+from rostertui.lifecycle import SyncStatus
 from rostertui.output import note
+from rostertui.records import Action, Record, SchoolRow, SyncRecord
 
 from .labels import person, total, when
 from .rowtable import Column
@@ -11,7 +15,7 @@ from .rowtable import Column
 MEMBER_LABELS = {"student_ids": "students", "teacher_ids": "teachers"}
 
 
-def _field(name: str):
+def _field(name: str) -> Callable[[Mapping[str, object]], object]:
     return lambda doc: doc.get(name) or ""
 
 
@@ -33,15 +37,15 @@ def sections(catalog: Catalog) -> list[Column]:
             Column("HR", lambda d: "yes" if homeroom(d) else "", 3)]
 
 
-def homeroom(section: dict) -> bool:
+def homeroom(section: Record) -> bool:
     """A homeroom or advisory section (OneRoster classType, Clever's subject)."""
     return (section.get("class_type") or "").lower() == "homeroom" or \
         (section.get("subject") or "").lower() == "homeroom/advisory"
 
 
-def schools(rows: dict[str, dict]) -> list[Column]:
+def schools(rows: dict[str, SchoolRow]) -> list[Column]:
     """`rows`: Engine.schools() by school id (synced, local org, counts)."""
-    def info(doc: dict) -> dict:
+    def info(doc: Record) -> Mapping[str, object]:
         return rows.get(doc["source_id"], {})
     return [Column("Name", _field("name")), Column("SIS ID", _field("sis_id"), 8),
             Column("Users", lambda d: f"{info(d).get('users', 0):,}", 6, right=True),
@@ -51,7 +55,7 @@ def schools(rows: dict[str, dict]) -> list[Column]:
             Column("Status", _field("status"), 8)]
 
 
-def synced(value: bool) -> str:
+def synced(value: object) -> str:
     return "yes" if value else "not synced"
 
 
@@ -65,9 +69,9 @@ def syncs() -> list[Column]:
             Column("Status", _field("status"), 9), Column("Note", note_text)]
 
 
-def note_text(doc: dict) -> str:
+def note_text(doc: SyncRecord) -> str:
     """The history note, with the commit time in local time (the day too if it differs)."""
-    if doc["status"] != "committed":
+    if doc["status"] != SyncStatus.COMMITTED:
         return note(doc)
     started, committed = when(doc["started_at"]), when(doc["committed_at"])
     same_day = started[:10] == committed[:10]
@@ -80,7 +84,7 @@ def actions() -> list[Column]:
     return [Column("Record", _field("label")), Column("Changes", change_summary)]
 
 
-def change_summary(action: dict) -> str:
+def change_summary(action: Action) -> str:
     """students +2 -1, grade: 07, email: ...: the new values, for scanning a list.
     A link starts with what matched: link by email from local-3f2a, ..."""
     members = action.get("members") or {}

@@ -7,7 +7,7 @@ from textual.message import Message
 from textual.widgets import DataTable
 
 
-class CounterGrid(DataTable):
+class CounterGrid(DataTable[Text]):
     DEFAULT_CSS = """
     CounterGrid { height: auto; max-height: 9; }
     """
@@ -39,5 +39,6 @@ class CounterGrid(DataTable):
 
     def on_data_table_cell_selected(self, event: DataTable.CellSelected) -> None:
         event.stop()
-        self.post_message(self.Picked(event.cell_key.row_key.value,
-                                      event.cell_key.column_key.value))
+        row, column = event.cell_key.row_key.value, event.cell_key.column_key.value
+        assert row is not None and column is not None  # fill and on_mount give every key
+        self.post_message(self.Picked(row, column))

@@ -6,6 +6,8 @@ and index); tabs show what they have until the fresh data arrives.
 
 from __future__ import annotations
 
+from typing import Any
+
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -14,11 +16,13 @@ from textual.widgets import Button, Header, TabbedContent, TabPane
 
 from rostertui.catalog import Catalog
 from rostertui.errors import RosterError
+from rostertui.lifecycle import PENDING
 from rostertui.model import ACTION_TYPES, ACTIVE, ALL_TYPES
+from rostertui.records import Action, SchoolRow, StoreStatus, SyncRecord
 
 from . import columns, gcpause, notices
 from .browse_screen import BrowseScreen
-from .browser import Browser
+from .browser import Browser, Opener
 from .footer import KeyFooter
 from .history_tab import HistoryTab
 from .job_screen import JobScreen
@@ -28,11 +32,12 @@ from .person_screen import PersonScreen
 from .record_history import RecordHistory
 from .report_screen import ReportScreen
 from .revert_dialog import ask_and_revert
+from .roster_app import engine_of
 from .school_screen import SchoolScreen
 from .section_screen import SectionScreen
 from .status_tab import StatusTab
 from .sync_dialog import SyncChoice, SyncDialog
-from .sync_now import PENDING, announce, last_planned, sync_job
+from .sync_now import announce, last_planned, sync_job
 from .warnings_screen import WarningsScreen
 
 TABS = [("status", "Status"), ("history", "History"), ("overview", "Overview"),
@@ -55,7 +60,7 @@ def warm(catalog: Catalog) -> Catalog:
     return catalog
 
 
-class Dashboard(Screen):
+class Dashboard(Screen[None]):
     CSS_PATH = "dashboard.tcss"
     BINDING_GROUP_TITLE = "Dashboard"
     BINDINGS = [
@@ -67,17 +72,17 @@ class Dashboard(Screen):
                 id="review"),
     ]
 
-    def __init__(self):
+    def __init__(self) -> None:
         super().__init__()
         self.catalog: Catalog | None = None
-        self.school_rows: dict[str, dict] = {}  # Engine.schools() by id: synced, local org
-        self.syncs: list[dict] = []
+        self.school_rows: dict[str, SchoolRow] = {}  # Engine.schools() by id
+        self.syncs: list[SyncRecord] = []
 
     def on_mount(self) -> None:
-        self.record_history = RecordHistory(self.app.engine)
+        self.record_history = RecordHistory(engine_of(self))
         self.action_tab("status")
         self.reload()
-        for warning in self.app.engine.config.warnings:  # e.g. a config others can read
+        for warning in engine_of(self).config.warnings:  # e.g. a config others can read
             notices.warn(self, warning)
 
     def compose(self) -> ComposeResult:
@@ -106,7 +111,7 @@ class Dashboard(Screen):
     @work(thread=True, exclusive=True, group="load")
     def reload(self) -> None:
         """Status and history first (the first tab), then the catalog for the lists."""
-        engine = self.app.engine
+        engine = engine_of(self)
         try:
             status, syncs = gcpause.load(lambda: (engine.status(), engine.history()))
             self.app.call_from_thread(self._show_status, status, syncs)
@@ -117,13 +122,13 @@ class Dashboard(Screen):
             return
         self.app.call_from_thread(self._show_catalog, catalog, schools)
 
-    def _show_status(self, status: dict, syncs: list[dict]) -> None:
+    def _show_status(self, status: StoreStatus, syncs: list[SyncRecord]) -> None:
         self.syncs = syncs
         self.query_one(StatusTab).show(status, syncs)
         self.query_one(HistoryTab).show(syncs)
         self.query_one(OverviewTab).show(status["counts"], syncs)
 
-    def _show_catalog(self, catalog: Catalog, schools: dict[str, dict]) -> None:
+    def _show_catalog(self, catalog: Catalog, schools: dict[str, SchoolRow]) -> None:
         self.catalog = catalog
         self.school_rows = schools
         for browser in self.query(Browser):
@@ -147,12 +152,12 @@ class Dashboard(Screen):
             self.app.push_screen(BrowseScreen(self.catalog, event.type_, columns.people,
                                               self._opener(event.type_), event.status))
 
-    def _opener(self, type_: str):
+    def _opener(self, type_: str) -> Opener:
         screen = {"school": SchoolScreen, "section": SectionScreen}.get(type_, PersonScreen)
         return lambda catalog, doc: screen(catalog, type_, doc, self._record_history,
                                            self.reload)
 
-    def _record_history(self, type_: str, source_id: str) -> list:
+    def _record_history(self, type_: str, source_id: str) -> list[tuple[SyncRecord, Action]]:
         return self.record_history.of(self.syncs, type_, source_id)
 
     def action_school_filter(self) -> None:
@@ -169,7 +174,7 @@ class Dashboard(Screen):
     def open_report(self, sync_id: int, then: str | None = None) -> None:
         self.app.push_screen(ReportScreen(sync_id, self.catalog, self.reload, then))
 
-    def pending(self) -> dict | None:
+    def pending(self) -> SyncRecord | None:
         return next((d for d in self.syncs if d["status"] in PENDING), None)
 
     def _open_pending(self, then: str | None = None) -> None:
@@ -214,7 +219,7 @@ class Dashboard(Screen):
         self.revert(event.doc)
 
     @work(exclusive=True, group="flow")
-    async def revert(self, doc: dict) -> None:
+    async def revert(self, doc: SyncRecord) -> None:
         if await ask_and_revert(self, doc, self.catalog):
             self.reload()
 
@@ -228,9 +233,11 @@ class Dashboard(Screen):
     def _start_sync(self, choice: SyncChoice | None) -> None:
         if choice is not None:
             title = f"{choice.mode.capitalize()} sync: fetching from the source…"
-            self.app.push_screen(JobScreen(title, sync_job(self.app.engine, choice),
+            self.app.push_screen(JobScreen(title, sync_job(engine_of(self), choice),
                                            cancellable=True), self._synced)
 
-    def _synced(self, outcome: tuple[bool, object]) -> None:
+    def _synced(self, outcome: tuple[bool, Any] | None) -> None:
+        """`outcome`: a JobScreen's, which always has one (Textual types it optional)."""
         self.reload()
+        assert outcome is not None
         announce(self, outcome)

@@ -16,18 +16,20 @@ from textual.widgets import Header, Static
 from rostertui.catalog import Catalog
 from rostertui.errors import RosterError
 from rostertui.model import LOCAL_FIELDS
+from rostertui.records import Action, Record, SyncRecord
 from rostertui.text import safe
 
 from . import columns, gcpause, notices
 from .document import fields, label
 from .footer import KeyFooter
 from .local_fields_screen import LocalFieldsScreen
+from .roster_app import engine_of
 from .rowtable import RowTable
 
-History = Callable[[str, str], list]
+History = Callable[[str, str], list[tuple[SyncRecord, Action]]]
 
 
-class DetailScreen(Screen):
+class DetailScreen(Screen[None]):
     """Subclasses build `document()`; `history` lists the syncs that touched the record."""
 
     CSS_PATH = "detail_screen.tcss"
@@ -38,8 +40,8 @@ class DetailScreen(Screen):
                                 "priority); no sync changes them")]
     kind = ""
 
-    def __init__(self, catalog: Catalog, type_: str, doc: dict, history: History,
-                 on_change: Callable[[], None]):
+    def __init__(self, catalog: Catalog, type_: str, doc: Record, history: History,
+                 on_change: Callable[[], object]):
         """`history(type_, source_id)` lists the (sync, action) pairs that touched it;
         `on_change()` is called once a local field was saved."""
         super().__init__()
@@ -80,29 +82,29 @@ class DetailScreen(Screen):
 
     # -- local fields ------------------------------------------------------------------
 
-    def check_action(self, action: str, parameters: tuple) -> bool:
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool:
         return action != "edit" or bool(self.local)
 
     def action_edit(self) -> None:
         title = f"Kept here for {safe(self.heading_name())}"
         self.app.push_screen(LocalFieldsScreen(title, self.doc, self.local), self._edited)
 
-    def _edited(self, changed: dict | None) -> None:
+    def _edited(self, changed: Record | None) -> None:
         if changed == {}:
             notices.info(self, "Nothing changed.")
         elif changed:
             self.save(changed)
 
     @work(thread=True, exclusive=True, group="save")
-    def save(self, changed: dict) -> None:
+    def save(self, changed: Record) -> None:
         try:
-            doc = self.app.engine.set_local_fields(self.type_, self.doc["source_id"], changed)
+            doc = engine_of(self).set_local_fields(self.type_, self.doc["source_id"], changed)
         except RosterError as exc:
             self.app.call_from_thread(notices.error, self, exc)
             return
         self.app.call_from_thread(self._saved, doc, changed)
 
-    def _saved(self, doc: dict, changed: dict) -> None:
+    def _saved(self, doc: Record, changed: Record) -> None:
         self.doc = doc
         self.query_one("#document", Static).update(self.document())
         notices.info(self, f"Saved {', '.join(label(n).lower() for n in changed)}; "
@@ -118,7 +120,7 @@ class DetailScreen(Screen):
             pairs = []
         self.app.call_from_thread(self._show_history, pairs)
 
-    def _show_history(self, pairs: list) -> None:
+    def _show_history(self, pairs: list[tuple[SyncRecord, Action]]) -> None:
         table = self.query_one("#history", RowTable)
         table.empty = "No committed sync has touched it"
         table.show(pairs)

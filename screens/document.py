@@ -5,9 +5,12 @@ Every value passes through safe() into a Text, so names are shown literally.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from rich.text import Text
 
 from rostertui.model import LIST_FIELDS, SOURCE_FIELDS
+from rostertui.records import Record
 from rostertui.text import safe
 
 LABELS = {"sis_id": "SIS ID", "source_id": "Source ID", "state_id": "State ID",
@@ -20,18 +23,18 @@ def label(field: str) -> str:
     return LABELS.get(field, field.replace("_", " ").capitalize())
 
 
-def text_of(value) -> str:
+def text_of(value: object) -> str:
     return ", ".join(map(str, value)) if isinstance(value, list) else str(value)
 
 
-def fields(pairs) -> Text:
+def fields(pairs: Iterable[tuple[str, object]]) -> Text:
     """`label  value` lines, empty values left out."""
     lines = [Text.assemble((f"{name:<13} ", "bold"), safe(text_of(value)))
              for name, value in pairs if value not in (None, "", [], {})]
     return Text("\n").join(lines)
 
 
-def plain_fields(type_: str, doc: dict) -> Text:
+def plain_fields(type_: str, doc: Record) -> Text:
     """The record's own scalar fields, in model order."""
     return fields((label(f), doc.get(f)) for f in SOURCE_FIELDS[type_]
                   if f not in SPECIAL and f not in LIST_FIELDS)
@@ -46,7 +49,7 @@ def heading(title: str) -> Text:
     return Text(f"\n{title}", style="bold underline")
 
 
-def lines(items) -> Text:
+def lines(items: Iterable[object]) -> Text:
     return Text("\n").join(Text("  " + safe(item)) for item in items)
 
 

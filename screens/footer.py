@@ -8,6 +8,7 @@ same keys (grouped keys share one description, as in Footer) in about a millisec
 from __future__ import annotations
 
 from functools import cache
+from typing import Any
 
 from rich.style import Style
 from rich.text import Text
@@ -31,7 +32,7 @@ class KeyFooter(Widget):
     def on_mount(self) -> None:
         self.screen.bindings_updated_signal.subscribe(self, self._bindings_changed)
 
-    def _bindings_changed(self, screen: Screen) -> None:
+    def _bindings_changed(self, screen: Screen[Any]) -> None:
         if screen is self.screen:
             self.refresh()
 

@@ -10,14 +10,14 @@ reach before it is back on.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from rostertui.gcpause import gc_paused
 
 T = TypeVar("T")
 
 
-def load(fn: Callable[..., T], *args) -> T:
+def load(fn: Callable[..., T], *args: Any) -> T:
     """`fn(*args)` with the cycle collector paused."""
     with gc_paused():
         return fn(*args)

@@ -10,7 +10,9 @@ reaches App.exit. (POSIX only: the Linux driver needs termios.)
 
 from __future__ import annotations
 
-from typing import IO
+from collections.abc import Callable
+from io import TextIOWrapper
+from typing import IO, Any, cast
 
 from textual.driver import Driver
 from textual.drivers.linux_driver import LinuxDriver
@@ -29,7 +31,7 @@ class TerminalOutput:
     def flush(self) -> None:
         self._try(self.stream.flush)
 
-    def _try(self, call, *args) -> None:
+    def _try(self, call: Callable[..., object], *args: object) -> None:
         if not self.gone:
             try:
                 call(*args)
@@ -41,9 +43,11 @@ class TerminalOutput:
 
 
 class HangupSafeDriver(LinuxDriver):
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._file = TerminalOutput(self._file)
+        # LinuxDriver types its stream as sys.__stderr__ is typed (a TextIOWrapper, or
+        # None); it only writes to it, flushes it and asks its fileno, as this one does.
+        self._file = cast(TextIOWrapper, TerminalOutput(cast(IO[str], self._file)))
 
 
 def hangup_safe(driver: type[Driver]) -> type[Driver]:

@@ -11,6 +11,8 @@ check_action turns off here is left out.
 
 from __future__ import annotations
 
+from typing import Any
+
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
@@ -35,7 +37,7 @@ def group_title(node: DOMNode) -> str:
     return type(node).__name__
 
 
-def key_groups(screen: Screen) -> list[tuple[DOMNode, list[tuple[str, Binding]]]]:
+def key_groups(screen: Screen[Any]) -> list[tuple[DOMNode, list[tuple[str, Binding]]]]:
     """(node, [(keys shown, binding)]) for each node of the binding chain, nearest first,
     the app last. The keys of one action are shown together ("? f1"). Only bindings with
     an id are listed: every one of rostertui's has one, and Textual's own (scrolling,
@@ -59,7 +61,7 @@ def key_groups(screen: Screen) -> list[tuple[DOMNode, list[tuple[str, Binding]]]
     return out
 
 
-def help_table(screen: Screen) -> Table:
+def help_table(screen: Screen[Any]) -> Table:
     grid = Table.grid(padding=(0, 1))
     grid.add_column(style="bold", no_wrap=True)
     grid.add_column(ratio=1)
@@ -75,14 +77,14 @@ def help_table(screen: Screen) -> Table:
     return grid
 
 
-class HelpScreen(ModalScreen):
+class HelpScreen(ModalScreen[None]):
     """The keys of `origin` (by default the screen below this one)."""
 
     CSS_PATH = "modal.tcss"
     BINDINGS = [Binding("escape,q,question_mark,f1", "app.pop_screen", "Close",
                         id="help.close")]
 
-    def __init__(self, origin: Screen | None = None):
+    def __init__(self, origin: Screen[Any] | None = None):
         super().__init__()
         self.origin = origin
 

@@ -7,6 +7,8 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button
 
+from rostertui.records import SyncRecord
+
 from . import columns
 from .messages import OpenReport, RevertSync
 from .rowtable import RowTable
@@ -25,7 +27,7 @@ class HistoryTab(Vertical):
             yield Button("Open report", id="open-report", compact=True)
             yield Button("Revert", id="revert", compact=True)
 
-    def show(self, syncs: list[dict]) -> None:
+    def show(self, syncs: list[SyncRecord]) -> None:
         table = self.query_one(RowTable)
         current = table.row["id"] if table.row else None
         ids = [d["id"] for d in syncs]
@@ -38,7 +40,7 @@ class HistoryTab(Vertical):
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()
         {"open-report": self.query_one(RowTable).action_select,
-         "revert": self.action_revert}[event.button.id]()
+         "revert": self.action_revert}[event.button.id or ""]()
 
     def action_revert(self) -> None:
         row = self.query_one(RowTable).row

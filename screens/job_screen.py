@@ -92,7 +92,9 @@ class JobScreen(ModalScreen[tuple[bool, Any]]):
             outcome = (True, self.job(self.feedback))
         except RosterError as exc:
             outcome = (False, exc)
-        self.app.call_from_thread(self._done, outcome)
+        # mypy solves call_from_thread's `T | Awaitable[T]` to Never for a coroutine
+        # function; Textual awaits what the callback returns.
+        self.app.call_from_thread(self._done, outcome)  # type: ignore[arg-type]
 
     def stop_when_done(self, code: int) -> bool:
         """Exit the app with `code` once the job has finished (the app was told to stop

@@ -20,11 +20,13 @@ from __future__ import annotations
 import importlib
 import pkgutil
 from collections.abc import Iterable
+from typing import Any
 
 from textual.binding import Binding, BindingType
 from textual.dom import DOMNode
 from textual.keys import REPLACED_KEYS, Keys, _character_to_key, key_to_character
 
+from rostertui.config import Config
 from rostertui.errors import RosterError
 
 MODIFIERS = ("alt", "ctrl", "hyper", "meta", "shift", "super")  # Textual sorts them so
@@ -107,7 +109,8 @@ def _character_name(name: str) -> bool:
     return char is not None and _character_to_key(char) == name
 
 
-def check(raw, classes: Iterable[type[DOMNode]], where: str = "config") -> dict[str, str]:
+def check(raw: object, classes: Iterable[type[DOMNode]],
+          where: str = "config") -> dict[str, str]:
     """The section as {binding id: keys} for App.set_keymap; RosterError if it is wrong."""
     if not raw:
         return {}
@@ -168,6 +171,6 @@ def _expanded(bindings: list[BindingType]) -> list[Binding]:
     return out
 
 
-def section(cfg) -> dict:
+def section(cfg: Config) -> dict[str, Any]:
     """The `keymap:` section of the config the app was built from ({} with none)."""
     return cfg.keymap or {}

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from rostertui.model import KINDS, TABLES
+from rostertui.records import Record
 
 KIND_LABELS = {k: k.capitalize() for k in KINDS}
 
@@ -22,7 +23,7 @@ def when(stamp: str | None) -> str:
     return moment.astimezone().strftime("%Y-%m-%d %H:%M")
 
 
-def person(doc: dict) -> str:
+def person(doc: Record) -> str:
     """Last, First: the order lists are sorted in."""
     first, last = doc.get("first_name") or "", doc.get("last_name") or ""
     return f"{last}, {first}" if first and last else (last or first or doc["source_id"])

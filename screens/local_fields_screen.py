@@ -10,6 +10,8 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
+from rostertui.records import Record
+
 from .document import label
 
 NUMBERS = {"priority"}  # the integer fields; the others are text
@@ -26,13 +28,13 @@ def blank(name: str) -> str | None:
     return None if name in NUMBERS else ""
 
 
-class LocalFieldsScreen(ModalScreen[dict | None]):
+class LocalFieldsScreen(ModalScreen[Record | None]):
     """Dismissed with the fields that changed ({} when none did), or None on Escape."""
 
     CSS_PATH = "modal.tcss"
     BINDINGS = [Binding("escape", "dismiss(None)", "Cancel", id="cancel")]
 
-    def __init__(self, title: str, doc: dict, names: tuple[str, ...]):
+    def __init__(self, title: str, doc: Record, names: tuple[str, ...]):
         super().__init__()
         self.heading = title
         self.doc = doc

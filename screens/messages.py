@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from textual.message import Message
 
+from rostertui.records import SyncRecord
+
 
 class OpenReport(Message):
     """Open the report of a sync."""
@@ -25,6 +27,6 @@ class ShowTab(Message):
 class RevertSync(Message):
     """Revert this committed sync (asks first)."""
 
-    def __init__(self, doc: dict):
+    def __init__(self, doc: SyncRecord):
         super().__init__()
         self.doc = doc

@@ -9,6 +9,7 @@ from textual.containers import Vertical
 from textual.widgets import Static
 
 from rostertui.model import ACTION_TYPES
+from rostertui.records import Counts, SyncRecord
 
 from .counter_grid import CounterGrid
 from .labels import plural
@@ -26,7 +27,7 @@ class OverviewTab(Vertical):
         yield CounterGrid([("active", "Active"), ("archived", "Archived")], classes="main")
         yield Static(id="warnings")
 
-    def show(self, counts: dict, syncs: list[dict]) -> None:
+    def show(self, counts: Counts, syncs: list[SyncRecord]) -> None:
         self.query_one(CounterGrid).fill([
             (t, plural(t), [f"{counts[t]['active']:,}", f"{counts[t]['archived']:,}"])
             for t in ACTION_TYPES])

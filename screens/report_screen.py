@@ -9,6 +9,7 @@ reasons and the archives.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from rich.text import Text
 from textual import work
@@ -20,7 +21,9 @@ from textual.widgets import Header, Static
 from rostertui.catalog import Catalog
 from rostertui.errors import BlockedError, RosterError
 from rostertui.history import pending_status
+from rostertui.lifecycle import SyncStatus
 from rostertui.model import ACTION_TYPES, KINDS
+from rostertui.records import Report, SyncRecord
 from rostertui.review import Review
 
 from . import columns, gcpause, notices
@@ -29,15 +32,16 @@ from .columns import note_text
 from .confirm_screen import ConfirmScreen
 from .counter_grid import CounterGrid
 from .footer import KeyFooter
-from .job_screen import JobScreen
+from .job_screen import Job, JobScreen
 from .labels import KIND_LABELS, plural, when
 from .plan_notes import plan_notes
+from .roster_app import engine_of
 from .rowtable import RowTable
-from .tally import enabled, total, type_lines
+from .tally import Tally, enabled, total, type_lines
 from .warnings_screen import WarningsScreen
 
 
-class ReportScreen(Screen):
+class ReportScreen(Screen[None]):
     CSS_PATH = "report_screen.tcss"
     BINDING_GROUP_TITLE = "Sync report"
     BINDINGS = [
@@ -48,7 +52,7 @@ class ReportScreen(Screen):
                 id="warnings"),
     ]
 
-    def __init__(self, sync_id: int, catalog: Catalog | None, on_change: Callable[[], None],
+    def __init__(self, sync_id: int, catalog: Catalog | None, on_change: Callable[[], object],
                  then: str | None = None):
         """`then`: "commit" or "discard" to start that once the report is shown."""
         super().__init__()
@@ -56,7 +60,7 @@ class ReportScreen(Screen):
         self.catalog = catalog
         self.on_change = on_change
         self.then = then
-        self.doc: dict | None = None
+        self.doc: SyncRecord | None = None
         self.review: Review | None = None
 
     def compose(self) -> ComposeResult:
@@ -77,12 +81,13 @@ class ReportScreen(Screen):
     def editable(self) -> bool:
         return self.review is not None and self.review.editable
 
-    def check_action(self, action: str, parameters: tuple) -> bool:
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool:
         return action not in ("commit", "discard") or self.editable
 
     @work(thread=True, exclusive=True, group="load")
     def load(self) -> None:
-        engine = self.app.engine
+        engine = engine_of(self)
+        review: Review | None
         try:
             review = gcpause.load(engine.review, self.sync_id)
         except RosterError:  # a failed sync has no plan, only its record
@@ -95,12 +100,12 @@ class ReportScreen(Screen):
         notes = plan_notes(doc, review.plan if review else None)
         self.app.call_from_thread(self._show, doc, review, notes)
 
-    def _as_reviewed(self, review: Review) -> dict:
+    def _as_reviewed(self, review: Review) -> SyncRecord:
         """The sync's record with, while it is pending, the guards counted on the actions
         as ticked now: unticking can unblock it, and ticking can block it."""
         if not review.editable:
             return review.doc
-        reasons = self.app.engine.block_reasons(review)
+        reasons = engine_of(self).block_reasons(review)
         return {**review.doc, "status": pending_status(reasons), "blocked_reasons": reasons}
 
     @work(thread=True, exclusive=True, group="recheck")
@@ -113,17 +118,17 @@ class ReportScreen(Screen):
         notes = plan_notes(doc, review.plan)
         self.app.call_from_thread(self._rechecked, doc, notes)
 
-    def _rechecked(self, doc: dict, notes: Text) -> None:
+    def _rechecked(self, doc: SyncRecord, notes: Text) -> None:
         self.doc = doc
         self.sub_title = doc["status"]
-        self.query_one("#summary", Static).update(self._summary())
+        self.query_one("#summary", Static).update(self._summary(doc))
         self.query_one("#notes", Static).update(notes)
         self.query_one("#notes", Static).display = bool(notes.plain)
 
-    def _show(self, doc: dict, review: Review | None, notes: Text) -> None:
+    def _show(self, doc: SyncRecord, review: Review | None, notes: Text) -> None:
         self.doc, self.review = doc, review
         self.sub_title = doc["status"]
-        self.query_one("#summary", Static).update(self._summary())
+        self.query_one("#summary", Static).update(self._summary(doc))
         self.refresh_counts()
         self.query_one("#notes", Static).update(notes)
         self.query_one("#notes", Static).display = bool(notes.plain)
@@ -139,15 +144,15 @@ class ReportScreen(Screen):
         elif then:
             notices.warn(self, f"Sync {self.sync_id} is {doc['status']}: nothing to {then}")
 
-    def _summary(self) -> Text:
-        d = self.doc
+    def _summary(self, d: SyncRecord) -> Text:
         lines = [Text(f"{d['mode'].capitalize()} sync, {d['trigger']}, by {d['user']}, started "
                       f"{when(d['started_at'])}: {d['status']}")]
-        note = note_text(d) if d["status"] != "blocked" else ""  # the notes list the reasons
-        if d["status"] == "committed":
+        note = note_text(d) if d["status"] != SyncStatus.BLOCKED else ""  # the notes say why
+        if d["status"] == SyncStatus.COMMITTED:
             note += f" · {d['enabled']:,} applied, {d['disabled']:,} unticked"
         if note:
-            lines.append(Text(note, style="red" if d["status"] in ("blocked", "failed")
+            lines.append(Text(note, style="red" if d["status"] in (SyncStatus.BLOCKED,
+                                                                   SyncStatus.FAILED)
                               else ""))
         if self.editable:
             lines.append(Text("Enter on a count lists its actions; c commits, d discards.",
@@ -156,6 +161,7 @@ class ReportScreen(Screen):
 
     def refresh_counts(self) -> None:
         if self.review is None:
+            assert self.doc is not None  # shown (a failed sync): its record, with no plan
             counts = {t: {k: (0, n) for k, n in self.doc["counts"][t].items()}
                       for t in ACTION_TYPES}
         else:
@@ -194,11 +200,12 @@ class ReportScreen(Screen):
     @work(exclusive=True, group="flow")
     async def commit(self) -> None:
         review, sid = self.review, self.sync_id
+        assert review is not None  # offered only while editable
         tally = review.tally()
         if not await self.app.push_screen_wait(ConfirmScreen(
                 f"Commit sync {sid}?", commit_summary(tally), f"Commit {enabled(tally):,}")):
             return
-        engine = self.app.engine
+        engine = engine_of(self)
         ok, result = await self._run(f"Committing sync {sid}…", lambda _: engine.commit(sid))
         if not ok and isinstance(result, BlockedError):
             body, yes = force_question(str(result), review.archives_enabled())
@@ -209,8 +216,9 @@ class ReportScreen(Screen):
             ok, result = await self._run(f"Committing sync {sid} (forced)…",
                                          lambda _: engine.commit(sid, force=True))
         if ok:
-            notices.info(self, f"Sync {sid} committed: {result['enabled']:,} actions applied, "
-                               f"{result['disabled']:,} left out.", title="Committed")
+            report: Report = result
+            notices.info(self, f"Sync {sid} committed: {report['enabled']:,} actions applied, "
+                               f"{report['disabled']:,} left out.", title="Committed")
         self._changed(ok, result)
 
     @work(exclusive=True, group="flow")
@@ -221,23 +229,24 @@ class ReportScreen(Screen):
                 Text("None of its actions will be applied; the store stays as it is."),
                 "Discard", danger=True)):
             return
-        engine = self.app.engine
+        engine = engine_of(self)
         ok, result = await self._run(f"Discarding sync {sid}…", lambda _: engine.discard(sid))
         if ok:
             notices.info(self, f"Sync {sid} discarded; the store is unchanged.")
         self._changed(ok, result)
 
-    async def _run(self, title: str, job) -> tuple[bool, object]:
+    async def _run(self, title: str, job: Job) -> tuple[bool, Any]:
+        """(True, the job's result) or (False, the RosterError), as JobScreen has it."""
         return await self.app.push_screen_wait(JobScreen(title, job))
 
-    def _changed(self, ok: bool, result) -> None:
+    def _changed(self, ok: bool, result: Any) -> None:
         if not ok:
             notices.error(self, result)
         self.on_change()
         self.load()
 
 
-def commit_summary(tally: dict) -> Text:
+def commit_summary(tally: Tally) -> Text:
     """The enabled counts restated, one line per type with actions."""
     on, everything = enabled(tally), total(tally)
     lines = [Text(f"{on:,} of {everything:,} actions will be applied:"),

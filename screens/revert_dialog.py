@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
+from typing import Any
 
 from rich.text import Text
 from textual.screen import Screen
@@ -16,17 +17,19 @@ from rostertui.commit import MismatchError
 from rostertui.errors import BlockedError, RosterError
 from rostertui.lifecycle import SyncStatus
 from rostertui.model import TABLES
+from rostertui.records import Report, SyncRecord
 from rostertui.text import safe
 
 from . import gcpause, notices
 from .confirm_screen import ConfirmScreen
 from .job_screen import JobScreen
-from .tally import enabled, type_lines
+from .roster_app import engine_of
+from .tally import Tally, enabled, type_lines
 
 LISTED = 10  # conflicting records named before "and N more"
 
 
-async def ask_and_revert(screen: Screen, doc: dict, catalog: Catalog | None) -> bool:
+async def ask_and_revert(screen: Screen[Any], doc: SyncRecord, catalog: Catalog | None) -> bool:
     """Ask, revert (or redo a reverted sync), and on a refusal ask again; True once the
     store changed. Only what the sync's state allows is offered."""
     app, sid = screen.app, doc["id"]
@@ -34,8 +37,9 @@ async def ask_and_revert(screen: Screen, doc: dict, catalog: Catalog | None) -> 
     if not lifecycle.allowed(doc, verb):
         notices.warn(screen, lifecycle.refusal(doc, verb))
         return False
-    engine = app.engine
+    engine = engine_of(screen)
     inverted = doc["reverted_by"] if verb == "redo" else sid  # the plan that is undone
+    assert inverted is not None  # a reverted sync names the sync that reverted it
     try:
         tally = await asyncio.to_thread(gcpause.load, lambda: engine.review(inverted).tally())
     except RosterError as exc:
@@ -54,9 +58,10 @@ async def ask_and_revert(screen: Screen, doc: dict, catalog: Catalog | None) -> 
         if not ok:
             notices.error(screen, result)
     if ok:
+        report: Report = result  # the new sync's, which recorded the revert or redo
         done = DONE[verb]
-        notices.info(screen, f"Sync {sid} {done}: {result['enabled']:,} changes applied, "
-                             f"recorded as sync {result['sync_id']}.", title=done.capitalize())
+        notices.info(screen, f"Sync {sid} {done}: {report['enabled']:,} changes applied, "
+                             f"recorded as sync {report['sync_id']}.", title=done.capitalize())
     return ok
 
 
@@ -64,7 +69,7 @@ VERBING = {"revert": "Reverting", "redo": "Redoing"}
 DONE = {"revert": "reverted", "redo": "redone"}
 
 
-async def _forced(screen: Screen, sid: int, catalog: Catalog | None,
+async def _forced(screen: Screen[Any], sid: int, catalog: Catalog | None,
                   refusal: RosterError) -> bool:
     """After a refusal: whether the admin goes ahead anyway, over records changed since
     (named) or past the guards (their reasons)."""
@@ -83,7 +88,7 @@ async def _forced(screen: Screen, sid: int, catalog: Catalog | None,
     return False
 
 
-def revert_summary(sid: int, tally: dict, verb: str = "revert") -> Text:
+def revert_summary(sid: int, tally: Tally, verb: str = "revert") -> Text:
     if verb == "redo":
         return Text(f"Sync {sid} was reverted. Redoing it reverts that revert: "
                     f"{enabled(tally):,} changes are applied again, recorded as a new sync.")

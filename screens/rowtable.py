@@ -164,10 +164,12 @@ class RowTable(ScrollView, can_focus=True):
         if self.row is not None:
             self.post_message(self.Selected(self, self.row))
 
-    def check_action(self, action: str, parameters: tuple) -> bool:
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool:
         return action != "toggle" or self.checked is not None
 
-    def action_toggle(self) -> None:
+    # Space's action here, not DOMNode's toggle of an attribute, which it replaces on a
+    # RowTable: no binding of rostertui names that one.
+    def action_toggle(self) -> None:  # type: ignore[override]
         """Tick or untick, then move down (as mutt and aptitude do): a run of rows is
         one key each. The cursor moves here, not when the message is handled, so keys
         typed ahead (a held space) each reach the next row."""

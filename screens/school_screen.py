@@ -3,17 +3,21 @@ maps to (config `schools:`)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from rich.text import Text
 
 from .columns import synced
 from .detail_screen import DetailScreen
 from .document import document, fields, head, plain_fields
+from .roster_app import roster_app
 
 
 class SchoolScreen(DetailScreen):
     def document(self) -> Text:
         doc = self.doc
-        row = self.app.dashboard.school_rows.get(doc["source_id"], {})
+        row: Mapping[str, object] = roster_app(self).dashboard.school_rows.get(
+            doc["source_id"], {})
         counts = fields([("Active users", f"{row.get('users', 0):,}"),
                          ("Sections", f"{row.get('sections', 0):,}"),
                          ("Synced", synced(row.get("synced", True))),

@@ -4,12 +4,27 @@ screen Escape goes back to the table, or closes the screen from it."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from textual.widgets import Input, Select
 
 from .rowtable import RowTable
 
+if TYPE_CHECKING:
+    from textual.await_complete import AwaitComplete
+    from textual.widget import Widget as _Host  # what it is mixed into, for mypy
+else:
+    _Host = object
 
-class Searchable:
+
+class Searchable(_Host):
+    """Mixed in before a Screen or a Widget that has a #search Input and a RowTable."""
+
+    if TYPE_CHECKING:
+        def dismiss(self, result: Any = None) -> AwaitComplete:
+            """Screen.dismiss: action_back is bound on screens only."""
+            ...
+
     def refilter(self) -> None:
         raise NotImplementedError
 

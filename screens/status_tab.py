@@ -10,13 +10,15 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Button, Checkbox, Static
 
 from rostertui.errors import RosterError
+from rostertui.lifecycle import PENDING, SyncStatus
 from rostertui.output import counts_table
+from rostertui.records import StoreStatus, SyncRecord
 from rostertui.text import safe
 
 from . import notices
 from .columns import note_text
 from .labels import when
-from .sync_now import PENDING
+from .roster_app import engine_of
 from .ticks import TickBox
 
 KIND_NAMES = {"oneroster_csv": "OneRoster CSV", "clever": "Clever", "oneroster_rest":
@@ -27,11 +29,11 @@ def _line(label: str, value: str, style: str = "") -> Text:
     return Text.assemble((f"{label:<13}", "bold"), (safe(value), style))
 
 
-def _fetch_state(last: dict | None) -> tuple[str, str]:
+def _fetch_state(last: SyncRecord | None) -> tuple[str, str]:
     """What the last sync says about the connection: (text, style)."""
     if last is None:
         return "not checked yet (Check tests it)", ""
-    if last["status"] == "failed":
+    if last["status"] == SyncStatus.FAILED:
         return f"the last fetch failed: {last['error']}", "red"
     return f"the last fetch worked, {when(last['finished_at'])} (Check tests it now)", ""
 
@@ -55,7 +57,7 @@ class StatusTab(VerticalScroll):
             yield Button("Check", id="check", compact=True)
             yield Button("Warnings", id="open-warnings", compact=True)
 
-    def show(self, status: dict, syncs: list[dict]) -> None:
+    def show(self, status: StoreStatus, syncs: list[SyncRecord]) -> None:
         source = status["source"]
         where = source.get("path") or source.get("base_url") or ""
         district = (status["district"] or {}).get("name")
@@ -73,14 +75,14 @@ class StatusTab(VerticalScroll):
             self.query_one(f"#{name}", Button).disabled = not pending
         self._connection(*_fetch_state(status["last_sync"]))
 
-    def _last(self, last: dict | None) -> Text:
+    def _last(self, last: SyncRecord | None) -> Text:
         if last is None:
             return _line("Last sync", "none yet: press Sync now")
         head = (f"#{last['id']} {last['mode']}, {last['trigger']}, by {last['user']}, "
                 f"{when(last['started_at'])}: {last['status']}")
         lines = [_line("Last sync", head)]
         note = note_text(last)
-        if note and last["status"] != "failed":
+        if note and last["status"] != SyncStatus.FAILED:
             lines.append(_line("", note))
         lines.append(Text(counts_table(last["counts"])))
         return Text("\n").join(lines)
@@ -97,7 +99,7 @@ class StatusTab(VerticalScroll):
     @work(thread=True, exclusive=True, group="check")
     def check(self) -> None:
         try:
-            found = self.app.engine.check()
+            found = engine_of(self).check()
         except RosterError as exc:
             self.app.call_from_thread(self._connection, f"failed: {exc}", "red")
             return
@@ -112,7 +114,7 @@ class StatusTab(VerticalScroll):
     @work(thread=True, exclusive=True, group="settings")
     def save_enabled(self, enabled: bool) -> None:
         try:
-            self.app.engine.set_sync_enabled(enabled)
+            engine_of(self).set_sync_enabled(enabled)
         except RosterError as exc:
             self.app.call_from_thread(notices.error, self, exc)
             return

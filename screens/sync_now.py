@@ -2,28 +2,30 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from textual.dom import DOMNode
 
 from rostertui.engine import Engine
 from rostertui.errors import Cancelled
+from rostertui.lifecycle import PENDING, SyncStatus
+from rostertui.records import Report, SyncRecord
 
 from . import notices
 from .job_screen import Feedback, Job
 from .labels import total
 from .sync_dialog import SyncChoice
 
-PENDING = ("staged", "blocked")
 
-
-def last_planned(syncs: list[dict]) -> dict | None:
+def last_planned(syncs: list[SyncRecord]) -> SyncRecord | None:
     """The newest sync that got as far as a plan (and so has data warnings); a revert
     has a plan but no warnings of its own."""
-    return next((d for d in syncs if d["status"] != "failed" and d["mode"] != "revert"),
+    return next((d for d in syncs if d["status"] != SyncStatus.FAILED and d["mode"] != "revert"),
                 None)
 
 
 def sync_job(engine: Engine, choice: SyncChoice) -> Job:
-    def job(feedback: Feedback) -> dict:
+    def job(feedback: Feedback) -> Report:
         report = engine.sync(choice.mode, "manual", commit=choice.commit, progress=feedback,
                              since=choice.since, schools=choice.schools)
         if feedback.cancelled and report["status"] in PENDING:
@@ -33,7 +35,8 @@ def sync_job(engine: Engine, choice: SyncChoice) -> Job:
     return job
 
 
-def announce(node: DOMNode, outcome: tuple[bool, object]) -> None:
+def announce(node: DOMNode, outcome: tuple[bool, Any]) -> None:
+    """`outcome`: the JobScreen's: (True, the sync's Report) or (False, the RosterError)."""
     ok, result = outcome
     if not ok:
         if isinstance(result, Cancelled):
@@ -41,13 +44,14 @@ def announce(node: DOMNode, outcome: tuple[bool, object]) -> None:
         else:
             notices.error(node, result)
         return
-    sid, status = result["sync_id"], result["status"]
-    changes = sum(total(c) for c in result["counts"].values())
-    if status == "committed":
+    report: Report = result
+    sid, status = report["sync_id"], report["status"]
+    changes = sum(total(c) for c in report["counts"].values())
+    if status == SyncStatus.COMMITTED:
         notices.info(node, f"Sync {sid} committed: {changes:,} changes applied.",
                      title="Committed")
-    elif status == "blocked":
-        notices.warn(node, f"Sync {sid} is blocked: {'; '.join(result['blocked_reasons'])}. "
+    elif status == SyncStatus.BLOCKED:
+        notices.warn(node, f"Sync {sid} is blocked: {'; '.join(report['blocked_reasons'])}. "
                            "Press r to review it.", title="Blocked", timeout=20)
     else:
         notices.info(node, f"Sync {sid} staged: {changes:,} changes to review. Press r to "

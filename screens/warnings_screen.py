@@ -19,18 +19,20 @@ from textual.widgets import Header, Input, Select, Static
 
 from rostertui.errors import RosterError
 from rostertui.export import WARNING_COLUMNS, write_warnings
+from rostertui.records import DataWarning
 from rostertui.text import safe
 
 from . import columns, gcpause, notices
 from .ask_screen import AskScreen
 from .footer import KeyFooter
+from .roster_app import engine_of
 from .rowtable import RowTable
 from .searchable import Searchable
 
 ANY = ""  # the Select value meaning every code
 
 
-class WarningsScreen(Searchable, Screen):
+class WarningsScreen(Searchable, Screen[None]):
     CSS_PATH = "dashboard.tcss"
     BINDING_GROUP_TITLE = "Data warnings"
     BINDINGS = [
@@ -45,9 +47,9 @@ class WarningsScreen(Searchable, Screen):
         super().__init__()
         self.sync_id = sync_id
         self.export_when_loaded = export
-        self.warnings: list[dict] | None = None
+        self.warnings: list[DataWarning] | None = None
         self.keys: list[str] = []
-        self.rows: list[dict] = []
+        self.rows: list[DataWarning] = []
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -67,13 +69,13 @@ class WarningsScreen(Searchable, Screen):
         self.query_one(RowTable).focus()
         self.load()
 
-    def check_action(self, action: str, parameters: tuple) -> bool:
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool:
         return action != "export" or self.warnings is not None
 
     @work(thread=True, exclusive=True, group="load")
     def load(self) -> None:
         try:
-            found = gcpause.load(self.app.engine.warnings, self.sync_id)
+            found = gcpause.load(engine_of(self).warnings, self.sync_id)
         except RosterError as exc:
             self.app.call_from_thread(self._failed, exc)
             return
@@ -85,7 +87,7 @@ class WarningsScreen(Searchable, Screen):
         table.empty = "The warnings could not be read"
         table.refresh()
 
-    def _show(self, found: list[dict]) -> None:
+    def _show(self, found: list[DataWarning]) -> None:
         self.warnings = found
         self.keys = [" ".join(str(w.get(c) or "") for c in WARNING_COLUMNS).lower()
                      for w in found]
@@ -139,7 +141,7 @@ class WarningsScreen(Searchable, Screen):
             self.export(self.rows, path)
 
     @work(thread=True, group="export")
-    def export(self, rows: list[dict], path: str) -> None:
+    def export(self, rows: list[DataWarning], path: str) -> None:
         target = Path(path).expanduser().absolute()
         try:
             written = write_warnings(target, rows)

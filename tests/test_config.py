@@ -23,12 +23,13 @@ def test_defaults_and_relative_paths(tmp_path):
                                       "store:\n  path: data/store.json\n"))
     assert cfg.source["path"] == str(tmp_path / "district")
     assert cfg.store_path == tmp_path / "data" / "store.json"
-    assert cfg.sync["delete_threshold"] == 500
-    assert cfg.sync["delete_threshold_percent"] == 25.0
-    assert cfg.sync["username_source"] == "district_username"
-    assert cfg.sync["match_existing"] == ["source_id"] and cfg.sync["contacts"] is True
-    assert cfg.sync["required_fields"]["student"] == ["email", "username", "graduation_year"]
-    assert cfg.schools == {} and cfg.limits == {"max_sections": None, "max_users": None}
+    assert cfg.sync.delete_threshold == 500
+    assert cfg.sync.delete_threshold_percent == 25.0
+    assert cfg.sync.username_source == "district_username"
+    assert cfg.sync.match_existing == ("source_id",) and cfg.sync.contacts is True
+    assert cfg.sync.required_fields["student"] == ("email", "username", "graduation_year")
+    assert cfg.sync.sections == config.SectionPolicy(include=(), exclude=())
+    assert cfg.schools == {} and cfg.limits == config.Limits(max_sections=None, max_users=None)
 
 
 def test_env_vars_expand_and_are_known_secrets(tmp_path, monkeypatch):
@@ -126,12 +127,12 @@ def load_text(tmp_path, text):
 
 def test_new_thresholds_have_defaults_and_accept_their_range(tmp_path):
     cfg = config.load(write(tmp_path, CSV_SOURCE))
-    assert (cfg.sync["clear_threshold_percent"], cfg.sync["enrollment_threshold_percent"],
-            cfg.sync["change_threshold_percent"]) == (10.0, 25.0, 50.0)
+    assert (cfg.sync.clear_threshold_percent, cfg.sync.enrollment_threshold_percent,
+            cfg.sync.change_threshold_percent) == (10.0, 25.0, 50.0)
     edges = "".join(f"  {key}: {n}\n" for key, n in zip(PERCENTS, (0, 100, 0.5, "'75'")))
     cfg = config.load(write(tmp_path, CSV_SOURCE + "sync:\n" + edges + "  delete_threshold: 0\n"))
-    assert [cfg.sync[k] for k in PERCENTS] == [0.0, 100.0, 0.5, 75.0]
-    assert cfg.sync["delete_threshold"] == 0
+    assert [getattr(cfg.sync, k) for k in PERCENTS] == [0.0, 100.0, 0.5, 75.0]
+    assert cfg.sync.delete_threshold == 0
 
 
 @pytest.mark.parametrize("key", PERCENTS)
@@ -175,7 +176,7 @@ def test_a_threshold_from_the_environment_is_checked_too(tmp_path, monkeypatch):
     monkeypatch.setenv("DELETE_PERCENT", "30")
     cfg = load_text(tmp_path, CSV_SOURCE + "sync:\n  delete_threshold_percent: "
                                            "${DELETE_PERCENT}\n")
-    assert cfg.sync["delete_threshold_percent"] == 30.0
+    assert cfg.sync.delete_threshold_percent == 30.0
 
 
 # -- hostile YAML --------------------------------------------------------------------

@@ -119,5 +119,5 @@ def test_any_values_under_the_real_keys_are_a_config_or_one_error(folder, raw):
     result = loads(folder, yaml.safe_dump(raw, sort_keys=False, allow_unicode=True).encode())
     if isinstance(result, config.Config):
         for (where, key), top in config.THRESHOLDS.items():
-            value = getattr(result, where)[key]
+            value = getattr(getattr(result, where), key)
             assert value is None or 0 <= value <= (top if top is not None else value)

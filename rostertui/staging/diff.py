@@ -1,7 +1,8 @@
 """The diff: compare a feed with the store and list the actions a commit would apply.
 
 Step 6 of the pipeline (pipeline.py): the feed steps have already shaped the feed, the
-plan steps work on what this returns. Nothing here writes. An action is a dict:
+plan steps work on what this returns. Nothing here writes. An action is a dict
+(records.Action):
     id        "<type>:<source_id>" (one action per record per sync)
     type, kind (add|update|archive|reactivate), source_id, label, enabled
     record    the new record (add only)
@@ -15,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 from operator import itemgetter
+from typing import Any, TypeAlias
 
 from connectors.feed import Feed, Membership, TypeFeed
 
@@ -29,15 +31,21 @@ from ..model import (
     label,
     warning,
 )
+from ..records import Action, DataWarning, Plan, Record, StoreData
 
 # Whether a record is one a sync covers (steps/schools.py decides).
-RecordTest = Callable[[dict], bool]
-NO_SCHOOL = {"school_id": None}
+RecordTest: TypeAlias = Callable[[Record], bool]
+# A membership row: (section_id, role, user_id, active) (connectors.feed.Membership).
+Enrollment: TypeAlias = tuple[str, str, str, bool]
+Changes: TypeAlias = dict[str, list[Any]]           # field: [before, after]
+Members: TypeAlias = dict[str, dict[str, list[str]]]  # field: {"added", "removed"}
+NO_SCHOOL: Record = {"school_id": None}
 
 
-def compare(feed: Feed, indexes: Indexes, covered: Mapping[str, RecordTest]) -> dict:
+def compare(feed: Feed, indexes: Indexes, covered: Mapping[str, RecordTest]) -> Plan:
     """The plan for `feed` against the store `indexes` were built on: actions, reference
-    changes, warnings (the connector's, then the diff's own), cursor and district.
+    changes, warnings (the connector's, then the diff's own), cursor and district (its
+    `rules` are the pipeline's: empty here).
 
     `covered`: per type, the records this sync may change (a type without a test: all):
     nothing is staged for a record outside it, whether the feed sends it or the store
@@ -58,10 +66,10 @@ def compare(feed: Feed, indexes: Indexes, covered: Mapping[str, RecordTest]) -> 
     reference = [a for t in REFERENCE_TYPES if types.get(t) is not None
                  for a in diff_type(t, types[t], indexes[t])]
     return {"actions": actions, "reference": reference, "warnings": warnings,
-            "cursor": feed.cursor, "district": feed.district}
+            "cursor": feed.cursor, "district": feed.district, "rules": []}
 
 
-def index(data: dict, type_: str) -> dict[str, dict]:
+def index(data: StoreData, type_: str) -> dict[str, Record]:
     """The stored records of a type by source id (built by C-level passes: at 100,000
     records a comprehension costs several times more)."""
     docs = data.get(TABLES[type_], {}).values()
@@ -71,28 +79,28 @@ def index(data: dict, type_: str) -> dict[str, dict]:
 _SOURCE_ID = itemgetter("source_id")
 
 
-class Indexes(dict):
+class Indexes(dict[str, dict[str, Record]]):
     """index(data, type) per type, each built on first use. Valid while `data` is not
     changed: one staging pass."""
 
-    def __init__(self, data: dict):
+    def __init__(self, data: StoreData):
         super().__init__()
         self.data = data
 
-    def __missing__(self, type_: str) -> dict[str, dict]:
+    def __missing__(self, type_: str) -> dict[str, Record]:
         self[type_] = built = index(self.data, type_)
         return built
 
 
-def enrollments_of(rows: list, covers: RecordTest, sections: TypeFeed | None,
-                   stored: dict[str, dict]) -> list:
+def enrollments_of(rows: list[Enrollment], covers: RecordTest, sections: TypeFeed | None,
+                   stored: Mapping[str, Record]) -> list[Enrollment]:
     """The membership rows whose section is covered: the section as the feed sends it
     (`sections`), else as the store holds it; a section known to neither is not."""
     sent = {r["source_id"]: r for r in sections.records} if sections is not None else {}
     return [row for row in rows if covers(sent.get(row[0]) or stored.get(row[0]) or NO_SCHOOL)]
 
 
-def _within(stored: dict[str, dict], covers: RecordTest | None) -> dict[str, dict]:
+def _within(stored: Mapping[str, Record], covers: RecordTest | None) -> Mapping[str, Record]:
     if covers is None:
         return stored
     return {sid: doc for sid, doc in stored.items() if covers(doc)}
@@ -104,13 +112,13 @@ def _only(sent: TypeFeed | None, covers: RecordTest | None) -> TypeFeed | None:
     return replace(sent, records=list(filter(covers, sent.records)))
 
 
-def diff_type(type_: str, feed: TypeFeed | None, stored: dict[str, dict],
-              covers: RecordTest | None = None) -> list[dict]:
+def diff_type(type_: str, feed: TypeFeed | None, stored: Mapping[str, Record],
+              covers: RecordTest | None = None) -> list[Action]:
     """Actions for one type, for the records `covers` (all when None), sent or stored."""
     if feed is None:
         return []
-    actions = []
-    seen = set()
+    actions: list[Action] = []
+    seen: set[str] = set()
     unsent = feed.unsent
     for rec in feed.records if covers is None else filter(covers, feed.records):
         sid = rec["source_id"]
@@ -133,7 +141,7 @@ def diff_type(type_: str, feed: TypeFeed | None, stored: dict[str, dict],
     return actions
 
 
-def _compare(type_: str, old: dict, rec: dict, unsent: frozenset[str]) -> dict | None:
+def _compare(type_: str, old: Record, rec: Record, unsent: frozenset[str]) -> Action | None:
     """The update or reactivation of a stored record, or None when nothing changed."""
     changes = field_changes(type_, old, rec, unsent)
     if old["status"] == ARCHIVED:
@@ -151,16 +159,16 @@ def _compare(type_: str, old: dict, rec: dict, unsent: frozenset[str]) -> dict |
     return action
 
 
-def _action(type_: str, kind: str, rec: dict) -> dict:
+def _action(type_: str, kind: str, rec: Record) -> Action:
     sid = rec["source_id"]
     return {"id": f"{type_}:{sid}", "type": type_, "kind": kind, "source_id": sid,
             "label": label(type_, rec), "enabled": True}
 
 
-def field_changes(type_: str, old: dict, new: dict,
-                  unsent: frozenset[str] = frozenset()) -> dict[str, list]:
+def field_changes(type_: str, old: Record, new: Record,
+                  unsent: frozenset[str] = frozenset()) -> Changes:
     """{field: [before, after]} over the fields the source owns and sent."""
-    changes = {}
+    changes: Changes = {}
     before, after = old.get, new.get
     for f in SOURCE_FIELDS[type_]:
         a, b = before(f), after(f)
@@ -173,14 +181,14 @@ def field_changes(type_: str, old: dict, new: dict,
     return changes
 
 
-def _extra_changes(old: dict, new: dict, keep_absent: bool) -> dict[str, list]:
+def _extra_changes(old: dict[str, Any], new: dict[str, Any], keep_absent: bool) -> Changes:
     keys = new.keys() if keep_absent else old.keys() | new.keys()
     return {f"extra.{k}": [old.get(k), new.get(k)]
             for k in sorted(keys) if old.get(k) != new.get(k)}
 
 
-def member_changes(changes: dict) -> dict:
-    out = {}
+def member_changes(changes: Changes) -> Members:
+    out: Members = {}
     for f in MEMBER_FIELDS:
         if f in changes:
             before, after = (set(v or ()) for v in changes[f])
@@ -189,7 +197,7 @@ def member_changes(changes: dict) -> dict:
 
 
 def _with_members(sections: TypeFeed | None, membership: Membership,
-                  stored: dict[str, dict], warnings: list) -> TypeFeed:
+                  stored: Mapping[str, Record], warnings: list[DataWarning]) -> TypeFeed:
     """Give each section in play its rosters from enrollments.
 
     A complete membership defines every roster; a delta changes the stored ones. A stored
@@ -213,13 +221,14 @@ def _with_members(sections: TypeFeed | None, membership: Membership,
     return TypeFeed(complete=sections.complete, records=out, deleted=sections.deleted)
 
 
-def _rosters(membership: Membership, records: dict, stored: dict,
-             warnings: list) -> dict[str, dict[str, set]]:
-    rosters: dict[str, dict[str, set]] = {}
+def _rosters(membership: Membership, records: Mapping[str, Record],
+             stored: Mapping[str, Record],
+             warnings: list[DataWarning]) -> dict[str, dict[str, set[str]]]:
+    rosters: dict[str, dict[str, set[str]]] = {}
 
-    def roster(sid: str) -> dict[str, set]:
+    def roster(sid: str) -> dict[str, set[str]]:
         if sid not in rosters:
-            base = {} if membership.complete else stored.get(sid, {})
+            base: Record = {} if membership.complete else stored.get(sid, {})
             rosters[sid] = {f: set(base.get(f) or ()) for f in MEMBER_FIELDS}
         return rosters[sid]
 
@@ -249,5 +258,5 @@ def _rosters(membership: Membership, records: dict, stored: dict,
 _MEMBER_FIELD = {"teacher": "teacher_ids", "student": "student_ids"}
 
 
-def _sorted(roster: dict[str, set]) -> dict[str, list]:
+def _sorted(roster: dict[str, set[str]]) -> dict[str, list[str]]:
     return {f: sorted(roster[f]) for f in MEMBER_FIELDS}

@@ -20,8 +20,9 @@ ones: a district has 100,000 students):
     plan step:  step(plan, data, cfg) -> (plan, warnings)     steps 7-8
 
 `data` is the store as loaded (never changed here) and `cfg` the StageConfig below: the
-district's policies and what is decided once per sync before any step runs (the sections
-the rules leave out, the school selection, the store indexed by source id).
+district's policies (`cfg.sync`, the config's typed SyncPolicy: `sync.contacts` in the
+YAML is `cfg.sync.contacts` here) and what is decided once per sync before any step runs
+(the sections the rules leave out, the school selection, the store indexed by source id).
 
 Which schools a sync covers (steps/schools.py; README "District policies"): schools,
 terms and courses always; a section when its school is selected; a person (teacher,
@@ -45,7 +46,8 @@ from dataclasses import dataclass
 
 from connectors.feed import Feed
 
-from ..config import Config
+from ..config import Config, SyncPolicy
+from ..records import DataWarning, Plan, StoreData
 from . import diff
 from .diff import Indexes
 from .steps import class_names, contacts, data_warnings, matching, section_rules, usernames
@@ -58,26 +60,26 @@ from .steps.section_rules import SectionRules
 class StageConfig:
     """What every step is given as `cfg`, decided once per sync."""
 
-    sync: dict               # the config's `sync:` section: the district's policies
+    sync: SyncPolicy         # the config's `sync:` section: the district's policies
     sections: SectionRules   # the sections the rules leave out, and how many each rule did
     schools: Selection       # which records this sync covers, and who it leaves out
     indexes: Indexes         # the store's records by type and source id, built on first use
 
     @classmethod
-    def of(cls, config: Config, feed: Feed, data: dict,
+    def of(cls, config: Config, feed: Feed, data: StoreData,
            schools: list[str] | None = None) -> StageConfig:
         sync = config.sync
-        rules = sync["sections"]
+        rules = sync.sections
         return cls(sync=sync,
-                   sections=section_rules.decide(feed, rules["include"], rules["exclude"]),
+                   sections=section_rules.decide(feed, rules.include, rules.exclude),
                    schools=Selection(feed, data, set(config.schools),
                                      None if schools is None else set(schools),
-                                     contacts=sync["contacts"]),
+                                     contacts=sync.contacts),
                    indexes=Indexes(data))
 
 
-FeedStep = Callable[[Feed, dict, StageConfig], tuple[Feed, list[dict]]]
-PlanStep = Callable[[dict, dict, StageConfig], tuple[dict, list[dict]]]
+FeedStep = Callable[[Feed, StoreData, StageConfig], tuple[Feed, list[DataWarning]]]
+PlanStep = Callable[[Plan, StoreData, StageConfig], tuple[Plan, list[DataWarning]]]
 
 FEED_STEPS: tuple[FeedStep, ...] = (
     contacts.leave_out_contacts,
@@ -88,11 +90,12 @@ FEED_STEPS: tuple[FeedStep, ...] = (
 )
 
 
-def stage(feed: Feed, data: dict, config: Config, schools: list[str] | None = None) -> dict:
+def stage(feed: Feed, data: StoreData, config: Config,
+          schools: list[str] | None = None) -> Plan:
     """The plan for `feed` against the store `data`; `schools` limits this one sync to
     those school ids (None: the config's selection alone)."""
     cfg = StageConfig.of(config, feed, data, schools)
-    found: list[dict] = []
+    found: list[DataWarning] = []
     for step in FEED_STEPS:
         feed, more = step(feed, data, cfg)
         found += more
@@ -103,7 +106,7 @@ def stage(feed: Feed, data: dict, config: Config, schools: list[str] | None = No
             "rules": cfg.sections.removed}
 
 
-def merge(first: list[dict], more: list[dict]) -> list[dict]:
+def merge(first: list[DataWarning], more: list[DataWarning]) -> list[DataWarning]:
     """`first` as it is, then each of `more` whose (code, type, source id) is not there yet
     (the connector's warnings, naming file and line, come before any policy's)."""
     seen = {(w["code"], w["type"], w["source_id"]) for w in first}

@@ -10,16 +10,18 @@ from typing import TYPE_CHECKING
 from connectors.feed import Feed
 
 from ...model import ACTIVE, TABLES
+from ...records import DataWarning, StoreData
 
 if TYPE_CHECKING:
     from ..pipeline import StageConfig
 
 
-def unique_section_names(feed: Feed, data: dict, cfg: StageConfig) -> tuple[Feed, list[dict]]:
+def unique_section_names(feed: Feed, data: StoreData,
+                         cfg: StageConfig) -> tuple[Feed, list[DataWarning]]:
     """The feed with each shared section name made unique (when the policy is on); a
     delta's names are compared with the stored sections it does not send too."""
     tf = feed.types.get("section")
-    if tf is None or not cfg.sync["unique_section_names"]:
+    if tf is None or not cfg.sync.unique_section_names:
         return feed, []
     in_feed = {r["source_id"] for r in tf.records}
     names = Counter(r["name"] for r in tf.records)

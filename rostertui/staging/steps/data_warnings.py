@@ -10,27 +10,35 @@ sit in a synced school's sections but belong to no synced school (as NEO reports
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping, Sequence
 from itertools import chain, compress, repeat
 from operator import countOf, methodcaller
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from ...commit import after_state
 from ...model import is_empty, label, warning
+from ...records import DataWarning, Plan, Record, StoreData
 
 if TYPE_CHECKING:
     from ..pipeline import StageConfig
 
+# The roster after the commit: type -> source id -> record (commit.after_state).
+After: TypeAlias = dict[str, dict[str, Record]]
+# sync.required_fields: type -> the fields a record of it must have.
+Required: TypeAlias = Mapping[str, Sequence[str]]
+
 ACCOUNT_TYPES = ("teacher", "student", "staff")
 
 
-def check_data(plan: dict, data: dict, cfg: StageConfig) -> tuple[dict, list[dict]]:
+def check_data(plan: Plan, data: StoreData,
+               cfg: StageConfig) -> tuple[Plan, list[DataWarning]]:
     """The plan as it is, and the data warnings of the roster it would leave."""
-    required = cfg.sync["required_fields"]
+    required = cfg.sync.required_fields
     after = after_state(plan["actions"], data, cfg.indexes, types_read(required))
     return plan, compute(after, required, cfg.schools.left_out)
 
 
-def _all_text(values: list) -> bool:
+def _all_text(values: list[Any]) -> bool:
     """Whether no value is text of only spaces or invisible characters (C-level passes;
     such text, from an export that blanked a column, is no value)."""
     try:
@@ -39,13 +47,13 @@ def _all_text(values: list) -> bool:
         return False
 
 
-def compute(after: dict[str, dict[str, dict]], required: dict[str, list[str]],
-            left_out: dict[str, dict]) -> list[dict]:
+def compute(after: After, required: Required,
+            left_out: Mapping[str, Record]) -> list[DataWarning]:
     """`left_out`: people the school selection left out, by source id.
 
     Runs over the whole district at every sync, so each rule first finds the few records
     it applies to with C-level passes (map, Counter) and only builds messages for those."""
-    out = []
+    out: list[DataWarning] = []
     for type_, fields in required.items():
         recs = list(after.get(type_, {}).values())
         lacking: set[int] = set()  # positions of the records missing a required field
@@ -62,12 +70,12 @@ def compute(after: dict[str, dict[str, dict]], required: dict[str, list[str]],
     return out
 
 
-def types_read(required: dict[str, list[str]]) -> set[str]:
+def types_read(required: Required) -> set[str]:
     """The record types `compute` reads from the after-state."""
     return {*required, *ACCOUNT_TYPES, "section"}
 
 
-def _duplicates(after: dict, field: str) -> list[dict]:
+def _duplicates(after: After, field: str) -> list[DataWarning]:
     typed = [(t, after.get(t, {})) for t in ACCOUNT_TYPES]
     recs = list(chain.from_iterable(records.values() for _, records in typed))
     keys = _keys(recs, field)
@@ -77,10 +85,10 @@ def _duplicates(after: dict, field: str) -> list[dict]:
         return []  # every value is distinct (the usual case): no per-record pass
     shared = {k for k, n in counts.items() if n > 1}
     types = list(chain.from_iterable(repeat(t, len(records)) for t, records in typed))
-    holders: dict[str, list[tuple[str, dict]]] = {}
+    holders: dict[str, list[tuple[str, Record]]] = {}
     for i in compress(range(len(keys)), map(shared.__contains__, keys)):
         holders.setdefault(keys[i], []).append((types[i], recs[i]))
-    out = []
+    out: list[DataWarning] = []
     for value, held in holders.items():
         names = "; ".join(label(t, r) for t, r in held)
         out += [warning(f"duplicate_{field}", t, r["source_id"],
@@ -88,7 +96,7 @@ def _duplicates(after: dict, field: str) -> list[dict]:
     return out
 
 
-def _keys(recs: list[dict], field: str) -> list[str]:
+def _keys(recs: list[Record], field: str) -> list[str]:
     """Each record's `field`, stripped and lower-cased ("" when empty or absent)."""
     values = list(map(methodcaller("get", field), recs))
     try:
@@ -97,8 +105,8 @@ def _keys(recs: list[dict], field: str) -> list[str]:
         return [(v or "").strip().lower() for v in values]
 
 
-def _sections(after: dict, left_out: dict[str, dict]) -> list[dict]:
-    out = []
+def _sections(after: After, left_out: Mapping[str, Record]) -> list[DataWarning]:
+    out: list[DataWarning] = []
     people = {"teacher_ids": after.get("teacher", {}), "student_ids": after.get("student", {})}
     for sec in after.get("section", {}).values():
         sid = sec["source_id"]

@@ -9,30 +9,36 @@ add beside it (and an archive of the old one). Two candidates link nothing and w
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, TypeAlias
 
 from ...model import ACTIVE, PEOPLE_TYPES, label, warning
+from ...records import Action, DataWarning, Plan, Record, StoreData
 from ..diff import field_changes
 
 if TYPE_CHECKING:
     from ..pipeline import StageConfig
 
-KEYS = {"email": lambda d: (d.get("email") or "").strip().lower(),
-        "username": lambda d: (d.get("username") or "").strip().lower(),
-        "name": lambda d: " ".join(p.strip().lower() for p in (d.get("first_name") or "",
-                                                               d.get("last_name") or "")
-                                   if p.strip())}
+# sync.match_existing key -> a record's value for it (stripped, lower-cased; "": none)
+Key: TypeAlias = Callable[[Record], str]
+KEYS: dict[str, Key] = {
+    "email": lambda d: (d.get("email") or "").strip().lower(),
+    "username": lambda d: (d.get("username") or "").strip().lower(),
+    "name": lambda d: " ".join(p.strip().lower() for p in (d.get("first_name") or "",
+                                                           d.get("last_name") or "")
+                               if p.strip())}
 
 
-def link_accounts(plan: dict, data: dict, cfg: StageConfig) -> tuple[dict, list[dict]]:
+def link_accounts(plan: Plan, data: StoreData,
+                  cfg: StageConfig) -> tuple[Plan, list[DataWarning]]:
     """The plan with each add that matches one stored account turned into a link (an
     update moving that account to the new source id, without its archive); a warning
     for each add that matches several. Only the actions that change are new dicts."""
-    keys = [k for k in cfg.sync["match_existing"] if k in KEYS]
+    keys = [k for k in cfg.sync.match_existing if k in KEYS]
     if not keys:
         return plan, []
-    actions: list[dict] = plan["actions"]
-    warnings: list[dict] = []
+    actions = plan["actions"]
+    warnings: list[DataWarning] = []
     for type_ in PEOPLE_TYPES:
         adds = [a for a in actions if a["type"] == type_ and a["kind"] == "add"]
         if adds:
@@ -41,7 +47,8 @@ def link_accounts(plan: dict, data: dict, cfg: StageConfig) -> tuple[dict, list[
     return {**plan, "actions": actions}, warnings
 
 
-def _candidates(actions: list[dict], stored: dict[str, dict], type_: str) -> dict[str, dict]:
+def _candidates(actions: list[Action], stored: Mapping[str, Record],
+                type_: str) -> dict[str, Record]:
     """Stored accounts the source does not name: local ones and ones being archived."""
     archived_now = {a["source_id"] for a in actions
                     if a["type"] == type_ and a["kind"] == "archive"}
@@ -49,14 +56,14 @@ def _candidates(actions: list[dict], stored: dict[str, dict], type_: str) -> dic
             if doc["status"] == ACTIVE and (doc.get("local") or sid in archived_now)}
 
 
-def _link_type(actions: list[dict], type_: str, adds: list[dict],
-               candidates: dict[str, dict], keys: list[str],
-               warnings: list[dict]) -> list[dict]:
+def _link_type(actions: list[Action], type_: str, adds: list[Action],
+               candidates: dict[str, Record], keys: list[str],
+               warnings: list[DataWarning]) -> list[Action]:
     """`actions` with this type's matching adds linked and the archives they replace
     left out; ambiguous matches are added to `warnings`."""
     lookup = {k: _by_key(candidates, KEYS[k]) for k in keys}
     taken: set[str] = set()
-    linked: dict[int, dict] = {}  # id() of an add -> the link that replaces it
+    linked: dict[int, Action] = {}  # id() of an add -> the link that replaces it
     for action in adds:
         rec = action["record"]
         for key in keys:
@@ -79,7 +86,7 @@ def _link_type(actions: list[dict], type_: str, adds: list[dict],
         a["type"] == type_ and a["kind"] == "archive" and a["source_id"] in taken)]
 
 
-def _by_key(candidates: dict[str, dict], key) -> dict[str, list[str]]:
+def _by_key(candidates: dict[str, Record], key: Key) -> dict[str, list[str]]:
     out: dict[str, list[str]] = {}
     for sid, doc in candidates.items():
         value = key(doc)
@@ -88,14 +95,15 @@ def _by_key(candidates: dict[str, dict], key) -> dict[str, list[str]]:
     return out
 
 
-def _to_link(action: dict, old: dict, by: str) -> dict:
+def _to_link(action: Action, old: Record, by: str) -> Action:
     """The add `action` as an update of the stored account `old`."""
     rec = action["record"]
     changes = {"source_id": [old["source_id"], rec["source_id"]]}
     changes.update(field_changes(action["type"], old, rec))
     if old.get("local"):
         changes["local"] = [True, False]
-    link = {k: v for k, v in action.items() if k != "record"}
-    link.update(kind="update", changes=changes, link={"by": by, "from": old["source_id"]},
-                label=f"link {action['label']} to {label(action['type'], old)}")
+    link: Action = {**action, "kind": "update", "changes": changes,
+                    "link": {"by": by, "from": old["source_id"]},
+                    "label": f"link {action['label']} to {label(action['type'], old)}"}
+    del link["record"]
     return link

@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING
 from connectors.feed import Feed, Membership
 
 from ...model import PEOPLE_TYPES, TABLES
+from ...records import DataWarning, Record, StoreData
 from ..diff import RecordTest, enrollments_of
 
 if TYPE_CHECKING:
@@ -45,8 +46,8 @@ class Selection:
     picked for this sync (None: every school). `feed` and `data` are the fetched feed and
     the store: a contact is covered through its students, sent or stored."""
 
-    def __init__(self, feed: Feed, data: dict, configured: set[str], chosen: set[str] | None,
-                 contacts: bool):
+    def __init__(self, feed: Feed, data: StoreData, configured: set[str],
+                 chosen: set[str] | None, contacts: bool):
         students = _records(feed, "student")
         # What the district syncs: restrict_to_schools leaves the rest out of the feed.
         self.district: dict[str, RecordTest] = {}
@@ -54,7 +55,7 @@ class Selection:
         self.this_sync: dict[str, RecordTest] = {}
         # People the district's selection leaves out, by source id: data_warnings names
         # them where a synced section lists them.
-        self.left_out: dict[str, dict] = {}
+        self.left_out: dict[str, Record] = {}
         if configured:
             self.district = _tests(students, data, configured)
             students = list(filter(self.district["student"], students))
@@ -67,7 +68,8 @@ class Selection:
             self.this_sync = _tests(students, data, chosen)
 
 
-def restrict_to_schools(feed: Feed, data: dict, cfg: StageConfig) -> tuple[Feed, list[dict]]:
+def restrict_to_schools(feed: Feed, data: StoreData,
+                        cfg: StageConfig) -> tuple[Feed, list[DataWarning]]:
     """The feed without the records the district's selection does not cover."""
     tests = cfg.schools.district
     if not tests:
@@ -82,21 +84,22 @@ def restrict_to_schools(feed: Feed, data: dict, cfg: StageConfig) -> tuple[Feed,
     return replace(feed, types=types, membership=membership), []
 
 
-def _records(feed: Feed, type_: str) -> list[dict]:
+def _records(feed: Feed, type_: str) -> list[Record]:
     tf = feed.types.get(type_)
     return tf.records if tf is not None else []
 
 
-def _tests(students: list[dict], data: dict, schools: set[str]) -> dict[str, RecordTest]:
+def _tests(students: list[Record], data: StoreData,
+           schools: set[str]) -> dict[str, RecordTest]:
     """The tests of one selection; `students`: those the source sent that are still in."""
-    def person(doc: dict) -> bool:
+    def person(doc: Record) -> bool:
         ids = doc.get("school_ids") or ()
         return not ids or not schools.isdisjoint(ids)
 
     covered = {r["source_id"] for r in students if person(r)}
     covered.update(d["source_id"] for d in data[TABLES["student"]].values() if person(d))
 
-    def contact(doc: dict) -> bool:
+    def contact(doc: Record) -> bool:
         return any(rel.get("student_id") in covered for rel in doc.get("relationships") or ())
 
     tests: dict[str, RecordTest] = {t: person for t in PEOPLE_TYPES if t != "contact"}

@@ -8,15 +8,18 @@ match one of them; a section matching any exclude rule is left out.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from fnmatch import fnmatchcase
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from connectors.feed import Feed, Membership
 
 from ...errors import RosterError
+from ...records import DataWarning, Record, StoreData
 
 if TYPE_CHECKING:
+    from ...config import SectionRule
     from ..pipeline import StageConfig
 
 
@@ -26,7 +29,8 @@ KEYS = {"school": ("school_id",), "subject": ("subject",), "name": ("name",),
         "class_type": ("class_type",)}
 
 
-def parse(rules: list, key: str, where: str) -> None:
+def parse(rules: Sequence[object], key: str, where: str) -> None:
+    """Check the rules of `key` as the config holds them (a list, of anything)."""
     for n, rule in enumerate(rules, 1):
         if not isinstance(rule, dict) or not rule:
             raise RosterError(f"{where}: '{key}' rule {n} must be a mapping such as "
@@ -37,15 +41,15 @@ def parse(rules: list, key: str, where: str) -> None:
                               f"(one of {', '.join(KEYS)})")
 
 
-def describe(rule: dict) -> str:
+def describe(rule: SectionRule) -> str:
     return ", ".join(f"{k}={v}" for k, v in rule.items())
 
 
-def matches(rule: dict, section: dict) -> bool:
+def matches(rule: SectionRule, section: Record) -> bool:
     return all(_field_matches(section, KEYS[k], str(v).lower()) for k, v in rule.items())
 
 
-def _field_matches(section: dict, fields: tuple, pattern: str) -> bool:
+def _field_matches(section: Record, fields: tuple[str, ...], pattern: str) -> bool:
     for name in fields:
         value = section.get(name)
         values = value if isinstance(value, list) else [value]
@@ -59,10 +63,12 @@ class SectionRules:
     """What the rules decide for one sync, before any step runs (pipeline.StageConfig)."""
 
     left_out: frozenset[str] = frozenset()  # source ids of the sections they leave out
-    removed: list[dict] = field(default_factory=list)  # [{"rule", "removed"}] for the plan
+    # [{"rule", "removed"}]: the plan's `rules`
+    removed: list[dict[str, Any]] = field(default_factory=list)
 
 
-def decide(feed: Feed, include: list, exclude: list) -> SectionRules:
+def decide(feed: Feed, include: Sequence[SectionRule],
+           exclude: Sequence[SectionRule]) -> SectionRules:
     """Which sections of `feed` the rules leave out, and how many each rule removed
     (sections matching no include rule are counted together under the include list)."""
     sections = feed.types.get("section")
@@ -71,7 +77,7 @@ def decide(feed: Feed, include: list, exclude: list) -> SectionRules:
     names = ([f"include: matched none of {'; '.join(map(describe, include))}"] if include
              else []) + [f"exclude: {describe(r)}" for r in exclude]
     removed = [0] * len(names)
-    dropped = set()
+    dropped: set[str] = set()
     for sec in sections.records:
         reason = _reason(sec, include, exclude)
         if reason is not None:
@@ -81,7 +87,8 @@ def decide(feed: Feed, include: list, exclude: list) -> SectionRules:
                         [{"rule": n, "removed": r} for n, r in zip(names, removed)])
 
 
-def filter_sections(feed: Feed, data: dict, cfg: StageConfig) -> tuple[Feed, list[dict]]:
+def filter_sections(feed: Feed, data: StoreData,
+                    cfg: StageConfig) -> tuple[Feed, list[DataWarning]]:
     """The feed without the sections the rules leave out, nor their enrollments."""
     dropped = cfg.sections.left_out
     sections = feed.types.get("section")
@@ -96,7 +103,8 @@ def filter_sections(feed: Feed, data: dict, cfg: StageConfig) -> tuple[Feed, lis
                    membership=membership), []
 
 
-def _reason(section: dict, include: list, exclude: list) -> int | None:
+def _reason(section: Record, include: Sequence[SectionRule],
+            exclude: Sequence[SectionRule]) -> int | None:
     """Which entry of the stats leaves the section out, if any."""
     if include and not any(matches(r, section) for r in include):
         return 0

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from connectors.feed import Feed
 
 from ...model import label, warning
+from ...records import DataWarning, Record, StoreData
 
 if TYPE_CHECKING:
     from ..pipeline import StageConfig
@@ -22,11 +23,12 @@ ACCOUNT_TYPES = ("teacher", "student", "staff")
 NAMES = {"district_username": "district username", "email": "email", "sis_id": "SIS id"}
 
 
-def choose_usernames(feed: Feed, data: dict, cfg: StageConfig) -> tuple[Feed, list[dict]]:
+def choose_usernames(feed: Feed, data: StoreData,
+                     cfg: StageConfig) -> tuple[Feed, list[DataWarning]]:
     """The feed with every account's username chosen; the warnings for those the source
     left without. Only the records whose username changes are copied."""
-    source = cfg.sync["username_source"]
-    warnings: list[dict] = []
+    source = cfg.sync.username_source
+    warnings: list[DataWarning] = []
     types = dict(feed.types)
     for type_ in ACCOUNT_TYPES:
         tf = feed.types.get(type_)
@@ -51,7 +53,7 @@ def choose_usernames(feed: Feed, data: dict, cfg: StageConfig) -> tuple[Feed, li
     return replace(feed, types=types), warnings
 
 
-def _options(rec: dict) -> dict[str, str]:
+def _options(rec: Record) -> dict[str, str]:
     return {"district_username": rec.get("username") or "",
             "email": (rec.get("email") or "").partition("@")[0],
             "sis_id": rec.get("sis_id") or ""}
