@@ -3,11 +3,12 @@
     python bench/clever_data.py convert CSV_DIR OUT_DIR  # districts/schools/users/sections.json
     python bench/clever_data.py serve OUT_DIR            # prints the URL; serves until stdin closes
 
-The JSON has the layout of tests/fixtures/clever-v3-demo, so the tests' server class
-(tests/clever_server.CleverServer) loads it unchanged. The server here is that class with
-one change for a 200,000-user district: every page is rendered once at start-up (the
-tests' server sorts and filters a whole collection per request), so a timed fetch measures
-the connector, not the test server. Paging, tokens and headers are the tests' own.
+The JSON has the layout of tests/fixtures/clever-v3-demo, so the loopback server class
+the tests use (connectors/loopback/clever_server.CleverServer) loads it unchanged. The
+server here is that class with one change for a 200,000-user district: every page is
+rendered once at start-up (the tests' server sorts and filters a whole collection per
+request), so a timed fetch measures the connector, not the test server. Paging, tokens
+and headers are the tests' own.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ import orjson
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.clever_server import API, MAX_LIMIT, Answer, CleverServer  # noqa: E402
+from connectors.loopback.clever_server import API, MAX_LIMIT, Answer, CleverServer  # noqa: E402
 
 PAGE = MAX_LIMIT  # the issue's pages of 10,000
 STAFF_ROLES = {"administrator": "staff", "aide": "staff", "proctor": "staff"}

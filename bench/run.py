@@ -6,9 +6,9 @@
 Districts come from `rostertui demo-data` (generate, then next_day with a 5% change as a
 delta set), cached under bench/data/sets/ by size and seed. Every step runs in a fresh
 process (bench/steps.py) so its peak memory (getrusage) is its own; each is run --runs
-times and the median is reported. The Clever fetch is served by the tests' loopback
-server class (bench/clever_data.py) from the 100,000 district converted to Clever JSON.
-The dashboard numbers come from bench/dashboard.py when it is present.
+times and the median is reported. The Clever fetch is served by the loopback Clever
+server (connectors/loopback, in bench/clever_data.py) from the 100,000 district converted
+to Clever JSON. The dashboard numbers come from bench/dashboard.py when it is present.
 """
 
 from __future__ import annotations

@@ -97,7 +97,7 @@ def csv_read(a) -> tuple:
 
 def clever_fetch(a) -> tuple:
     from connectors.clever import CleverConnector
-    from tests.clever_server import TOKEN
+    from connectors.loopback.clever_server import TOKEN
     connector = CleverConnector(base_url=a.url, token=TOKEN, page_size=10_000)
     with gc_paused():  # as the engine calls it (see csv_read)
         start = time.perf_counter()

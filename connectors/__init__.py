@@ -11,7 +11,8 @@ A connector is a class in its own module that declares everything about itself:
 
 rostertui.config checks `source:` against the chosen connector's declaration. A new
 source is a new module, one line in CONNECTORS below, and its keys in
-config.example.yaml (tests/test_source_options.py holds the file to the declarations).
+config.example.yaml (tests/connectors/test_source_options.py holds the file to the
+declarations).
 """
 
 from __future__ import annotations

@@ -1,41 +1,16 @@
-"""Shared test helpers: a config on tmp_path and a source that serves given feeds."""
+"""Fixtures every layer uses: a source that serves given feeds, and the loopback servers
+(connectors/loopback) playing Clever and OneRoster REST. A layer's own fixtures are in its
+conftest.py; helpers that are not fixtures are in tests/support."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-from connectors.feed import Feed, SourceError, TypeFeed
-from rostertui import demo_data
-from rostertui.config import from_dict
-from rostertui.engine import Engine
-from rostertui.model import make
+from connectors.loopback.clever_server import CleverServer
+from connectors.loopback.oneroster_server import OneRosterServer
 
-FIXTURES = Path(__file__).parent / "fixtures"
-
-
-class FeedSource:
-    """A connector whose next fetch returns the feed (or raises the error) it was given."""
-
-    kind = "test"
-
-    def __init__(self):
-        self.next: Feed | SourceError | None = None
-
-    def fetch(self, mode, cursor, progress=None):
-        self.last_cursor = cursor
-        if isinstance(self.next, Exception):
-            raise self.next
-        return self.next
-
-    def check(self):
-        return {"district": "Test", "schools": [], "counts": {}}
-
-
-def config(tmp_path: Path, **sync):
-    return from_dict({"source": {"kind": "oneroster_csv", "path": "src"},
-                      "store": {"path": "store.json"}, "sync": sync}, base_dir=tmp_path)
+from .support.feeds import FeedSource
+from .support.paths import FIXTURES
 
 
 @pytest.fixture
@@ -44,47 +19,8 @@ def source():
 
 
 @pytest.fixture
-def engine(tmp_path, source):
-    return Engine(config(tmp_path), connector=source)
-
-
-def student(sid: str, **values) -> dict:
-    values.setdefault("first_name", f"First{sid}")
-    values.setdefault("last_name", f"Last{sid}")
-    values.setdefault("email", f"{sid}@example.org")
-    values.setdefault("username", f"user{sid}")
-    values.setdefault("school_ids", ["sch1"])
-    return make("student", source_id=sid, sis_id=f"sis-{sid}", **values)
-
-
-def section(sid: str, students=(), teachers=("t1",), **values) -> dict:
-    values.setdefault("name", f"Section {sid}")
-    values.setdefault("school_id", "sch1")
-    return make("section", source_id=sid, student_ids=list(students),
-                teacher_ids=list(teachers), **values)
-
-
-def full_feed(**types) -> Feed:
-    """A full snapshot: every action type complete (empty unless given)."""
-    feeds = {t: TypeFeed(complete=True, records=types.get(t, []))
-             for t in ("school", "teacher", "student", "staff", "contact", "section")}
-    return Feed(source="test", mode="full", types=feeds)
-
-
-def district(n_students: int = 10, **extra) -> Feed:
-    """A small district: one school, one teacher, n students in one section."""
-    students = [student(f"s{i}") for i in range(n_students)]
-    return full_feed(school=[make("school", source_id="sch1", name="High")],
-                     teacher=[make("teacher", source_id="t1", first_name="Tea",
-                                   last_name="Cher", school_ids=["sch1"])],
-                     student=students,
-                     section=[section("c1", [s["source_id"] for s in students])], **extra)
-
-
-@pytest.fixture
 def clever_server():
     """A real HTTP server on 127.0.0.1 playing Clever's API for the demo district."""
-    from .clever_server import CleverServer
     with CleverServer(FIXTURES / "clever-v3-demo") as server:
         yield server
 
@@ -92,15 +28,5 @@ def clever_server():
 @pytest.fixture
 def oneroster_server():
     """A real HTTP server on 127.0.0.1 playing a OneRoster 1.1 REST server (edfi-v1p1)."""
-    from .oneroster_server import OneRosterServer
     with OneRosterServer(FIXTURES / "oneroster-csv" / "edfi-v1p1") as server:
         yield server
-
-
-@pytest.fixture(scope="session")
-def days(tmp_path_factory):
-    """Day one of a 2,000-student district and its next day with 5% changes."""
-    base = tmp_path_factory.mktemp("district")
-    demo_data.generate(base / "d1", students=2000, seed=7)
-    summary = demo_data.next_day(base / "d1", base / "d2", change_rate=0.05, seed=8)
-    return base, summary
