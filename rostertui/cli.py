@@ -39,6 +39,7 @@ def build_parser() -> argparse.ArgumentParser:
                    "then the user config dir)")
     p.add_argument("--demo", action="store_true",
                    help="open the dashboard on the bundled demo district (no config needed)")
+    p.add_argument("--version", action="version", version=f"rostertui {_version()}")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
 
     s = _command(sub, "sync", "fetch from the source and stage the changes")
@@ -81,7 +82,8 @@ def build_parser() -> argparse.ArgumentParser:
     _command(sub, "check", "test the connection: authenticate, then count what is shared")
     w = _command(sub, "warnings", "list a sync's data warnings, or export them as CSV")
     w.add_argument("sync_id", nargs="?", type=int, help="default: the newest staged sync")
-    w.add_argument("--csv", type=Path, metavar="PATH", help="write them to this CSV file")
+    w.add_argument("--csv", metavar="PATH",
+                   help="write them to this CSV file (- for standard output)")
     w.add_argument("--code", help="only warnings with this code (e.g. missing_username)")
     sc = _command(sub, "schedule", "print a cron line or systemd units for unattended syncs",
                   json=False)
@@ -104,6 +106,14 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--delta", action="store_true",
                    help="with --changes-from: write only the changed rows as a delta set")
     return p
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+    try:
+        return version("rostertui")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        return "unknown (not installed)"
 
 
 def _command(sub: argparse._SubParsersAction[argparse.ArgumentParser], name: str, help_: str,
@@ -221,12 +231,25 @@ def _check(engine: Engine, args: argparse.Namespace) -> int:
 
 
 def _warnings(engine: Engine, args: argparse.Namespace) -> int:
-    found = engine.warnings(args.sync_id, args.code)
-    if args.csv:
+    sync_id = engine.warnings_sync(args.sync_id)
+    found = engine.warnings(sync_id)
+    if args.code is not None:
+        codes = sorted({w["code"] for w in found})
+        if args.code not in codes:
+            known = ", ".join(map(safe, codes)) if codes else "none: it has no warnings"
+            raise RosterError(f"sync {sync_id} has no warnings with code '{safe(args.code)}'; "
+                              f"its codes: {known}")
+        found = [w for w in found if w["code"] == args.code]
+    if args.csv == "-":
+        from .export import warnings_csv
+        sys.stdout.write(warnings_csv(found))
+    elif args.csv:
         from .export import write_warnings
-        print(f"wrote {write_warnings(args.csv, found):,} warnings to {args.csv}")
+        path = Path(args.csv)
+        print(f"wrote {write_warnings(path, found):,} warnings of sync {sync_id} to "
+              f"{safe(path)}")
     else:
-        _emit(args, found, output.warnings_table)
+        _emit(args, found, lambda ws: output.warnings_table(ws, sync_id))
     return 0
 
 

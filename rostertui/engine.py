@@ -121,11 +121,18 @@ class Engine:
             reasons = safety.block_reasons(plan["actions"], data, self.config)
             history.finish(doc, plan, meta_of(data)["state"], reasons)
             self.store.plans.write(doc, plan, meta_of(data)["store_id"])
-            if commit and (force or not reasons):
+            if history.unchanged(plan, reasons):
+                # nothing to review or apply: recorded as discarded, so it neither waits
+                # in review nor moves the store's state (other staged syncs stay current)
+                doc.update({"status": SyncStatus.DISCARDED.value, "note": history.NO_CHANGES})
+            elif commit and (force or not reasons):
                 verify_plan(data, doc, plan)
                 commit_plan(data, doc, plan, reasons)
             self._write(data)
-        return _report(doc, plan["warnings"])
+        report = _report(doc, plan["warnings"])
+        if feed.mode != mode:
+            report["asked_mode"] = mode
+        return report
 
     def _record_failure(self, mode: str, trigger: str, started: str, message: str) -> None:
         with self.store.locked("sync", wait=0):
@@ -356,13 +363,18 @@ class Engine:
     def warnings(self, sync_id: int | None = None,
                  code: str | None = None) -> list[DataWarning]:
         """A sync's data warnings (default: the newest sync that has a plan)."""
-        if sync_id is None:
-            staged = [d for d in self.history() if d["plan_digest"]]
-            if not staged:
-                raise RosterError("no sync has been staged yet; run: rostertui sync")
-            sync_id = staged[0]["id"]
-        found = self.plan(sync_id)["warnings"]
+        found = self.plan(self.warnings_sync(sync_id))["warnings"]
         return [w for w in found if code is None or w["code"] == code]
+
+    def warnings_sync(self, sync_id: int | None = None) -> int:
+        """The sync whose warnings `warnings` reads: `sync_id` (refused as `show` refuses
+        an unknown one), or the newest sync that has a plan."""
+        if sync_id is not None:
+            return self.sync_doc(sync_id)["id"]
+        staged = [d for d in self.history() if d["plan_digest"]]
+        if not staged:
+            raise RosterError("no sync has been staged yet; run: rostertui sync")
+        return staged[0]["id"]
 
     def schools(self) -> list[SchoolRow]:
         """Every school with whether it is synced, its local organization and its counts."""

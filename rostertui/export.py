@@ -22,13 +22,18 @@ def neutral(value: object) -> str:
     return "'" + text if text.startswith(_FORMULA) else text
 
 
-def write_warnings(path: Path, warnings: Sequence[DataWarning]) -> int:
-    """Write the CSV through files.atomic_write: it names students, so it is 0600, and
-    exports often go to shared folders such as /tmp, where a symlink planted at the name
-    must be replaced, never written through."""
+def warnings_csv(warnings: Sequence[DataWarning]) -> str:
+    """The warnings as CSV text (a header, then a row each), every cell neutralised."""
     buffer = io.StringIO(newline="")
     out = csv.writer(buffer)
     out.writerow(WARNING_COLUMNS)
     out.writerows([neutral(w.get(c)) for c in WARNING_COLUMNS] for w in warnings)
-    atomic_write(Path(path), buffer.getvalue().encode("utf-8"))
+    return buffer.getvalue()
+
+
+def write_warnings(path: Path, warnings: Sequence[DataWarning]) -> int:
+    """Write the CSV through files.atomic_write: it names students, so it is 0600, and
+    exports often go to shared folders such as /tmp, where a symlink planted at the name
+    must be replaced, never written through."""
+    atomic_write(Path(path), warnings_csv(warnings).encode("utf-8"))
     return len(warnings)

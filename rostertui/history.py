@@ -50,6 +50,15 @@ def finish(doc: SyncRecord, plan: Plan, base_state: str, reasons: list[str]) -> 
     doc["warning_codes"] = codes
 
 
+NO_CHANGES = "no changes"
+
+
+def unchanged(plan: Plan, reasons: list[str]) -> bool:
+    """A staged plan with nothing to apply (no action, no reference change) and no guard
+    firing: a sync that is recorded as discarded, with the note "no changes"."""
+    return not plan["actions"] and not plan["reference"] and not reasons
+
+
 def pending_status(reasons: list[str]) -> str:
     """A pending sync is blocked while a guard fires, staged otherwise."""
     return (SyncStatus.BLOCKED if reasons else SyncStatus.STAGED).value

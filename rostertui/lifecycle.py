@@ -3,7 +3,8 @@
     staged <-> blocked --commit--> committed --revert--> reverted
        |          |
        +----------+--discard--> discarded
-    (a fetch that fails is recorded as failed)
+    (a fetch that fails is recorded as failed; a sync that finds nothing to change is
+    recorded as discarded at once, with the note "no changes")
 
 Only a pending (staged or blocked) sync can be toggled, committed or discarded. A
 committed, reverted, discarded or failed sync never changes again, except that a

@@ -31,7 +31,12 @@ def counts_table(counts: Counts, types: Iterable[str] = ACTION_TYPES) -> str:
 
 def sync_report(r: Report) -> str:
     total = sum(sum(c.values()) for c in r["counts"].values())
-    head = f"sync {safe(r['sync_id'])} {safe(r['status'])} ({safe(r['mode'])}, {total:,} actions"
+    mode = safe(r["mode"])
+    asked = r.get("asked_mode")
+    if asked and asked != r["mode"]:
+        sent = "a full set" if r["mode"] == "full" else "only the changes"
+        mode = f"{mode}: {safe(asked)} asked; the source sent {sent}"
+    head = f"sync {safe(r['sync_id'])} {safe(r['status'])} ({mode}, {total:,} actions"
     if r["disabled"]:
         head += f", {r['disabled']:,} unticked"
     lines = [head + ")", counts_table(r["counts"])]
@@ -57,6 +62,9 @@ def _next_step(r: Report) -> str:
     if r["status"] == SyncStatus.BLOCKED:
         return (f"review: rostertui show {sid}; apply anyway: rostertui commit {sid} --force; "
                 f"drop: rostertui discard {sid}")
+    if r["status"] == SyncStatus.DISCARDED and not sum(sum(c.values())
+                                                       for c in r["counts"].values()):
+        return "no changes: nothing to review, the store is unchanged"
     return f"the store now holds sync {sid}" if r["status"] == SyncStatus.COMMITTED else ""
 
 
@@ -74,18 +82,18 @@ def history_table(syncs: list[SyncRecord]) -> str:
 
 
 def note(d: SyncRecord) -> str:
-    """What a history line says after the status; every value in it made safe."""
+    """What a history line says after the status (which it does not repeat); every value
+    in it made safe."""
     if d["status"] == SyncStatus.COMMITTED:
-        what = (f"Reverts sync {safe(d['reverts'])}; committed" if d.get("reverts")
-                else "Committed")
+        what = f"reverts sync {safe(d['reverts'])}, at" if d.get("reverts") else "at"
         return f"{what} {safe(d['committed_at'])}" + (" (forced)" if d.get("forced") else "")
     if d["status"] == SyncStatus.FAILED:
         return safe(_first_line(d["error"]))[:200]
     if d["status"] == SyncStatus.BLOCKED:
         return "; ".join(map(safe, d["blocked_reasons"]))
     if d["status"] == SyncStatus.REVERTED:
-        return f"Reverted by sync {safe(d['reverted_by'])}"
-    return safe(d.get("error") or "")
+        return f"by sync {safe(d['reverted_by'])}"
+    return safe(d.get("note") or d.get("error") or "")
 
 
 def _first_line(text: str | None) -> str:
@@ -107,10 +115,12 @@ def show(doc: SyncRecord, r: Report) -> str:
     return "\n".join(lines)
 
 
-def warnings_table(warnings: list[DataWarning]) -> str:
+def warnings_table(warnings: list[DataWarning], sync_id: int | None = None) -> str:
+    """The warnings, a line each, after a first line naming the sync they were read from."""
+    head = [f"sync {safe(sync_id)}: {len(warnings):,} warnings"] if sync_id is not None else []
     if not warnings:
-        return "no warnings"
-    lines = [f"{safe(w['code']):24} {safe(w['type']):8} {safe(w['source_id'])[:24]:24} "
+        return "\n".join(head) if head else "no warnings"
+    lines = head + [f"{safe(w['code']):24} {safe(w['type']):8} {safe(w['source_id'])[:24]:24} "
              f"{safe(w['message'])}" for w in warnings]
     return "\n".join(lines + [f"{len(warnings):,} warnings ({_codes(warnings)})"])
 
@@ -159,9 +169,27 @@ def check(c: SourceCheck) -> str:
 
 
 def demo_summary(out: object, summary: Mapping[str, object]) -> str:
+    """What demo-data wrote: the rows per file, or for a next day the changes per type."""
+    if "ids" in summary:
+        return f"wrote {safe(out)}: " + day_summary(summary)
     parts = ", ".join(f"{safe(k)} {v:,}" if isinstance(v, int) else f"{safe(k)} {safe(v)}"
                       for k, v in summary.items() if not isinstance(v, list))
     return f"wrote {safe(out)}: {parts}"
+
+
+def day_summary(summary: Mapping[str, object]) -> str:
+    """A next day's changes per type: students +5 added, 5 edited, 5 removed; ..."""
+    parts = []
+    for type_, counts in summary.items():
+        if type_ in ("ids", "files") or not isinstance(counts, Mapping):
+            continue
+        n = {k: v if isinstance(v, int) else 0 for k, v in counts.items()}
+        parts.append(f"{safe(type_)} {n.get('add', 0):,} added, {n.get('update', 0):,} "
+                     f"edited, {n.get('remove', 0):,} removed")
+    files = summary.get("files")
+    rows = sum(v for v in files.values() if isinstance(v, int)) if isinstance(files,
+                                                                                Mapping) else 0
+    return "; ".join(parts) + f" ({rows:,} rows written)"
 
 
 def progress_bar(stream: TextIO) -> Progress | None:

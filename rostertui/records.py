@@ -83,6 +83,7 @@ class SyncRecord(TypedDict):
     disabled_ids: list[str]
     commit_seq: int
     cursor_before: str | None
+    note: str | None                              # e.g. "no changes" (recorded discarded)
 
 
 class Meta(TypedDict):
@@ -108,6 +109,8 @@ class Report(TypedDict):
     blocked_reasons: list[str]
     error: str | None
     actions: NotRequired[list[Action]]
+    asked_mode: NotRequired[str]                  # sync: the mode asked, when the source
+    #                                               sent the other one (see "mode")
 
 
 class SchoolRow(TypedDict):
@@ -163,6 +166,7 @@ SYNC_FIELDS: Fields = {
     "disabled_ids": ((list,), []),
     "commit_seq": ((int,), 0),
     "cursor_before": (_MAYBE_TEXT, None),
+    "note": (_MAYBE_TEXT, None),
 }
 
 META_FIELDS: Fields = {

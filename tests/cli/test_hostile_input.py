@@ -98,7 +98,10 @@ def rejected(expect: Rejected, work: Workdir, run: Run, before: Before) -> None:
 
 def accepted(expect: Accepted, work: Workdir, run: Run, before: Before) -> None:
     assert run.code == 0, run.err
-    assert run.json["status"] == "committed"
+    if expect.changes:
+        assert run.json["status"] == "committed"
+    elif run.json["status"] != "committed":  # nothing at all to apply: recorded, not staged
+        assert run.json["status"] == "discarded" and work.syncs()[-1]["note"] == "no changes"
     assert sum(sum(kinds.values()) for kinds in run.json["counts"].values()) == expect.changes
     if not expect.changes:
         assert work.roster()["students"] == before.roster["students"]

@@ -47,8 +47,9 @@ def test_a_next_day_at_five_percent_commits_under_the_strict_reader(tmp_path):
                        delta=True)
     first = engine_on(tmp_path, tmp_path / "d1").sync(commit=True)
     assert first["status"] == "committed"
-    for day, mode in (("bulk", "full"), ("delta", "quick")):
+    for day, mode, status in (("bulk", "full", "committed"),
+                              ("delta", "quick", "discarded")):  # the same day: no changes
         report = engine_on(tmp_path, tmp_path / day).sync(mode=mode, commit=True)
-        assert report["status"] == "committed", report
+        assert report["status"] == status, report
         assert not {"unknown_columns", "role_mismatch", "not_a_school"} & {
             w["code"] for w in report["warnings"]}

@@ -335,7 +335,7 @@ async def test_history_reverts_a_committed_sync_and_reloads(tmp_path, source):
         assert "Sync 2 reverted: 8 changes applied, recorded as sync 3." in notes(app)
         shown = lines(visible_table(app))
         assert shown[1].split()[:4] == ["3", "2026-03-02", "09:30", "revert"]
-        assert "Reverts sync 2" in shown[1] and "reverted  Reverted by syn" in shown[2]
+        assert "Reverts sync 2" in shown[1] and "reverted  by sync 3" in shown[2]
         assert dash.query_one("#overview CounterGrid").get_row("student")[0].plain == "12"
     assert roster(engine) == before
 

@@ -104,6 +104,10 @@ class Lifecycle(RuleBasedStateMachine):
     def sync(self, roster: list) -> None:
         self.source.next = feed_of(roster)
         report = self.engine.sync()
+        if report["status"] == "discarded":  # nothing to change: recorded, not pending
+            assert not self.engine.plan(report["sync_id"])["actions"]
+            self.finished.append(report["sync_id"])
+            return
         assert report["status"] in ("staged", "blocked")
         self.pending.append(report["sync_id"])
 
