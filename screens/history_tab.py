@@ -27,11 +27,21 @@ class HistoryTab(Vertical):
             yield Button("Open report", id="open-report", compact=True)
             yield Button("Revert", id="revert", compact=True)
 
+    _newest: int | None = None  # the newest sync shown last time
+
     def show(self, syncs: list[SyncRecord]) -> None:
+        """The syncs, the cursor kept on its sync; when a newer sync arrived, on the newest,
+        so that `u` never lands on an old sync by surprise."""
         table = self.query_one(RowTable)
         current = table.row["id"] if table.row else None
         ids = [d["id"] for d in syncs]
-        table.show(syncs, cursor=ids.index(current) if current in ids else 0)
+        newest = ids[0] if ids else None
+        arrived = newest is not None and newest != self._newest
+        self._newest = newest
+        cursor = 0
+        if current is not None and current in ids and not arrived:
+            cursor = ids.index(current)
+        table.show(syncs, cursor=cursor)
 
     def on_row_table_selected(self, event: RowTable.Selected) -> None:
         event.stop()

@@ -508,3 +508,26 @@ async def test_markup_and_escape_sequences_in_names_display_literally(tmp_path, 
         await pilot.press("escape", "7")
         await pilot.pause()
         assert lines(visible_table(app))[1].startswith("[link=http://e.vil]Ma")
+
+
+async def test_the_history_cursor_follows_a_sync_that_arrives(tmp_path, source):
+    """Seen in tmux: with the cursor on sync 1, a sync committed meanwhile left it there,
+    and `u` offered to revert sync 1. A newer sync moves it to the newest."""
+    engine = engine_on(tmp_path, source)
+    app = dashboard(engine)
+    async with app.run_test(size=SIZE) as pilot:
+        dash = await started(pilot)
+        await pilot.press("2")
+        await pilot.pause()
+        await pilot.press("down")  # sync 1
+        table = visible_table(app)
+        assert table.row is not None and table.row["id"] == 1
+        dash.reload()  # nothing new: the cursor stays on its sync
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert visible_table(app).row["id"] == 1
+        engine.sync(commit=True)  # sync 2, by another hand
+        dash.reload()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert visible_table(app).row["id"] == 2
