@@ -64,10 +64,15 @@ class MismatchError(RosterError):
 
 # -- checking ------------------------------------------------------------------------------
 
+def enabled_actions(plan: Plan) -> list[Action]:
+    """The plan's actions that a commit applies (or applied): the ticked ones."""
+    return [a for a in plan["actions"] if a["enabled"]]
+
+
 def verify_plan(data: StoreData, doc: SyncRecord, plan: Plan) -> None:
     """Every enabled action's before-values are the store's record now, or nothing is
     done (a plan that is not of this store as it is)."""
-    enabled = [a for a in plan["actions"] if a["enabled"]]
+    enabled = enabled_actions(plan)
     wrong = mismatches(data, enabled + plan["reference"])
     if wrong:
         raise refuse(f"sync {doc['id']} does not match the store: its before-values "
@@ -226,7 +231,7 @@ def commit_plan(data: StoreData, doc: SyncRecord, plan: Plan, overridden: list[s
     """Apply the verified plan's enabled actions (and its terms and courses) to `data`, and
     record the commit: the sync's record, the store's state and cursor, and every other
     pending sync marked stale. `overridden`: the guards that fired and were forced."""
-    enabled = [a for a in plan["actions"] if a["enabled"]]
+    enabled = enabled_actions(plan)
     apply_actions(data, enabled + plan["reference"])
     meta = meta_of(data)
     doc["cursor_before"] = meta["cursor"]
@@ -304,7 +309,7 @@ def inverse_plan(data: StoreData, plan: Plan) -> Plan:
     """The plan that undoes the applied actions of `plan`, as the store is now. Terms and
     courses that a later sync refreshed again are left as they are now: every sync
     refreshes them, so they are never a conflict, and never put back over newer data."""
-    applied = [a for a in plan["actions"] if a["enabled"]]
+    applied = enabled_actions(plan)
     newer = set(mismatches(data, plan["reference"], side="after"))
     reference = [a for a in plan["reference"] if a["id"] not in newer]
     return {"actions": _inverse(data, applied), "reference": _inverse(data, reference),

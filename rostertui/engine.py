@@ -19,6 +19,7 @@ from .commit import (
     applied_after,
     commit_plan,
     conflict_error,
+    enabled_actions,
     inverse_plan,
     mismatches,
     revert_plan,
@@ -149,14 +150,19 @@ class Engine:
     def plan(self, sync_id: int) -> Plan:
         """The sync's actions (with their enabled flags), reference changes and warnings."""
         data = self._read()
-        return self.store.plans.read(history.get(data, sync_id), meta_of(data)["store_id"])
+        return self._plan_of(data, history.get(data, sync_id))
+
+    def _plan_of(self, data: StoreData, doc: SyncRecord) -> Plan:
+        """`doc`'s plan, checked against this store (plans.PlanFiles.read)."""
+        return self.store.plans.read(doc, meta_of(data)["store_id"])
 
     def review(self, sync_id: int | None = None) -> Review:
         """A sync's actions in memory, for ticking and unticking."""
         data = self._read()
-        doc = history.get(data, sync_id)
-        plan = self.store.plans.read(doc, meta_of(data)["store_id"])
-        return Review(self.store.plans, doc, plan, self._toggle_gate)
+        return self._review_of(data, history.get(data, sync_id))
+
+    def _review_of(self, data: StoreData, doc: SyncRecord) -> Review:
+        return Review(self.store.plans, doc, self._plan_of(data, doc), self._toggle_gate)
 
     @contextmanager
     def _toggle_gate(self, sync_id: int) -> Iterator[SyncRecord]:
@@ -184,9 +190,7 @@ class Engine:
             if doc["base_state"] != meta_of(data)["state"]:
                 raise StaleError(f"sync {doc['id']} is stale: the store changed after it "
                                  "was staged; stage it again with: rostertui sync")
-            review = Review(self.store.plans, doc,
-                            self.store.plans.read(doc, meta_of(data)["store_id"]),
-                            self._toggle_gate)
+            review = self._review_of(data, doc)
             review.check_ids(list(disable))
             newly = [i for i in dict.fromkeys(disable) if review.action(i)["enabled"]]
             for i in newly:
@@ -232,7 +236,7 @@ class Engine:
         """Revert `doc` (for a redo, the revert being undone); `asked`: the sync the admin
         named, for the messages."""
         started = clock.stamp()
-        plan = self.store.plans.read(doc, meta_of(data)["store_id"])
+        plan = self._plan_of(data, doc)
         clashing = self._conflicts(data, doc, plan)
         if clashing and not force:
             raise conflict_error(asked, clashing, verb)
@@ -255,11 +259,11 @@ class Engine:
     def _conflicts(self, data: StoreData, doc: SyncRecord, plan: Plan) -> list[str]:
         """The records this sync changed that a sync committed after it (in commit order,
         whatever the ids) changed again, or that are no longer as it left them."""
-        applied = [a for a in plan["actions"] if a["enabled"]]
+        applied = enabled_actions(plan)
         mine = {a["id"] for a in applied}
         touched: set[str] = set()
         for later in applied_after(data, doc):
-            actions = self.store.plans.read(later, meta_of(data)["store_id"])["actions"]
+            actions = self._plan_of(data, later)["actions"]
             touched.update(a["id"] for a in actions if a["enabled"] and a["id"] in mine)
         return sorted(touched | set(mismatches(data, applied, side="after")))
 
