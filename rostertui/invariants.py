@@ -14,6 +14,7 @@ from typing import cast
 
 from .errors import RosterError
 from .lifecycle import KNOWN as SYNC_STATUSES
+from .lifecycle import SyncStatus
 from .model import ACTIVE, ALL_TYPES, ARCHIVED, LIST_FIELDS, SOURCE_FIELDS, TABLES
 from .records import (
     META_FIELDS,
@@ -152,10 +153,21 @@ def _sync_problems(syncs: object) -> list[str]:
             return [f"table '{SYNCS_TABLE}' record {key} is not a sync record"]
         if doc.get("status") not in SYNC_STATUSES:
             return [f"sync {key} has unknown status {doc.get('status')!r}"]
-        wrong = wrong_field(doc, SYNC_FIELDS) or _wrong_counts(doc["counts"])
+        wrong = wrong_field(doc, SYNC_FIELDS) or _wrong_counts(doc["counts"]) \
+            or _dangling(doc, syncs)
         if wrong:
             return [f"sync {key}'s '{wrong}' is not what a sync record holds there"]
     return []
+
+
+def _dangling(doc: dict[str, object], syncs: dict[str, object]) -> str | None:
+    """A link between syncs that leads nowhere: revert and redo walk these links."""
+    if doc["status"] == SyncStatus.REVERTED and doc["reverted_by"] is None:
+        return "reverted_by"
+    for link in ("reverted_by", "reverts"):
+        if doc[link] is not None and str(doc[link]) not in syncs:
+            return link
+    return None
 
 
 def _wrong_counts(counts: dict[str, object]) -> str | None:

@@ -378,6 +378,11 @@ def test_a_refused_commit_keeps_no_tick(engine, source):
     (lambda d: d["students"].update(abc=d["students"].pop("1")), "under key 'abc'"),
     (lambda d: d["students"]["1"].update(extra=[1]), "has a 'extra' that is not a dict"),
     (lambda d: d["students"]["1"].update(school_ids="sch1"), "'school_ids' that is not a list"),
+    # found by attack: revert and redo walk these links (a KeyError before)
+    (lambda d: d["syncs"]["1"].update(status="reverted", reverted_by=99),
+     "sync 1's 'reverted_by'"),
+    (lambda d: d["syncs"]["1"].update(status="reverted"), "sync 1's 'reverted_by'"),
+    (lambda d: d["syncs"]["1"].update(reverts=77), "sync 1's 'reverts'"),
 ])
 def test_a_store_edited_into_the_wrong_shape_is_one_line(engine, source, edit, problem):
     source.next = district(3)
