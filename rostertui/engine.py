@@ -55,6 +55,8 @@ class Engine:
         self.store = Store(config.store_path)
         self._connector = connector
         self._snapshot: tuple[Version | None, StoreData] | None = None  # (version, data)
+        self._seen: Version | None = None  # the store file's version last read or written
+        self._writing = False
 
     # -- the loaded store --------------------------------------------------------------
 
@@ -64,6 +66,7 @@ class Engine:
         version = self.store.version()
         if self._snapshot is None or self._snapshot[0] != version:
             self._snapshot = (version, self.store.load())
+        self._seen = version
         return self._snapshot[1]
 
     def _take(self) -> StoreData:
@@ -75,8 +78,21 @@ class Engine:
         return self.store.load()
 
     def _write(self, data: StoreData) -> None:
-        self.store.write(data)
-        self._snapshot = (self.store.version(), data)
+        self._writing = True
+        try:
+            self.store.write(data)
+            self._seen = self.store.version()
+            self._snapshot = (self._seen, data)
+        finally:
+            self._writing = False
+
+    def changed_elsewhere(self) -> bool:
+        """Whether the store file is not the version this engine last read or wrote:
+        another process (the CLI, cron) has changed it. One stat, so cheap enough to ask
+        every second. The version is taken before the flag is looked at, so a write of
+        this engine's own is never mistaken for another's."""
+        version = self.store.version()
+        return not self._writing and version != self._seen
 
     @property
     def connector(self) -> Connector:

@@ -1,7 +1,8 @@
 """The dashboard: seven tabs over the store, and the Sync now / review entry points.
 
 The store is read in a worker thread (a 100,000-student store takes seconds to load
-and index); tabs show what they have until the fresh data arrives.
+and index); tabs show what they have until the fresh data arrives. The store file is
+watched (live.py): what the CLI or cron changes meanwhile is reloaded and named.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from rostertui.lifecycle import PENDING
 from rostertui.model import ACTION_TYPES, ACTIVE, ALL_TYPES
 from rostertui.records import Action, SchoolRow, StoreStatus, SyncRecord
 
-from . import columns, gcpause, notices
+from . import columns, gcpause, live, notices
 from .browse_screen import BrowseScreen
 from .browser import Browser, Opener
 from .footer import KeyFooter
@@ -70,6 +71,9 @@ class Dashboard(Screen[None]):
                 id="sync"),
         Binding("r", "review", "Review", tooltip="the report of the staged sync",
                 id="review"),
+        Binding("ctrl+r,f5", "refresh", "Refresh", show=False,
+                tooltip="read the store again (it is also watched: changes made elsewhere "
+                        "show within seconds)", id="refresh"),
     ]
 
     def __init__(self) -> None:
@@ -82,6 +86,7 @@ class Dashboard(Screen[None]):
         self.record_history = RecordHistory(engine_of(self))
         self.action_tab("status")
         self.reload()
+        self.set_interval(live.WATCH_SECONDS, self._watch)
         for warning in engine_of(self).config.warnings:  # e.g. a config others can read
             notices.warn(self, warning)
 
@@ -108,13 +113,25 @@ class Dashboard(Screen[None]):
 
     # -- loading -----------------------------------------------------------------------
 
+    def _watch(self) -> None:
+        """Reload when another process has changed the store, and say what it did; not
+        while a load is under way (it reads the newest version anyway)."""
+        loading = any(w.group == "load" and not w.is_finished for w in self.workers)
+        if not loading and engine_of(self).changed_elsewhere():
+            self.reload(announce=True)
+
+    def action_refresh(self) -> None:
+        self.reload()
+        notices.info(self, "Reading the store again…", timeout=2)
+
     @work(thread=True, exclusive=True, group="load")
-    def reload(self) -> None:
-        """Status and history first (the first tab), then the catalog for the lists."""
+    def reload(self, announce: bool = False) -> None:
+        """Status and history first (the first tab), then the catalog for the lists.
+        `announce`: notify what changed in the syncs since the last load."""
         engine = engine_of(self)
         try:
             status, syncs = gcpause.load(lambda: (engine.status(), engine.history()))
-            self.app.call_from_thread(self._show_status, status, syncs)
+            self.app.call_from_thread(self._show_status, status, syncs, announce)
             catalog = gcpause.load(lambda: warm(engine.catalog()))
             schools = {r["school"]["source_id"]: r for r in gcpause.load(engine.schools)}
         except RosterError as exc:
@@ -122,7 +139,11 @@ class Dashboard(Screen[None]):
             return
         self.app.call_from_thread(self._show_catalog, catalog, schools)
 
-    def _show_status(self, status: StoreStatus, syncs: list[SyncRecord]) -> None:
+    def _show_status(self, status: StoreStatus, syncs: list[SyncRecord],
+                     announce: bool = False) -> None:
+        if announce:
+            for line in live.changes(self.syncs, syncs):
+                notices.info(self, line, title="Changed elsewhere")
         self.syncs = syncs
         self.query_one(StatusTab).show(status, syncs)
         self.query_one(HistoryTab).show(syncs)

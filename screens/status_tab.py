@@ -1,4 +1,5 @@
-"""The Status tab: the source, the connection, the integration switch and the last sync."""
+"""The Status tab: the source, the connection, the integration switch, every sync that
+waits for review (Enter opens its report) and the last sync, with why it failed."""
 
 from __future__ import annotations
 
@@ -11,15 +12,20 @@ from textual.widgets import Button, Checkbox, Static
 
 from rostertui.errors import RosterError
 from rostertui.lifecycle import PENDING, SyncStatus
+from rostertui.model import KINDS
 from rostertui.output import counts_table
-from rostertui.records import StoreStatus, SyncRecord
+from rostertui.records import Counts, StoreStatus, SyncRecord
 from rostertui.text import safe
 
 from . import notices
 from .columns import note_text
 from .labels import when
+from .messages import OpenReport
 from .roster_app import engine_of
+from .rowtable import Column, RowTable
 from .ticks import TickBox
+
+MAX_PENDING_ROWS = 5  # more scroll within the list
 
 KIND_NAMES = {"oneroster_csv": "OneRoster CSV", "clever": "Clever", "oneroster_rest":
               "OneRoster REST"}
@@ -38,6 +44,34 @@ def _fetch_state(last: SyncRecord | None) -> tuple[str, str]:
     return f"the last fetch worked, {when(last['finished_at'])} (Check tests it now)", ""
 
 
+SHORT_KINDS = {"add": "add", "update": "upd", "archive": "arch", "reactivate": "react"}
+
+
+def kind_totals(counts: Counts) -> str:
+    """A sync's actions by kind over every type: "12 add, 340 upd, 7 arch"."""
+    totals = {k: sum(c.get(k, 0) for c in counts.values()) for k in KINDS}
+    return ", ".join(f"{n:,} {SHORT_KINDS[k]}" for k, n in totals.items() if n) \
+        or "no changes"
+
+
+def _why(doc: SyncRecord) -> str:
+    """What a pending sync waits on: its first guard, else its warnings."""
+    reasons = doc["blocked_reasons"]
+    if reasons:
+        more = f" (+{len(reasons) - 1} more)" if len(reasons) > 1 else ""
+        return reasons[0] + more
+    return f"{doc['warnings']:,} data warnings" if doc["warnings"] else "ready to commit"
+
+
+def pending_columns() -> list[Column]:
+    return [Column("#", lambda d: d["id"], 4, right=True),
+            Column("Status", lambda d: d["status"], 9),
+            Column("Staged", lambda d: when(d["started_at"])[5:], 11),  # MM-DD HH:MM
+            Column("Mode", lambda d: d["mode"], 5),
+            Column("Changes", lambda d: kind_totals(d["counts"]), flex=3),
+            Column("Waits on", _why, flex=2)]
+
+
 class StatusTab(VerticalScroll):
     BINDING_GROUP_TITLE = "Status"
     BINDINGS = [Binding("w", "screen.warnings", "Warnings",
@@ -48,7 +82,11 @@ class StatusTab(VerticalScroll):
         yield Static(id="connection")
         yield TickBox("Integration enabled: scheduled syncs run", True, compact=True,
                       id="enabled")
+        yield Static(id="pending-title")
+        yield RowTable(pending_columns(), id="pending")
+        yield Static(id="pending-why")
         yield Static(id="last")
+        yield Static(id="last-counts")
         with Horizontal(classes="buttons"):
             yield Button("Sync now", id="sync-now", compact=True, classes="main")
             yield Button("Review", id="review", compact=True)
@@ -69,11 +107,30 @@ class StatusTab(VerticalScroll):
         box = self.query_one("#enabled", Checkbox)
         with box.prevent(Checkbox.Changed):
             box.value = status["enabled"]
-        self.query_one("#last", Static).update(self._last(status["last_sync"]))
-        pending = any(d["status"] in PENDING for d in syncs)
+        last = status["last_sync"]
+        self.query_one("#last", Static).update(self._last(last))
+        self.query_one("#last-counts", Static).update(  # a pending one's are listed above
+            "" if last is None or last["status"] in (SyncStatus.FAILED, *PENDING)
+            else counts_table(last["counts"]))
+        pending = [d for d in syncs if d["status"] in PENDING]
+        self._show_pending(pending)
         for name in ("review", "commit", "discard"):
             self.query_one(f"#{name}", Button).disabled = not pending
-        self._connection(*_fetch_state(status["last_sync"]))
+        self._connection(*_fetch_state(last))
+
+    def _show_pending(self, pending: list[SyncRecord]) -> None:
+        title = self.query_one("#pending-title", Static)
+        table = self.query_one("#pending", RowTable)
+        table.display = bool(pending)
+        if not pending:
+            self.query_one("#pending-why", Static).display = False
+            title.update(_line("Waiting", "nothing waits for review"))
+            return
+        syncs = "sync waits" if len(pending) == 1 else "syncs wait"
+        title.update(_line("Waiting", f"{len(pending)} {syncs} for review "
+                                      "(Enter on one opens its report)", "bold"))
+        table.styles.height = min(len(pending), MAX_PENDING_ROWS) + 1
+        table.show(pending)
 
     def _last(self, last: SyncRecord | None) -> Text:
         if last is None:
@@ -81,11 +138,26 @@ class StatusTab(VerticalScroll):
         head = (f"#{last['id']} {last['mode']}, {last['trigger']}, by {last['user']}, "
                 f"{when(last['started_at'])}: {last['status']}")
         lines = [_line("Last sync", head)]
-        note = note_text(last)
-        if note and last["status"] != SyncStatus.FAILED:
+        if last["status"] == SyncStatus.FAILED:
+            lines.append(_line("Why", last["error"] or "unknown", "red"))
+            lines.append(_line("", "nothing was staged or changed; press Check to test "
+                                   "the connection, or Sync now to try again"))
+        elif note := note_text(last):
             lines.append(_line("", note))
-        lines.append(Text(counts_table(last["counts"])))
         return Text("\n").join(lines)
+
+    def on_row_table_highlighted(self, event: RowTable.Highlighted) -> None:
+        """The highlighted blocked sync's reasons in full (the list cuts them)."""
+        event.stop()
+        doc: SyncRecord | None = event.row
+        why = self.query_one("#pending-why", Static)
+        why.display = bool(doc and doc["blocked_reasons"])
+        if doc and doc["blocked_reasons"]:
+            why.update(_line(f"#{doc['id']} blocked", "\n".join(doc["blocked_reasons"])))
+
+    def on_row_table_selected(self, event: RowTable.Selected) -> None:
+        event.stop()
+        self.post_message(OpenReport(event.row["id"]))
 
     def _connection(self, text: str, style: str = "") -> None:
         self.query_one("#connection", Static).update(_line("Connection", text, style))

@@ -72,7 +72,8 @@ async def test_status_tab_shows_source_and_last_sync_and_saves_the_switch(tmp_pa
     app = dashboard(engine)
     async with app.run_test(size=SIZE) as pilot:
         dash = await started(pilot)
-        shown = text(dash.query_one("#source")) + text(dash.query_one("#last"))
+        shown = "".join(text(dash.query_one(f"#{part}"))
+                        for part in ("source", "last", "last-counts"))
         assert "OneRoster CSV /srv/sftp/springfield" in shown
         assert "Springfield Public Schools" in shown
         assert "#1 full, manual, by admin, 2026-03-02 09:30: committed" in shown

@@ -1,0 +1,40 @@
+"""What another process (the CLI, cron, a second dashboard) changed in the store, in words.
+
+The dashboard asks Engine.changed_elsewhere every WATCH_SECONDS (one stat of the store
+file) and, when it has changed, reloads and names the syncs that arrived or moved on
+by comparing the sync records it had with the ones it now has.
+"""
+
+from __future__ import annotations
+
+from rostertui.lifecycle import SyncStatus
+from rostertui.records import SyncRecord
+from rostertui.text import safe
+
+WATCH_SECONDS = 1.0  # a sync run elsewhere is on screen within about this, plus the reload
+
+
+def _who(doc: SyncRecord) -> str:
+    return "a scheduled run" if doc["trigger"] == "auto" else safe(doc["user"])
+
+
+def _arrived(doc: SyncRecord) -> str:
+    if doc["status"] == SyncStatus.FAILED:
+        return f"Sync {doc['id']} by {_who(doc)} failed: {safe(doc['error'] or '')}"
+    if doc.get("reverts"):
+        return f"Sync {doc['id']} {safe(doc['status'])} by {_who(doc)}: it reverts " \
+               f"sync {doc['reverts']}"
+    return f"Sync {doc['id']} {safe(doc['status'])} by {_who(doc)}"
+
+
+def changes(before: list[SyncRecord], after: list[SyncRecord]) -> list[str]:
+    """One line per sync that is new in `after` or whose status moved on since `before`,
+    oldest first; one general line when only records changed (e.g. local fields)."""
+    old = {d["id"]: d["status"] for d in before}
+    lines = []
+    for doc in reversed(after):
+        if doc["id"] not in old:
+            lines.append(_arrived(doc))
+        elif old[doc["id"]] != doc["status"]:
+            lines.append(f"Sync {doc['id']} was {safe(doc['status'])} in another session")
+    return lines or ["The store was changed in another session"]

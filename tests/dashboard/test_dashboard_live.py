@@ -1,0 +1,136 @@
+"""The dashboard stays current: what another process (the CLI, cron) does to the store
+shows up on its own, named, and the Status tab lists every sync that waits for review."""
+
+from __future__ import annotations
+
+import pytest
+
+from connectors.feed import SourceError
+from screens.live import changes
+from screens.report_screen import ReportScreen
+from screens.rowtable import RowTable
+from screens.status_tab import StatusTab
+
+from ..support.dashboard import (
+    SIZE,
+    dashboard,
+    day1,
+    day2,
+    engine_on,
+    fresh,
+    lines,
+    notes,
+    report_loaded,
+    started,
+    text,
+    until,
+    visible_table,
+)
+
+pytestmark = pytest.mark.usefixtures("fixed_clock_and_user")
+
+
+def synced(app, sync_id: int) -> bool:
+    return any(d["id"] == sync_id for d in app.dashboard.syncs)
+
+
+async def test_a_sync_staged_by_cron_shows_up_named_and_ready_to_review(tmp_path, source):
+    """Seen by a new user: a sync staged from the CLI while the dashboard was open never
+    appeared, and r said there was nothing to review."""
+    engine = engine_on(tmp_path, source)
+    app = dashboard(engine)
+    async with app.run_test(size=SIZE) as pilot:
+        await started(pilot)
+        await pilot.press("2")
+        fresh(engine).sync(trigger="auto")  # another process: the scheduled run
+        await until(pilot, lambda: synced(app, 2), timeout=5)
+        await pilot.pause()
+        assert "Sync 2 staged by a scheduled run" in notes(app)
+        assert lines(visible_table(app))[1].split()[0] == "2"  # History lists it first
+        await pilot.press("r")
+        report = await report_loaded(pilot)
+        assert isinstance(report, ReportScreen) and report.doc["id"] == 2
+
+
+async def test_a_commit_elsewhere_moves_the_lists_and_says_so(tmp_path, source):
+    engine = engine_on(tmp_path, source)
+    engine.sync()  # sync 2 staged, seen by the dashboard as it opens
+    app = dashboard(engine)
+    async with app.run_test(size=SIZE) as pilot:
+        dash = await started(pilot)
+        assert dash.catalog is not None and dash.catalog.get("student", "s20") is None
+        fresh(engine).commit(2)
+        await until(pilot, lambda: dash.syncs[0]["status"] == "committed", timeout=5)
+        await until(pilot, lambda: dash.catalog.get("student", "s20") is not None, timeout=5)
+        assert "Sync 2 was committed in another session" in notes(app)
+        assert not app.query_one(StatusTab).query_one("#pending", RowTable).display
+
+
+async def test_its_own_commit_is_not_announced_as_another_sessions(tmp_path, source):
+    engine = engine_on(tmp_path, source)
+    app = dashboard(engine)
+    async with app.run_test(size=SIZE) as pilot:
+        await started(pilot)
+        engine.sync(commit=True)  # this dashboard's engine: its own write
+        await pilot.pause(2.5)  # two turns of the watch
+        assert "another session" not in notes(app) and "by admin" not in notes(app)
+
+
+async def test_the_refresh_key_reads_the_store_again(tmp_path, source):
+    engine = engine_on(tmp_path, source)
+    app = dashboard(engine)
+    async with app.run_test(size=SIZE) as pilot:
+        dash = await started(pilot)
+        dash.query_one("#pending", RowTable)  # the Status tab is built
+        engine._connector.next = day2()
+        engine.sync()  # its own engine: the watch does not reload for it, the key does
+        await pilot.press("f5")
+        await until(pilot, lambda: synced(app, 2), timeout=5)
+
+
+async def test_status_lists_every_pending_sync_and_why_the_last_one_failed(tmp_path, source):
+    """Seen by a new user: Status showed only the newest sync, a failed one with zero
+    counts, and no hint that an earlier sync was blocked and waiting."""
+    engine = engine_on(tmp_path, source, delete_threshold=0)
+    engine.sync(commit=True)  # sync 2: blocked by the delete threshold (s11 leaves)
+    edit = day1()
+    edit.types["student"].records[0]["grade"] = "08"
+    engine._connector.next = edit
+    engine.sync()  # sync 3: staged (nobody leaves)
+    engine._connector.next = SourceError("GET /users: 401 Unauthorized")
+    with pytest.raises(Exception, match="401"):
+        engine.sync()  # sync 4: failed
+    app = dashboard(engine)
+    async with app.run_test(size=SIZE) as pilot:
+        await started(pilot)
+        status = app.query_one(StatusTab)
+        shown = text(status.query_one("#pending-title"))
+        assert "2 syncs wait for review" in shown
+        rows = lines(status.query_one("#pending", RowTable))
+        assert rows[1].split()[:2] == ["3", "staged"] and "upd" in rows[1]
+        assert rows[2].split()[:2] == ["2", "blocked"]
+        assert not status.query_one("#pending-why").display  # sync 3 is not blocked
+        last = text(status.query_one("#last"))
+        assert "#4" in last and "failed" in last and "401 Unauthorized" in last
+        assert text(status.query_one("#last-counts")) == ""  # no table of zero counts
+        status.query_one("#pending", RowTable).focus()
+        await pilot.press("down")
+        assert "over sync.delete_threshold (0)" in text(status.query_one("#pending-why"))
+        await pilot.press("enter")
+        report = await report_loaded(pilot)
+        assert report.doc["id"] == 2
+
+
+def test_changes_name_each_sync_that_arrived_or_moved_on():
+    def doc(id_, status, trigger="manual", user="alice", **more):
+        return {"id": id_, "status": status, "trigger": trigger, "user": user,
+                "error": None, "reverts": None, **more}
+    before = [doc(2, "staged"), doc(1, "committed")]
+    after = [doc(4, "failed", trigger="auto", error="timed out"),
+             doc(3, "committed", reverts=1), doc(2, "discarded"), doc(1, "reverted")]
+    assert changes(before, after) == [
+        "Sync 1 was reverted in another session",
+        "Sync 2 was discarded in another session",
+        "Sync 3 committed by alice: it reverts sync 1",
+        "Sync 4 by a scheduled run failed: timed out"]
+    assert changes(after, after) == ["The store was changed in another session"]
