@@ -22,9 +22,16 @@ Cell = str | tuple[str, ...]
 
 _SORT = {"school": ("name",), "section": ("name",), "term": ("name",), "course": ("name",)}
 _PERSON_SORT = ("last_name", "first_name", "source_id")
-_SEARCH = {"section": ("name", "sis_id", "source_id", "subject", "period", "course_code"),
-           "school": ("name", "sis_id", "source_id")}
-_PERSON_SEARCH = ("first_name", "last_name", "username", "email", "sis_id", "source_id")
+# What a search matches, per type: what to call it (the search box says so), its fields.
+Searched = tuple[tuple[str, tuple[str, ...]], ...]
+_IDS: Searched = (("SIS ID", ("sis_id",)), ("source ID", ("source_id",)))
+_PERSON_SEARCH: Searched = (("name", ("first_name", "last_name")), ("username", ("username",)),
+                            ("email", ("email",)), *_IDS)
+_SEARCH: dict[str, Searched] = {
+    # teacher_ids: matched by the teachers' names (Catalog._search_key)
+    "section": (("name", ("name",)), ("teacher", ("teacher_ids",)), ("period", ("period",)),
+                ("subject", ("subject",)), ("course code", ("course_code",)), *_IDS),
+    "school": (("name", ("name",)), *_IDS)}
 
 
 class Catalog:
@@ -37,11 +44,21 @@ class Catalog:
     def docs(self, type_: str) -> list[Record]:
         """Every record of a type, sorted for display."""
         if type_ not in self._sorted:
-            fields = _PERSON_SORT if type_ in PEOPLE_TYPES else _SORT.get(type_, ("source_id",))
-            docs = list(self.data[TABLES[type_]].values())
-            docs.sort(key=lambda d: tuple(str(d.get(f) or "").lower() for f in fields))
-            self._sorted[type_] = docs
+            self._sorted[type_] = sorted(self.data[TABLES[type_]].values(),
+                                         key=_sort_key(type_))
         return self._sorted[type_]
+
+    def members(self, type_: str, source_ids: Iterable[str]) -> tuple[list[Record], list[str]]:
+        """The records of these ids in display order (a roster), and the ids the store
+        does not hold."""
+        found, missing = [], []
+        for sid in source_ids:
+            doc = self.get(type_, sid)
+            if doc is None:
+                missing.append(sid)
+            else:
+                found.append(doc)
+        return sorted(found, key=_sort_key(type_)), missing
 
     def get(self, type_: str, source_id: str) -> Record | None:
         if type_ not in self._ids:
@@ -72,8 +89,25 @@ class Catalog:
         """One value per record of docs(type_), in its order: built on first use."""
         key = (type_, name)
         if key not in self._columns:
-            self._columns[key] = list(map(_COLUMNS[name](type_), self.docs(type_)))
+            column = self._search_key(type_) if name == "search" else _COLUMNS[name](type_)
+            self._columns[key] = list(map(column, self.docs(type_)))
         return self._columns[key]
+
+    @staticmethod
+    def search_terms(type_: str) -> list[str]:
+        """What a search of this type matches, in words: name, username, email..."""
+        return [term for term, _ in _searched(type_)]
+
+    def _search_key(self, type_: str) -> Column:
+        """A record's search text: its searched fields, with the names of the teachers
+        it lists (a class is looked for by its teacher)."""
+        fields = [f for _, names in _searched(type_) for f in names]
+
+        def value(doc: Record, field: str) -> str:
+            if field == "teacher_ids":
+                return " ".join(self.name("teacher", t) for t in doc.get(field) or ())
+            return str(doc.get(field) or "")
+        return lambda d: " ".join(value(d, f) for f in fields).lower()
 
     # -- names -------------------------------------------------------------------------
 
@@ -153,9 +187,13 @@ class Picked(Sequence[Record]):
 Column = Callable[[Record], Cell]  # a record's value in one column
 
 
-def _search_key(type_: str) -> Column:
-    fields = _PERSON_SEARCH if type_ in PEOPLE_TYPES else _SEARCH.get(type_, ("name",))
-    return lambda d: " ".join(str(d.get(f) or "") for f in fields).lower()
+def _sort_key(type_: str) -> Callable[[Record], tuple[str, ...]]:
+    fields = _PERSON_SORT if type_ in PEOPLE_TYPES else _SORT.get(type_, ("source_id",))
+    return lambda d: tuple(str(d.get(f) or "").lower() for f in fields)
+
+
+def _searched(type_: str) -> Searched:
+    return _PERSON_SEARCH if type_ in PEOPLE_TYPES else _SEARCH.get(type_, (("name", ("name",)),))
 
 
 def _schools(type_: str) -> Column:
@@ -169,5 +207,4 @@ def _schools(type_: str) -> Column:
 
 # Values kept compact, beside the records: the interned status is compared by identity.
 _COLUMNS: dict[str, Callable[[str], Column]] = {
-    "search": _search_key, "status": lambda _: lambda d: intern(d["status"]),
-    "schools": _schools}
+    "status": lambda _: lambda d: intern(d["status"]), "schools": _schools}

@@ -36,8 +36,8 @@ class Browser(Searchable, Vertical):
         Binding("slash", "search", "Search", id="search"),
         Binding("f", "school_filter", "School", tooltip="show one school's rows",
                 id="filter.school"),
-        Binding("k", "kind_filter", "Kind", show=False,
-                tooltip="homeroom/advisory only, in Sync classes", id="filter.kind"),
+        Binding("k", "kind_filter", "Kind", tooltip="homeroom/advisory only, in Sync classes",
+                id="filter.kind"),
         Binding("escape,down", "table", "Back to the list", show=False, id="list.focus"),
     ]
 
@@ -63,8 +63,8 @@ class Browser(Searchable, Vertical):
                 yield Select([(f"All {plural(self.type_).lower()}", ANY)] +
                              [(label, label) for label in self.kinds], value=ANY,
                              allow_blank=False, compact=True, id="kind")
-            yield Input(placeholder="/ Search name, username, email, SIS ID", compact=True,
-                        id="search")
+            yield Input(placeholder=f"/ Search {', '.join(Catalog.search_terms(self.type_))}",
+                        compact=True, id="search")
         yield RowTable(empty="Loading the store…", classes="main")
         yield Static(classes="count")
 
@@ -89,7 +89,14 @@ class Browser(Searchable, Vertical):
         self.refilter(columns=self.columns(catalog))
 
     def filter_status(self, status: str | None) -> None:
-        self.query_one("#status", Select).value = status or ANY
+        """Show the rows of this status (None: every status) and clear the other filters:
+        a count in Overview means all of them."""
+        with self.prevent(Select.Changed, Input.Changed):
+            for select in self.query(Select):
+                select.value = ANY
+            self.query_one("#status", Select).value = status or ANY
+            self.query_one("#search", Input).value = ""
+        self.refilter()
 
     def refilter(self, columns: list[Column] | None = None) -> None:
         if self.catalog is None:
@@ -117,15 +124,23 @@ class Browser(Searchable, Vertical):
             self.app.push_screen(self.opener(self.catalog, event.row))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool:
-        return action != "table" or not self.table.has_focus
+        """Only the filters this list has are offered (and shown in the Footer)."""
+        return {"table": not self.table.has_focus, "school_filter": self.school_filter,
+                "kind_filter": bool(self.kinds)}.get(action, True)
 
     def action_school_filter(self) -> None:
         if self.school_filter:
-            self.query_one("#school", Select).focus()
+            self._open("#school")
 
     def action_kind_filter(self) -> None:
         if self.kinds:
-            self.query_one("#kind", Select).focus()
+            self._open("#kind")
+
+    def _open(self, selector: str) -> None:
+        """Focus the filter and drop its list down: up, down and Enter pick a value."""
+        select = self.query_one(selector, Select)
+        select.focus()
+        select.action_show_overlay()
 
     def action_table(self) -> None:
         self.table.focus()

@@ -1,4 +1,4 @@
-"""Read-only documents for detail screens and panes: labelled fields, headings, lists.
+"""Read-only documents for detail screens and panes: labelled fields and headings.
 
 Every value passes through safe() into a Text, so names are shown literally.
 """
@@ -47,10 +47,6 @@ def head(name: str, what: str) -> Text:
 
 def heading(title: str) -> Text:
     return Text(f"\n{title}", style="bold underline")
-
-
-def lines(items: Iterable[object]) -> Text:
-    return Text("\n").join(Text("  " + safe(item)) for item in items)
 
 
 def document(*parts: Text) -> Text:

@@ -1,14 +1,25 @@
-"""A teacher, student, staff member or contact: details, sections, contacts, history."""
+"""A teacher, student, staff member or contact: details, then their sections, contacts
+or students, each line opening that record's screen, and their sync history."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
+
 from rich.text import Text
 
+from rostertui.records import Record
+
+from . import columns
 from .detail_screen import DetailScreen
-from .document import document, fields, head, heading, lines, plain_fields
+from .document import document, fields, head, heading, plain_fields
+from .labels import person
+from .related import Related
+from .rowtable import Column
 
 
 class PersonScreen(DetailScreen):
+    types = ("teacher", "student", "staff", "contact")
+
     def heading_name(self) -> str:
         parts = (self.doc.get(f) for f in ("first_name", "middle_name", "last_name"))
         return " ".join(p for p in parts if p) or self.doc["source_id"]
@@ -17,37 +28,47 @@ class PersonScreen(DetailScreen):
         doc, catalog = self.doc, self.catalog
         schools = fields([("Schools", catalog.names("school", doc.get("school_ids") or ()))])
         return document(head(self.heading_name(), f"{self.type_} · {doc['status']}"),
-                        self.kept_here(), plain_fields(self.type_, doc), schools,
-                        self._sections(), self._contacts(), self._students(),
-                        self._extra())
+                        self.kept_here(), plain_fields(self.type_, doc), schools)
 
-    def _sections(self) -> Text:
-        if self.type_ not in ("teacher", "student"):
-            return Text()
-        sections = self.catalog.sections_of(self.doc["source_id"])
-        return document(heading(f"Sections ({len(sections)})"), lines(
-            f"{s.get('name') or s['source_id']} · period {s.get('period') or '-'} · "
-            f"{self.catalog.names('teacher', s.get('teacher_ids') or ())}" for s in sections))
+    def related(self) -> list[Related]:
+        if self.type_ in ("teacher", "student"):
+            sections = self.catalog.sections_of(self.doc["source_id"])
+            out = [Related("Classes", "section", sections, columns.sections(self.catalog))]
+            return out + [self._contacts()] if self.type_ == "student" else out
+        return [self._students()] if self.type_ == "contact" else []
 
-    def _contacts(self) -> Text:
-        if self.type_ != "student":
-            return Text()
-        contacts = self.catalog.contacts_of(self.doc["source_id"])
-        return document(heading(f"Contacts ({len(contacts)})"), lines(
-            " · ".join(p for p in (self.catalog.name("contact", c["source_id"]),
-                                   rel.get("relationship") or rel.get("type"),
-                                   c.get("phone"), c.get("email")) if p)
-            for c, rel in contacts))
+    def _contacts(self) -> Related:
+        pairs = self.catalog.contacts_of(self.doc["source_id"])
+        relation = {c["source_id"]: kind(rel) for c, rel in pairs}
+        return Related("Contacts", "contact", [c for c, _ in pairs], [
+            Column("Name", person, flex=2), Column("Relationship", _of(relation), 12),
+            Column("Phone", _field("phone"), 14), Column("Email", _field("email"), flex=2)])
 
-    def _students(self) -> Text:
+    def _students(self) -> Related:
         rels = self.doc.get("relationships") or []
-        if self.type_ != "contact":
-            return Text()
-        return document(heading(f"Students ({len(rels)})"), lines(
-            f"{self.catalog.name('student', r['student_id'])} · {r.get('relationship') or ''}"
-            for r in rels))
+        relation = {r["student_id"]: kind(r) for r in rels}
+        students, missing = self.catalog.members("student", relation)
+        return Related("Students", "student", students, [
+            Column("Name", person, flex=2), Column("Relationship", _of(relation), 12),
+            Column("Grade", _field("grade"), 5),
+            Column("School", lambda d: self.catalog.names("school", d.get("school_ids") or ()),
+                   flex=1)], missing)
 
-    def _extra(self) -> Text:
+    def appendix(self) -> Text:
+        """The further source fields (demographics, vendor ids), after the lists."""
         extra = self.doc.get("extra") or {}
         return document(heading("Other source fields"), fields(sorted(extra.items()))) \
             if extra else Text()
+
+
+def kind(relationship: Record) -> str:
+    """mother, guardian...: what a contact is to a student."""
+    return str(relationship.get("relationship") or relationship.get("type") or "")
+
+
+def _of(values: Mapping[str, str]) -> Callable[[Record], str]:
+    return lambda doc: values.get(doc["source_id"], "")
+
+
+def _field(name: str) -> Callable[[Record], object]:
+    return lambda doc: doc.get(name) or ""

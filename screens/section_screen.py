@@ -1,16 +1,21 @@
-"""A section (class): its details and its teacher and student roster."""
+"""A section (class): its details, then its teachers and its students, one per line in
+name order, each opening their own screen."""
 
 from __future__ import annotations
 
 from rich.text import Text
 
+from . import columns
 from .detail_screen import DetailScreen
-from .document import document, fields, head, heading, lines, plain_fields
-from .labels import person, plural
+from .document import document, fields, head, plain_fields
+from .labels import plural
+from .related import Related
 
 
 class SectionScreen(DetailScreen):
     kind = "Class"
+    types = ("section",)
+    first_list = "student"
 
     def document(self) -> Text:
         doc, catalog = self.doc, self.catalog
@@ -19,14 +24,11 @@ class SectionScreen(DetailScreen):
                         ("Terms", catalog.names("term", doc.get("term_ids") or ())),
                         ("Grades", doc.get("grades"))])
         return document(head(self.heading_name(), f"section · {doc['status']}"),
-                        self.kept_here(), where,
-                        plain_fields("section", doc),
-                        self._roster("teacher", doc.get("teacher_ids") or []),
-                        self._roster("student", doc.get("student_ids") or []))
+                        self.kept_here(), where, plain_fields("section", doc))
 
-    def _roster(self, type_: str, ids: list[str]) -> Text:
-        people = [self.catalog.get(type_, sid) for sid in ids]
-        return document(heading(f"{plural(type_)} ({len(ids)})"), lines(
-            " · ".join(p for p in (person(d), d.get("username"), d.get("email"),
-                                   d.get("grade") and f"grade {d['grade']}") if p)
-            if d else f"{sid} (not in the store)" for sid, d in zip(ids, people)))
+    def related(self) -> list[Related]:
+        return [self._roster("teacher"), self._roster("student")]
+
+    def _roster(self, type_: str) -> Related:
+        people, missing = self.catalog.members(type_, self.doc.get(f"{type_}_ids") or ())
+        return Related(plural(type_), type_, people, columns.people(self.catalog), missing)

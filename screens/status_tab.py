@@ -3,6 +3,7 @@ waits for review (Enter opens its report) and the last sync, with why it failed.
 
 from __future__ import annotations
 
+from rich.table import Table
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
@@ -26,13 +27,20 @@ from .rowtable import Column, RowTable
 from .ticks import TickBox
 
 MAX_PENDING_ROWS = 5  # more scroll within the list
+LABEL_WIDTH = 13
 
 KIND_NAMES = {"oneroster_csv": "OneRoster CSV", "clever": "Clever", "oneroster_rest":
               "OneRoster REST"}
 
 
-def _line(label: str, value: str, style: str = "") -> Text:
-    return Text.assemble((f"{label:<13}", "bold"), (safe(value), style))
+def _lines(*rows: tuple[str, ...]) -> Table:
+    """(label, value[, style]) rows: a long value wraps under itself, not its label."""
+    grid = Table.grid()
+    grid.add_column(width=LABEL_WIDTH, no_wrap=True, style="bold")
+    grid.add_column(ratio=1)
+    for label, value, *style in rows:
+        grid.add_row(label, Text(safe(value), style=style[0] if style else ""))
+    return grid
 
 
 def _fetch_state(last: SyncRecord | None) -> tuple[str, str]:
@@ -100,18 +108,19 @@ class StatusTab(VerticalScroll):
         where = source.get("path") or source.get("base_url") or ""
         district = (status["district"] or {}).get("name")
         schools = status["counts"]["school"]["active"]
-        self.query_one("#source", Static).update(Text("\n").join([
-            _line("Source", f"{KIND_NAMES.get(source['kind'], source['kind'])} {where}"),
-            _line("District", f"{district} · {schools:,} schools" if district
-                  else "known after the first commit")]))
+        self.query_one("#source", Static).update(_lines(
+            ("Source", f"{KIND_NAMES.get(source['kind'], source['kind'])} {where}"),
+            ("District", f"{district} · {schools:,} schools" if district
+             else "known after the first commit")))
         box = self.query_one("#enabled", Checkbox)
         with box.prevent(Checkbox.Changed):
             box.value = status["enabled"]
         last = status["last_sync"]
         self.query_one("#last", Static).update(self._last(last))
-        self.query_one("#last-counts", Static).update(  # a pending one's are listed above
-            "" if last is None or last["status"] in (SyncStatus.FAILED, *PENDING)
-            else counts_table(last["counts"]))
+        counts = self.query_one("#last-counts", Static)  # a pending one's are listed above
+        counts.display = last is not None and last["status"] not in (SyncStatus.FAILED,
+                                                                     *PENDING)
+        counts.update(counts_table(last["counts"]) if last is not None else "")
         pending = [d for d in syncs if d["status"] in PENDING]
         self._show_pending(pending)
         for name in ("review", "commit", "discard"):
@@ -124,27 +133,27 @@ class StatusTab(VerticalScroll):
         table.display = bool(pending)
         if not pending:
             self.query_one("#pending-why", Static).display = False
-            title.update(_line("Waiting", "nothing waits for review"))
+            title.update(_lines(("Waiting", "nothing waits for review")))
             return
         syncs = "sync waits" if len(pending) == 1 else "syncs wait"
-        title.update(_line("Waiting", f"{len(pending)} {syncs} for review "
-                                      "(Enter on one opens its report)", "bold"))
+        title.update(_lines(("Waiting", f"{len(pending)} {syncs} for review "
+                                        "(Enter on one opens its report)", "bold")))
         table.styles.height = min(len(pending), MAX_PENDING_ROWS) + 1
         table.show(pending)
 
-    def _last(self, last: SyncRecord | None) -> Text:
+    def _last(self, last: SyncRecord | None) -> Table:
         if last is None:
-            return _line("Last sync", "none yet: press Sync now")
+            return _lines(("Last sync", "none yet: press Sync now"))
         head = (f"#{last['id']} {last['mode']}, {last['trigger']}, by {last['user']}, "
                 f"{when(last['started_at'])}: {last['status']}")
-        lines = [_line("Last sync", head)]
+        rows: list[tuple[str, ...]] = [("Last sync", head)]
         if last["status"] == SyncStatus.FAILED:
-            lines.append(_line("Why", last["error"] or "unknown", "red"))
-            lines.append(_line("", "nothing was staged or changed; press Check to test "
-                                   "the connection, or Sync now to try again"))
+            rows += [("Why", last["error"] or "unknown", "red"),
+                     ("", "nothing was staged or changed; press Check to test the "
+                          "connection, or Sync now to try again")]
         elif note := note_text(last):
-            lines.append(_line("", note))
-        return Text("\n").join(lines)
+            rows.append(("", note))
+        return _lines(*rows)
 
     def on_row_table_highlighted(self, event: RowTable.Highlighted) -> None:
         """The highlighted blocked sync's reasons in full (the list cuts them)."""
@@ -153,14 +162,15 @@ class StatusTab(VerticalScroll):
         why = self.query_one("#pending-why", Static)
         why.display = bool(doc and doc["blocked_reasons"])
         if doc and doc["blocked_reasons"]:
-            why.update(_line(f"#{doc['id']} blocked", "\n".join(doc["blocked_reasons"])))
+            why.update(_lines(*((f"#{doc['id']} blocked" if i == 0 else "", reason)
+                                for i, reason in enumerate(doc["blocked_reasons"]))))
 
     def on_row_table_selected(self, event: RowTable.Selected) -> None:
         event.stop()
         self.post_message(OpenReport(event.row["id"]))
 
     def _connection(self, text: str, style: str = "") -> None:
-        self.query_one("#connection", Static).update(_line("Connection", text, style))
+        self.query_one("#connection", Static).update(_lines(("Connection", text, style)))
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "check":

@@ -168,10 +168,12 @@ async def test_teachers_tab_opens_a_teacher_with_sections_and_history(tmp_path, 
         screen = await on_screen(pilot, DetailScreen)
         await app.workers.wait_for_complete()
         await pilot.pause()
-        body = text(screen.query_one("#body Static"))
-        assert "Tea Cher  teacher · active" in body
-        assert "Sections (2)" in body and "Section c1 · period - · Tea Cher" in body
-        history = lines(screen.query_one("#history", RowTable))
+        assert "Tea Cher  teacher · active" in text(screen.query_one("#document"))
+        headings = [text(h) for h in screen.query(".heading")]
+        assert headings[0] == "Classes (2)"
+        classes = [line.split("  ")[0] for line in lines(screen.query(RowTable).first())]
+        assert classes[1:3] == ["Low Math", "Section c1"]
+        history = lines(screen.query_one("#sync-history", RowTable))
         assert history[1].split()[:2] == ["1", "2026-03-02"] and "add" in history[1]
 
 
@@ -183,7 +185,7 @@ async def test_students_tab_filters_by_school_and_text_and_opens_a_student(tmp_p
         await pilot.pause()
         browser = dash.query_one("#students Browser")
         assert text(browser.query_one(".count")) == "12 of 12 students"
-        await pilot.press("f", "enter", "down", "down", "enter")  # school: Low
+        await pilot.press("f", "down", "down", "enter")  # school: Low
         await pilot.pause()
         assert text(browser.query_one(".count")) == "2 of 12 students"
         await pilot.press("slash", *"s11", "enter")
@@ -193,7 +195,7 @@ async def test_students_tab_filters_by_school_and_text_and_opens_a_student(tmp_p
         assert not shown[2]
         await pilot.press("enter")
         screen = await on_screen(pilot, DetailScreen)
-        assert "Low Math" in text(screen.query_one("#body Static"))
+        assert lines(screen.query(RowTable).first())[1].startswith("Low Math")
 
 
 async def test_student_detail_lists_contacts(tmp_path, source):
@@ -202,8 +204,9 @@ async def test_student_detail_lists_contacts(tmp_path, source):
         await started(pilot)
         await pilot.press("6", "enter")  # Lasts0 sorts first
         screen = await on_screen(pilot, DetailScreen)
-        body = text(screen.query_one("#body Static"))
-        assert "Contacts (1)" in body and "Gina Guardian · mother · 555-0100" in body
+        contacts = [t for t in screen.query(RowTable) if t.type_ == "contact"][0]
+        assert lines(contacts)[1].split() == ["Guardian,", "Gina", "mother", "555-0100"]
+        assert "Contacts (1)" in [text(h) for h in screen.query(".heading")]
 
 
 async def test_sync_classes_tab_lists_sections_and_opens_a_roster(tmp_path, source):
@@ -218,10 +221,11 @@ async def test_sync_classes_tab_lists_sections_and_opens_a_roster(tmp_path, sour
         assert shown[1].split()[:2] == ["Low", "Math"] and shown[1].split()[-2:] == ["2", "2"]
         await pilot.press("down", "enter")
         screen = await on_screen(pilot, DetailScreen)
-        body = text(screen.query_one("#body Static"))
         assert screen.title == "Class: Section c1"
-        assert "Teachers (1)" in body and "Students (10)" in body
-        assert "Lasts3, Firsts3 · users3" in body
+        headings = [text(h) for h in screen.query(".heading")]
+        assert headings[:2] == ["Teachers (1)", "Students (10)"]
+        students = [t for t in screen.query(RowTable) if t.type_ == "student"][0]
+        assert lines(students)[4].split()[:3] == ["Lasts3,", "Firsts3", "users3"]
 
 
 async def test_help_opens_with_question_mark_and_f1(tmp_path, source):
@@ -245,7 +249,8 @@ async def test_palette_offers_the_apps_commands(tmp_path, source):
         await pilot.press("ctrl+p", *"school filter")
         await pilot.pause(0.3)
         await pilot.press("enter")
-        await until(pilot, lambda: app.focused is not None and app.focused.id == "school")
+        school = app.dashboard.query_one("#students #school")
+        await until(pilot, lambda: school.expanded and school in app.focused.ancestors)
         assert app.dashboard.query_one("TabbedContent").active == "students"
 
 

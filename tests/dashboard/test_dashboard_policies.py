@@ -189,7 +189,7 @@ async def test_sync_classes_flag_homerooms_and_filter_to_them(tmp_path, source):
                    lines(visible_table(app))[1:6]}
         assert flagged == {"Advisory": True, "Biology": False, "Homeroom": True,
                            "Low": False, "Section": False}
-        await pilot.press("k", "enter", "down", "enter")  # Homeroom/advisory
+        await pilot.press("k", "down", "enter")  # Homeroom/advisory
         await pilot.pause()
         browser = dash.query_one("#sections Browser")
         assert [d["source_id"] for d in browser.table.rows] == ["c4", "c3"]

@@ -4,8 +4,12 @@ tests/dashboard/conftest.py has the fixture that fixes the clock, zone and user.
 
 from __future__ import annotations
 
+import io
 import time
 
+from rich.console import Console
+from rich.text import Text
+from textual.widgets import Static
 from tinydb import TinyDB
 
 from connectors.feed import Feed
@@ -147,7 +151,13 @@ def lines(table: RowTable) -> list[str]:
 
 
 def text(widget) -> str:
-    return str(widget.render())
+    """What a Static shows, as plain text (a table or grid rendered at its width)."""
+    shown = widget.content if isinstance(widget, Static) else widget.render()
+    if isinstance(shown, Text | str):
+        return str(shown)
+    console = Console(width=widget.size.width or SIZE[0], file=io.StringIO(), record=True)
+    console.print(shown)
+    return console.export_text()
 
 
 def notes(app) -> str:
