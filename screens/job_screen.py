@@ -70,7 +70,7 @@ class JobScreen(ModalScreen[tuple[bool, Any]]):
         self.job = job
         self.cancellable = cancellable
         self.feedback = Feedback(self)
-        self._bars: dict[str, Horizontal] = {}
+        self._bars: dict[str, tuple[ProgressBar, Label]] = {}
         self.running = True
         self.exit_code: int | None = None  # set by stop_when_done: exit with it, not dismiss
 
@@ -115,17 +115,18 @@ class JobScreen(ModalScreen[tuple[bool, Any]]):
         self.dismiss(outcome)
 
     async def on_job_screen_progress(self, event: Progress) -> None:
-        """One bar per record type (or file), counting records; a total when known."""
-        row = self._bars.get(event.type_)
-        if row is None:
-            row = self._bars[event.type_] = Horizontal(
-                Label(safe(event.type_)[:16], classes="type", markup=False),
-                ProgressBar(show_eta=False, show_percentage=False),
-                Label("", classes="done", markup=False))
-            await self.query_one("#bars", Vertical).mount(row)
-        row.query_one(ProgressBar).update(total=event.total, progress=event.done)
-        row.query_one(".done", Label).update(
-            f"{event.done:,}" + (f" of {event.total:,}" if event.total else " records"))
+        """One bar per record type (or file, or phase), counting records; a total when
+        known. The bar and its count are kept, not queried: a row's children may not be
+        mounted yet when the next message for it arrives."""
+        if event.type_ not in self._bars:
+            bar, done = ProgressBar(show_eta=False, show_percentage=False), \
+                Label("", classes="done", markup=False)
+            self._bars[event.type_] = (bar, done)
+            await self.query_one("#bars", Vertical).mount(Horizontal(
+                Label(safe(event.type_)[:16], classes="type", markup=False), bar, done))
+        bar, done = self._bars[event.type_]
+        bar.update(total=event.total, progress=event.done)
+        done.update(f"{event.done:,}" + (f" of {event.total:,}" if event.total else " records"))
 
     def action_cancel(self) -> None:
         if not self.cancellable:
