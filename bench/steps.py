@@ -30,7 +30,6 @@ import rostertui.engine as engine_module  # noqa: E402
 from connectors.oneroster_csv import OneRosterCsvConnector  # noqa: E402
 from rostertui import safety, staging  # noqa: E402
 from rostertui.config import from_dict  # noqa: E402
-from rostertui.demo import REQUIRED  # noqa: E402
 from rostertui.engine import Engine  # noqa: E402
 from rostertui.files import atomic_write  # noqa: E402
 from rostertui.gcpause import gc_paused  # noqa: E402
@@ -44,11 +43,10 @@ NAIVE_CAP = 60.0
 
 
 def engine(work: Path, source: Path) -> Engine:
-    """The bundled demo's settings (rostertui.demo): OneRoster carries no graduation year,
-    so it is not a required field (else every student warns), and the delete threshold
-    above."""
+    """The bundled demo's settings (rostertui.demo: the defaults for a OneRoster source,
+    which is not asked for a graduation year), and the delete threshold above."""
     cfg = from_dict({"source": {"kind": "oneroster_csv", "path": str(source)},
-                     "sync": {"delete_threshold": DELETE_THRESHOLD, "required_fields": REQUIRED},
+                     "sync": {"delete_threshold": DELETE_THRESHOLD},
                      "store": {"path": str(work / "store.json")}}, base_dir=work)
     return Engine(cfg, OneRosterCsvConnector(cfg.source["path"]))
 

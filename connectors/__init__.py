@@ -9,7 +9,9 @@ A connector is a class in its own module that declares everything about itself:
     from_options(options)      the connector for a checked `source:` mapping
     fetch(mode, cursor, ...)   and check(): the connectors.feed.Connector protocol
 
-rostertui.config checks `source:` against the chosen connector's declaration. A new
+and, in NOT_CARRIED below, the record fields it can never fill (carried_fields).
+rostertui.config checks `source:` against the chosen connector's declaration, and asks
+by default only for required fields the source carries. A new
 source is a new module, one line in CONNECTORS below, and its keys in
 config.example.yaml (tests/connectors/test_source_options.py holds the file to the
 declarations).
@@ -17,7 +19,10 @@ declarations).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, Protocol
+
+from rostertui.model import SOURCE_FIELDS
 
 from .clever import CleverConnector
 from .feed import Connector, Feed, Progress, SourceCheck, SourceError
@@ -44,6 +49,27 @@ _CLASSES: tuple[ConnectorClass, ...] = (OneRosterCsvConnector, CleverConnector,
                                         OneRosterRestConnector)
 # kind -> connector class, in the order the config's messages list them
 CONNECTORS: dict[str, ConnectorClass] = {c.kind: c for c in _CLASSES}
+
+# The people's fields a source never fills, per kind and type (every other field of
+# rostertui.model.SOURCE_FIELDS it can). OneRoster 1.1 users have no graduation year,
+# student or teacher number, state id, title or department; both OneRoster sources map
+# users with connectors.oneroster_map. Clever v3 carries them all.
+_ONEROSTER_GAPS: Mapping[str, frozenset[str]] = {
+    "student": frozenset({"graduation_year", "student_number", "state_id"}),
+    "teacher": frozenset({"teacher_number", "title", "state_id"}),
+    "staff": frozenset({"title", "department", "state_id"}),
+    "contact": frozenset({"phone_type", "state_id"}),
+}
+NOT_CARRIED: dict[str, Mapping[str, frozenset[str]]] = {
+    OneRosterCsvConnector.kind: _ONEROSTER_GAPS, OneRosterRestConnector.kind: _ONEROSTER_GAPS,
+    CleverConnector.kind: {}}
+
+
+def carried_fields(kind: str) -> dict[str, frozenset[str]]:
+    """The fields a `kind` source can fill, per record type."""
+    gaps = NOT_CARRIED.get(kind, {})
+    return {type_: frozenset(fields) - gaps.get(type_, frozenset())
+            for type_, fields in SOURCE_FIELDS.items()}
 
 
 def make_connector(source: dict[str, Any]) -> Connector:
@@ -81,5 +107,5 @@ class _Deferred:
         return self._connector().check()
 
 
-__all__ = ["CONNECTORS", "Connector", "ConnectorClass", "SourceCheck", "SourceError",
-           "connector_for", "make_connector"]
+__all__ = ["CONNECTORS", "NOT_CARRIED", "Connector", "ConnectorClass", "SourceCheck",
+           "SourceError", "carried_fields", "connector_for", "make_connector"]

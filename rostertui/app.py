@@ -36,6 +36,9 @@ STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
 
 class RosterApp(App[None]):
     TITLE = "rostertui"
+    # Every screen's rules for focus and state that read without colour. Absolute, as
+    # Textual reads a relative one from the file of the class (a subclass's, in tests).
+    CSS_PATH = Path(__file__).resolve().parent.parent / "screens" / "app.tcss"
     MODES = {"dashboard": Dashboard}
     DEFAULT_MODE = "dashboard"
     BINDING_GROUP_TITLE = "Everywhere"

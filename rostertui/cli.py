@@ -2,6 +2,9 @@
 
 Exit codes: 0 ok; 1 error (one line on stderr naming the file, line, key or record);
 3 blocked by the delete threshold or a capacity limit.
+
+`sync --log PATH` is the scheduled form: what the run would print is appended to PATH,
+and only a blocked or failed sync prints its one line, for cron to mail.
 """
 
 from __future__ import annotations
@@ -11,12 +14,12 @@ import os
 import sys
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, TextIO, TypeVar
 
 import orjson
 
+from . import clock, files, output
 from . import config as config_mod
-from . import files, output
 from .errors import RosterError
 from .lifecycle import SyncStatus
 from .text import clean_message, safe
@@ -38,7 +41,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--config", type=Path, help="config file (default ./config.yaml, "
                    "then the user config dir)")
     p.add_argument("--demo", action="store_true",
-                   help="open the dashboard on the bundled demo district (no config needed)")
+                   help="use the bundled demo district instead of a config, with any command "
+                        "(rostertui --demo history); with none, open the dashboard on it")
     p.add_argument("--version", action="version", version=f"rostertui {_version()}")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
 
@@ -49,16 +53,22 @@ def build_parser() -> argparse.ArgumentParser:
     mode.add_argument("--quick", dest="mode", action="store_const", const="quick",
                       help="only the changes since the last commit")
     s.add_argument("--commit", action="store_true", help="commit at once unless blocked")
-    s.add_argument("--force", action="store_true", help="commit even over the delete threshold")
+    s.add_argument("--force", action="store_true",
+                   help="with --commit: commit even when a guard blocks it")
     s.add_argument("--auto", action="store_true",
-                   help="record the sync as automatic (scheduled) rather than manual")
+                   help="a scheduled sync: recorded as automatic, and skipped (exit 0, one "
+                        "line) while the integration is disabled")
+    s.add_argument("--log", type=Path, metavar="PATH",
+                   help="for cron: append the output to PATH and print nothing, except one "
+                        "line when the sync is blocked (exit 3) or fails (exit 1)")
 
     c = _command(sub, "commit", "apply a staged sync's enabled actions to the store")
     c.add_argument("sync_id", nargs="?", type=int, help="default: the latest staged sync")
     c.add_argument("--disable", nargs="+", action="extend", default=[], metavar="ACTION_ID",
                    help="untick these actions first (ids as shown by `show`); may be "
                         "repeated, and every id is checked before anything is applied")
-    c.add_argument("--force", action="store_true", help="commit even over the delete threshold")
+    c.add_argument("--force", action="store_true",
+                   help="commit even when a guard blocks it (the delete thresholds, a limit)")
 
     d = _command(sub, "discard", "drop a staged sync without applying it", json=False)
     d.add_argument("sync_id", nargs="?", type=int, help="default: the latest staged sync")
@@ -76,20 +86,38 @@ def build_parser() -> argparse.ArgumentParser:
     rs.add_argument("--force", action="store_true",
                     help="replace a store that is readable (it is kept beside it)")
     _command(sub, "history", "list every sync, newest first")
-    sh = _command(sub, "show", "print a sync's report and its actions")
+    sh = _command(sub, "show", "print a sync's report, its warnings per code and its actions")
     sh.add_argument("sync_id", type=int)
-    _command(sub, "status", "the source, the last sync and the counts in the store")
+    sh.add_argument("--warnings", action="store_true",
+                    help="list every warning, not only how many of each code")
+    _command(sub, "status", "the source, the integration (enabled or not), the last sync and "
+                            "the counts in the store")
+    _command(sub, "enable", "turn the integration on: scheduled syncs (sync --auto) run",
+             json=False)
+    _command(sub, "disable", "turn the integration off: scheduled syncs (sync --auto) are "
+                             "skipped; manual syncs still run", json=False)
     _command(sub, "check", "test the connection: authenticate, then count what is shared")
     w = _command(sub, "warnings", "list a sync's data warnings, or export them as CSV")
-    w.add_argument("sync_id", nargs="?", type=int, help="default: the newest staged sync")
+    w.add_argument("sync_id", nargs="?", type=int,
+                   help="default: the newest sync that was staged")
     w.add_argument("--csv", metavar="PATH",
                    help="write them to this CSV file (- for standard output)")
     w.add_argument("--code", help="only warnings with this code (e.g. missing_username)")
-    sc = _command(sub, "schedule", "print a cron line or systemd units for unattended syncs",
-                  json=False)
-    sc.add_argument("--print", dest="kind", choices=("cron", "systemd"), required=True)
-    sc.add_argument("--every", choices=("daily", "weekly"), default="daily")
+    sc = _command(sub, "schedule", "print a cron line or systemd units for unattended syncs, "
+                                   "quiet unless a sync is blocked or fails", json=False)
+    sc.add_argument("--print", dest="kind", choices=("cron", "systemd"), required=True,
+                    help="cron: a crontab line; systemd: a service, its timer and an "
+                         "OnFailure unit that mails you")
+    sc.add_argument("--every", choices=("daily", "weekly"), default="daily",
+                    help="default daily; weekly runs on Mondays")
     sc.add_argument("--at", default="02:30", metavar="HH:MM", help="default 02:30")
+
+    dm = sub.add_parser("demo", help="prepare the bundled demo district (rostertui --demo)",
+                        description="Prepare the bundled demo district in the user data dir "
+                                    "and say where it is.")
+    dm.add_argument("--reset", action="store_true",
+                    help="start afresh: remove the demo's folder (its district, store and "
+                         "syncs) and make it again")
 
     g = sub.add_parser("demo-data", help="write a realistic OneRoster 1.1 CSV district",
                        description="Write a deterministic OneRoster 1.1 CSV district, or with "
@@ -126,20 +154,55 @@ def _command(sub: argparse._SubParsersAction[argparse.ArgumentParser], name: str
     return cmd
 
 
+class RunLog:
+    """`sync --log PATH`: the lines a run would print (warnings and errors included),
+    appended to PATH as one block when it ends, after a line with the time and exit code."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.lines: list[str] = []
+
+    def write(self, code: int) -> None:
+        head = f"{clock.stamp()} rostertui sync: exit {code}"
+        files.append_line(self.path, "\n".join([head, *self.lines, ""]).encode())
+
+
 @files.private_umask  # whatever a library creates without a mode is private too
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.demo and args.config:
+        parser.error("--demo uses the bundled demo district: leave out --config")
+    args.run_log = RunLog(args.log) if getattr(args, "log", None) else None
+    code = _main(args)
+    if args.run_log:
+        try:
+            args.run_log.write(code)
+        except RosterError as exc:
+            print(f"rostertui: error: {clean_message(exc)}", file=sys.stderr)
+            return code or exc.exit_code
+    return code
+
+
+def _main(args: argparse.Namespace) -> int:
     try:
         return _run(args)
     except RosterError as exc:
-        print(f"rostertui: error: {clean_message(exc)}", file=sys.stderr)
+        _error(args, f"rostertui: error: {clean_message(exc)}")
         return exc.exit_code
     except KeyboardInterrupt:
-        print("rostertui: interrupted; nothing was committed", file=sys.stderr)
+        _error(args, "rostertui: interrupted; nothing was committed")
         return 130
     except BrokenPipeError:  # `rostertui show 1 | head`: the reader has all it wanted
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+
+
+def _error(args: argparse.Namespace, line: str) -> None:
+    """The one line of an error, on stderr (and in the log)."""
+    if args.run_log:
+        args.run_log.lines.append(line)
+    print(line, file=sys.stderr)
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -148,33 +211,58 @@ def _run(args: argparse.Namespace) -> int:
         return run_dashboard(args.config, demo=args.demo)
     if args.command == "demo-data":
         return _demo_data(args)
+    if args.command == "demo":
+        return _demo(args)
     from connectors import connector_for
 
     from .engine import Engine
-    cfg = config_mod.load(args.config)
+    if args.demo:
+        from .demo import prepare
+        cfg = prepare()
+    else:
+        cfg = config_mod.load(args.config)
     for warning in [*cfg.warnings, files.shared_warning(cfg.store_path)]:
         if warning:
-            print(f"rostertui: warning: {safe(warning)}", file=sys.stderr)
+            _say(args, f"rostertui: warning: {safe(warning)}", sys.stderr)
     return COMMANDS[args.command](Engine(cfg, connector_for(cfg.source)), args)
 
 
-def _emit(args: argparse.Namespace, payload: T, human: Callable[[T], str]) -> None:
-    if getattr(args, "json", False):
-        sys.stdout.buffer.write(orjson.dumps(payload, option=orjson.OPT_INDENT_2) + b"\n")
+def _say(args: argparse.Namespace, text: str, stream: TextIO | None = None) -> None:
+    """Print `text` (to stdout by default), or with --log keep it for the log."""
+    if getattr(args, "run_log", None):
+        args.run_log.lines.append(text)
     else:
-        print(human(payload))
+        print(text, file=stream or sys.stdout)
+
+
+def _emit(args: argparse.Namespace, payload: T, human: Callable[[T], str]) -> None:
+    if not getattr(args, "json", False):
+        _say(args, human(payload))
+        return
+    data = orjson.dumps(payload, option=orjson.OPT_INDENT_2)
+    if getattr(args, "run_log", None):
+        args.run_log.lines.append(data.decode())
+    else:  # UTF-8 whatever the locale's encoding
+        sys.stdout.buffer.write(data + b"\n")
 
 
 def _sync(engine: Engine, args: argparse.Namespace) -> int:
-    progress = output.progress_bar(sys.stderr)
+    if args.auto and not engine.status()["enabled"]:
+        _say(args, "integration disabled: scheduled sync skipped (turn it on with: "
+                   "rostertui enable)")
+        return 0
+    progress = None if args.run_log else output.progress_bar(sys.stderr)
     try:
         report = engine.sync(mode=args.mode or "full", trigger="auto" if args.auto else "manual",
                              commit=args.commit, force=args.force, progress=progress)
     finally:
         if progress:
-            sys.stderr.write("\n")
+            sys.stderr.write(f"\r{output.CLEAR_LINE}")
     _emit(args, report, output.sync_report)
-    return EXIT_BLOCKED if args.commit and report["status"] == SyncStatus.BLOCKED else 0
+    blocked = args.commit and report["status"] == SyncStatus.BLOCKED
+    if blocked and args.run_log:
+        print(output.blocked_line(report, args.log))
+    return EXIT_BLOCKED if blocked else 0
 
 
 def _commit(engine: Engine, args: argparse.Namespace) -> int:
@@ -216,12 +304,29 @@ def _show(engine: Engine, args: argparse.Namespace) -> int:
         report["actions"] = engine.plan(args.sync_id)["actions"]
     except RosterError:
         report["actions"] = []  # a failed sync, or a plan that is gone: report["error"]
-    _emit(args, report, lambda r: output.show(doc, r))
+    _emit(args, report, lambda r: output.show(doc, r, warnings=args.warnings))
     return 0
 
 
 def _status(engine: Engine, args: argparse.Namespace) -> int:
     _emit(args, engine.status(), output.status)
+    return 0
+
+
+def _enable(engine: Engine, args: argparse.Namespace) -> int:
+    return _set_enabled(engine, True, "integration enabled: scheduled syncs run")
+
+
+def _disable(engine: Engine, args: argparse.Namespace) -> int:
+    return _set_enabled(engine, False, "integration disabled: scheduled syncs (sync --auto) "
+                                       "are skipped; manual syncs still run")
+
+
+def _set_enabled(engine: Engine, enabled: bool, said: str) -> int:
+    already = engine.status()["enabled"] == enabled
+    if not already:
+        engine.set_sync_enabled(enabled)
+    print(said + (" (it already was)" if already else ""))
     return 0
 
 
@@ -256,7 +361,18 @@ def _warnings(engine: Engine, args: argparse.Namespace) -> int:
 def _schedule(engine: Engine, args: argparse.Namespace) -> int:
     from . import schedule
     make = schedule.cron if args.kind == "cron" else schedule.systemd
-    print(make(engine.config.path or config_mod.default_path(), args.every, args.at))
+    config = None if args.demo else engine.config.path or config_mod.default_path()
+    log = engine.config.store_path.parent / schedule.LOG_NAME
+    print(make(schedule.command(config, log), log, args.every, args.at))
+    return 0
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from . import demo
+    cfg = demo.reset() if args.reset else demo.prepare()
+    fresh = ": day one committed as sync 1, day two waiting to be synced" if args.reset else ""
+    print(f"demo district {'made afresh' if args.reset else 'ready'} in "
+          f"{safe(cfg.store_path.parent)}{fresh}; open it with: rostertui --demo")
     return 0
 
 
@@ -276,4 +392,5 @@ def _demo_data(args: argparse.Namespace) -> int:
 COMMANDS: dict[str, Callable[[Engine, argparse.Namespace], int]] = {
     "sync": _sync, "commit": _commit, "discard": _discard, "revert": _revert, "redo": _redo,
     "restore": _restore, "history": _history, "show": _show, "status": _status,
-    "check": _check, "warnings": _warnings, "schedule": _schedule}
+    "check": _check, "warnings": _warnings, "schedule": _schedule, "enable": _enable,
+    "disable": _disable}

@@ -1,24 +1,32 @@
 """The bundled demo district: generated once (deterministically) into the user data dir.
 
 Day one is committed so there is a district to browse; the source then points at day
-two, so "Sync now" stages a realistic 5% change to review.
+two, so "Sync now" (or `rostertui --demo sync`) stages a realistic 5% change to review.
+`reset` removes the demo's folder, so that the next `prepare` starts it afresh.
 """
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 from . import demo_data, files, paths
-from .config import REQUIRED_FIELDS, Config, from_dict
+from .config import Config, from_dict
+from .errors import RosterError
 
 DEMO_STUDENTS = 2000
+
+
+def folder() -> Path:
+    """The demo's own folder: nothing else is kept there."""
+    return paths.data_dir() / "demo"
 
 
 def prepare(base: Path | None = None) -> Config:
     """The demo's config, generating its district and store on first use. Its folder is
     made 0700 (tightened if it exists): the generated CSVs are written with the umask's
     mode, so the folder is what keeps them, and the store, to this user."""
-    base = files.private_dir(base or paths.data_dir() / "demo", own=True)
+    base = files.private_dir(base or folder(), own=True)
     day1, day2 = base / "day1", base / "day2"
     if not (day1 / "manifest.csv").exists():
         demo_data.generate(day1, students=DEMO_STUDENTS, seed=1)
@@ -34,12 +42,23 @@ def prepare(base: Path | None = None) -> Config:
     return _config(day2, store)
 
 
-# OneRoster 1.1 carries no graduation year: without this, every demo student would
-# warn about it and hide the warnings worth reading.
-REQUIRED = {**REQUIRED_FIELDS, "student": ["email", "username"]}
+def reset(base: Path | None = None) -> Config:
+    """Remove the demo's folder (its district, store, plans and log) and prepare it
+    again. A symbolic link there is refused, never followed."""
+    base = base or folder()
+    if base.is_symlink():
+        raise files.symlink_refused(base)
+    if base.exists():
+        if not base.is_dir():
+            raise RosterError(f"{base} is not the demo's folder (not a folder); remove it "
+                              "if you did not make it")
+        with files.failing_as(base, "remove"):
+            shutil.rmtree(base)
+    return prepare(base)
 
 
 def _config(source: Path, store: Path) -> Config:
+    """The demo's settings: the defaults for a OneRoster CSV source (which carries no
+    graduation year, so none is required)."""
     return from_dict({"source": {"kind": "oneroster_csv", "path": str(source)},
-                      "store": {"path": str(store)}, "sync": {"required_fields": REQUIRED}},
-                     base_dir=store.parent)
+                      "store": {"path": str(store)}}, base_dir=store.parent)

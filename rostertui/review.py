@@ -8,7 +8,7 @@ process may have committed or discarded it meanwhile).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Iterable
 from contextlib import AbstractContextManager
 
 from . import lifecycle
@@ -19,6 +19,8 @@ from .records import Action, DataWarning, Plan, SyncRecord
 
 # Opens the gate for toggling the sync: holds the store's lock and yields its record now.
 Gate = Callable[[int], AbstractContextManager[SyncRecord]]
+# The source ids of a student's contacts in the store (their `relationships` name them).
+ContactsOf = Callable[[str], Iterable[str]]
 
 
 class Review:
@@ -97,3 +99,27 @@ class Review:
 
     def archives_enabled(self) -> int:
         return sum(1 for a in self.actions if a["kind"] == "archive" and a["enabled"])
+
+    def linked(self, action_ids: Collection[str], contacts_of: ContactsOf) -> list[Action]:
+        """The ticked actions that go with the student archives among `action_ids`: the
+        archives of those students' contacts, and the section updates that take them off
+        a roster. Unticking a student's archive and not these keeps the student without
+        their guardians or their classes."""
+        students = {a["source_id"] for a in map(self.action, action_ids)
+                    if a["type"] == "student" and a["kind"] == "archive"}
+        if not students:
+            return []
+        contacts = {f"contact:{c}" for s in students for c in contacts_of(s)}
+        chosen = set(action_ids)
+
+        def goes_with(a: Action) -> bool:
+            if a["id"] in contacts:
+                return a["kind"] == "archive"
+            removed = a.get("members", {}).get("student_ids", {}).get("removed", ())
+            return a["type"] == "section" and not students.isdisjoint(removed)
+        return [a for a in self.actions if a["enabled"] and a["id"] not in chosen
+                and goes_with(a)]
+
+    def half_kept(self, contacts_of: ContactsOf) -> list[Action]:
+        """The ticked actions linked (see linked) to unticked student archives."""
+        return self.linked([a["id"] for a in self.actions if not a["enabled"]], contacts_of)

@@ -1,10 +1,13 @@
 """The actions of one type and kind in a staged sync, with their checkboxes.
 
 Rows are the Review's own action dicts: a toggle flips `enabled` in place (and appends
-one line to the toggle log), so the table only redraws the row.
+one line to the toggle log), so the table only redraws the row. Unticking a student's
+archive offers to untick the actions linked to it (linked_actions.py) as well.
 """
 
 from __future__ import annotations
+
+from functools import partial
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -20,8 +23,10 @@ from rostertui.review import Review
 
 from . import columns, notices
 from .action_detail import describe
+from .confirm_screen import ConfirmScreen
 from .footer import KeyFooter
 from .labels import KIND_LABELS, plural
+from .linked_actions import contacts_of, counted, question
 from .rowtable import RowTable
 from .searchable import Searchable
 
@@ -100,6 +105,8 @@ class ActionListScreen(Searchable, Screen[str | None]):
             if event.table.row is event.row:  # the last row, where the cursor stays
                 self._show_detail(event.row)
             self._counts()
+            if not event.row["enabled"]:
+                self._offer_linked([event.row["id"]])
 
     def on_row_table_highlighted(self, event: RowTable.Highlighted) -> None:
         event.stop()
@@ -115,7 +122,23 @@ class ActionListScreen(Searchable, Screen[str | None]):
             self.query_one(RowTable).refresh()
             self._show_detail(self.query_one(RowTable).row)
             self._counts()
+            if not enabled:
+                self._offer_linked([a["id"] for a in self.rows])
 
+    def _offer_linked(self, unticked: list[str]) -> None:
+        """After unticking: ask whether the actions linked to these go too."""
+        linked = self.review.linked(unticked, contacts_of(self.catalog))
+        if linked:
+            title, body = question(linked)
+            self.app.push_screen(ConfirmScreen(title, body, "Yes", no="No", danger=False),
+                                 partial(self._untick_linked, linked))
+
+    def _untick_linked(self, linked: list[Action], yes: bool | None) -> None:
+        what = counted(len(linked), "linked action")
+        if not yes:
+            notices.info(self, f"The {what} stay ticked.")
+        elif self._set([a["id"] for a in linked], False):
+            notices.info(self, f"Unticked the {what} as well.")
 
     def action_commit(self) -> None:
         self.dismiss("commit")

@@ -6,6 +6,8 @@ from rich.text import Text
 from textual.message import Message
 from textual.widgets import DataTable
 
+MIN_WIDTH = 7  # a column is at least this wide, and as wide as its longest count
+
 
 class CounterGrid(DataTable[Text]):
     DEFAULT_CSS = """
@@ -24,21 +26,34 @@ class CounterGrid(DataTable[Text]):
         self._columns = columns
 
     def on_mount(self) -> None:
+        # No fixed width: a column grows to its longest count ("4,377/4,377" is never
+        # cut) and is no wider, so the grid fits 60 columns; headers are right-aligned
+        # over the counts.
         for key, label in self._columns:
-            self.add_column(label, key=key, width=max(10, len(label)))
+            self.add_column(Text(label.rjust(MIN_WIDTH), justify="right"), key=key)
 
     def fill(self, rows: list[tuple[str, str, list[str]]]) -> None:
-        """Replace the rows: (key, label, cells), keeping the cursor where it was."""
-        cursor = self.cursor_coordinate
-        self.clear()
-        for key, label, cells in rows:
-            self.add_row(*(Text(c, justify="right") for c in cells), key=key, label=label)
-        if rows:
-            self.move_cursor(row=min(cursor.row, len(rows) - 1), column=cursor.column,
-                             animate=False)
+        """Show the rows: (key, label, cells), the same keys at every call.
+
+        The first call adds them; later ones update their cells in place, so the cursor
+        stays where it is. Clearing and adding the rows again would lose the row labels
+        when the grid is shown again (back from an action list): Textual renders the new
+        rows before it knows they have labels and keeps that rendering, and the rows the
+        cursor redraws later come out shifted against the others."""
+        if not self.row_count:
+            for key, label, cells in rows:
+                self.add_row(*map(_cell, cells), key=key, label=label)
+            return
+        for key, _, cells in rows:
+            for (column, _), cell in zip(self._columns, cells, strict=True):
+                self.update_cell(key, column, _cell(cell), update_width=True)
 
     def on_data_table_cell_selected(self, event: DataTable.CellSelected) -> None:
         event.stop()
         row, column = event.cell_key.row_key.value, event.cell_key.column_key.value
         assert row is not None and column is not None  # fill and on_mount give every key
         self.post_message(self.Picked(row, column))
+
+
+def _cell(count: str) -> Text:
+    return Text(count, justify="right")

@@ -158,7 +158,7 @@ class DetailScreen(Screen[None]):
     @on(DescendantFocus)
     def _follow_cursor(self, event: RowTable.Highlighted | DescendantFocus) -> None:
         focused = isinstance(event, DescendantFocus)
-        table = event.widget if focused else event.table
+        table = event.widget if isinstance(event, DescendantFocus) else event.table
         if isinstance(table, RelatedList) and table.has_focus:
             self.call_after_refresh(self.reveal, table, focused)
 

@@ -19,12 +19,14 @@ from textual.widget import Widget
 
 class KeyFooter(Widget):
     COMPONENT_CLASSES = {"keyfooter--key", "keyfooter--description"}
+    # Keys reversed, as nano draws them, not in the theme's key colour: an accent that
+    # 16 colours turn into bright red, an error's colour.
     DEFAULT_CSS = """
     KeyFooter {
         dock: bottom; height: 1; background: $footer-background;
     }
     KeyFooter > .keyfooter--key {
-        color: $footer-key-foreground; background: $footer-key-background; text-style: bold;
+        color: $foreground; background: $footer-background; text-style: bold reverse;
     }
     KeyFooter > .keyfooter--description { color: $footer-description-foreground; }
     """

@@ -1,6 +1,8 @@
 """Revert a committed sync, or redo a reverted one (History tab): a confirmation restating
-what it applied, and when records changed since or a guard fires, a second one naming
-them that offers to go ahead anyway. Either is recorded as a sync of its own."""
+what it applied and naming the records changed since, if any (confirming it reverts over
+those); when a guard fires, or more records changed meanwhile, a second one naming them
+that offers to go ahead anyway. Either is recorded as a sync of its own. Both are
+dangerous confirmations: they open on Cancel."""
 
 from __future__ import annotations
 
@@ -41,18 +43,24 @@ async def ask_and_revert(screen: Screen[Any], doc: SyncRecord, catalog: Catalog 
     inverted = doc["reverted_by"] if verb == "redo" else sid  # the plan that is undone
     assert inverted is not None  # a reverted sync names the sync that reverted it
     try:
-        tally = await asyncio.to_thread(gcpause.load, lambda: engine.review(inverted).tally())
+        tally, clashing = await asyncio.to_thread(
+            gcpause.load, lambda: (engine.review(inverted).tally(),
+                                   engine.revert_conflicts(inverted)))
     except RosterError as exc:
         notices.error(screen, exc)
         return False
+    body = revert_summary(sid, tally, verb)
+    if clashing:
+        body = Text("\n\n").join([body, conflicts_body(inverted, clashing, catalog, verb)])
     if not await app.push_screen_wait(ConfirmScreen(
-            f"{verb.capitalize()} sync {sid}?", revert_summary(sid, tally, verb),
-            f"{verb.capitalize()} {enabled(tally):,}")):
+            f"{verb.capitalize()} sync {sid}?", body,
+            f"{verb.capitalize()} {enabled(tally):,}" + (" anyway" if clashing else ""),
+            danger=True)):
         return False
     run = engine.redo if verb == "redo" else engine.revert
-    ok, result = await app.push_screen_wait(JobScreen(f"{VERBING[verb]} sync {sid}…",
-                                                      lambda _: run(sid)))
-    if not ok and await _forced(screen, inverted, catalog, result):
+    ok, result = await app.push_screen_wait(JobScreen(
+        f"{VERBING[verb]} sync {sid}…", lambda _: run(sid, accepted=clashing)))
+    if not ok and await _forced(screen, inverted, catalog, result, verb):
         ok, result = await app.push_screen_wait(JobScreen(
             f"{VERBING[verb]} sync {sid} (forced)…", lambda _: run(sid, force=True)))
         if not ok:
@@ -70,11 +78,12 @@ DONE = {"revert": "reverted", "redo": "redone"}
 
 
 async def _forced(screen: Screen[Any], sid: int, catalog: Catalog | None,
-                  refusal: RosterError) -> bool:
+                  refusal: RosterError, verb: str) -> bool:
     """After a refusal: whether the admin goes ahead anyway, over records changed since
-    (named) or past the guards (their reasons)."""
+    (named: more than the first dialog named) or past the guards (their reasons)."""
     if isinstance(refusal, MismatchError):
-        title, body = "These records changed since", conflicts_body(sid, refusal.ids, catalog)
+        title = "These records changed since"
+        body = conflicts_body(sid, refusal.ids, catalog, verb)
     elif isinstance(refusal, BlockedError):
         title, body = "Blocked by the guards", Text.assemble(
             str(refusal), "\n\n", ("Going ahead anyway goes past these limits.", "bold"))
@@ -101,7 +110,11 @@ def revert_summary(sid: int, tally: Tally, verb: str = "revert") -> Text:
     return Text("\n").join(lines)
 
 
-def conflicts_body(sid: int, clashing: list[str], catalog: Catalog | None) -> Text:
+def conflicts_body(sid: int, clashing: list[str], catalog: Catalog | None,
+                   verb: str) -> Text:
+    """The records a later sync changed again, named; `sid`: the sync whose values go
+    back (for a redo, the revert being undone)."""
+    going = "Redoing" if verb == "redo" else "Reverting"
     shown = [Text(f"  {type_:<8} {safe(_name(catalog, type_, source_id))}")
              for type_, _, source_id in (c.partition(":") for c in clashing[:LISTED])]
     more = [Text(f"  and {len(clashing) - LISTED:,} more")] if len(clashing) > LISTED else []
@@ -110,7 +123,7 @@ def conflicts_body(sid: int, clashing: list[str], catalog: Catalog | None) -> Te
     return Text("\n").join([
         Text(f"Since sync {sid} was committed, {len(clashing):,} of its records changed "
              f"again ({kinds}):"), *shown, *more,
-        Text.assemble("Reverting anyway puts back sync ", str(sid), "'s old values over "
+        Text.assemble(f"{going} anyway puts back sync ", str(sid), "'s old values over "
                       "those later changes.", style="bold")])
 
 

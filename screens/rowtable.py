@@ -22,14 +22,19 @@ from textual.strip import Strip
 
 from rostertui.text import safe
 
+SAMPLE = 200  # rows measured for the columns' content widths: the first, then spread out
+SAMPLE_HEAD = 50
+
 
 @dataclass(frozen=True)
 class Column:
     title: str
     value: Callable[[Any], object]
-    width: int | None = None  # None: shares what the fixed columns leave, in `flex` parts
+    width: int | None = None  # fixed; None: sized from its content (see `widths`)
     right: bool = False
-    flex: int = 1
+    flex: int = 1  # its share of the width left once every column shows its content
+    min_width: int = 6
+    max_width: int | None = None  # what its content may ask for at most
 
 
 def fit(text: str, width: int, right: bool = False) -> str:
@@ -40,21 +45,49 @@ def fit(text: str, width: int, right: bool = False) -> str:
     return pad + text if right else text + pad
 
 
-def widths(columns: Sequence[Column], total: int, gap: int = 1) -> list[int]:
-    """Each column's width: fixed ones as asked, the rest share what is left by `flex`."""
-    fixed = sum(c.width for c in columns if c.width is not None)
-    parts = sum(c.flex for c in columns if c.width is None) or 1
-    left = max(0, total - fixed - gap * (len(columns) - 1))
-    out, flexed, shared = [], 0, 0
-    for c in columns:
-        if c.width is not None:
-            out.append(c.width)
-            continue
-        flexed += c.flex
-        share = left * flexed // parts - shared  # cumulative, so the shares add up to `left`
-        shared += share
-        out.append(share)
-    return out
+def widths(columns: Sequence[Column], total: int, content: Sequence[int],
+           gap: int = 1) -> list[int]:
+    """Each column's width in `total` cells, given the cells its `content` needs.
+
+    Fixed columns get their width. The others start at their minimum (or their content,
+    if narrower) and grow toward their content (at most max_width) all at the same pace,
+    `flex` cells a step, so the width goes to every column that is cut rather than to the
+    widest one, and a column that needs a few cells gets them. Once every column shows its
+    content, what is left goes to the columns of the highest flex (a list's Name, History's
+    Note). Narrower than the minimums: the line is cut at the right, so the columns on the
+    left come first."""
+    low = [c.width if c.width is not None else min(c.min_width, need)
+           for c, need in zip(columns, content)]
+    high = [max(least, min(need, c.max_width or need))
+            for c, least, need in zip(columns, low, content)]
+    sizes = list(low)
+    room = total - gap * (len(columns) - 1) - sum(sizes)
+    while room > 0:
+        hungry = [i for i, (size, most) in enumerate(zip(sizes, high)) if size < most]
+        if not hungry:
+            break
+        step = max(1, room // sum(columns[i].flex for i in hungry))
+        for i in hungry:
+            grow = min(step * columns[i].flex, high[i] - sizes[i], room)
+            sizes[i] += grow
+            room -= grow
+    flexible = [c.flex for c in columns if c.width is None]
+    widest = [i for i, c in enumerate(columns) if c.width is None and c.flex == max(flexible)]
+    for n, i in enumerate(widest if room > 0 else ()):  # the first ones get the remainder
+        sizes[i] += room // len(widest) + (n < room % len(widest))
+    return sizes
+
+
+def content_widths(columns: Sequence[Column], rows: Sequence[Any]) -> list[int]:
+    """The cells each column's title and values need, over a sample of `rows`: the first
+    ones (the first screen) and others spread over the list, so that a 100,000-row list
+    costs what 200 rows do and the widths stay put while it scrolls."""
+    step = max(1, len(rows) // SAMPLE)
+    sample = [*range(min(len(rows), SAMPLE_HEAD)), *range(SAMPLE_HEAD, len(rows), step)]
+    picked = [rows[i] for i in sample[:SAMPLE + SAMPLE_HEAD]]
+    return [0 if c.width is not None else
+            max([cell_len(c.title), *(cell_len(safe(c.value(row))) for row in picked)])
+            for c in columns]
 
 
 class RowTable(ScrollView, can_focus=True):
@@ -77,7 +110,9 @@ class RowTable(ScrollView, can_focus=True):
     RowTable { height: 1fr; overflow-x: hidden; background: $surface; }
     RowTable > .rowtable--header { text-style: bold; background: $panel; color: $text; }
     RowTable > .rowtable--cursor { background: $panel-lighten-2; }
-    RowTable:focus > .rowtable--cursor { background: $accent; color: $text; text-style: bold; }
+    RowTable:focus > .rowtable--cursor {
+        background: $surface; color: $foreground; text-style: bold reverse;
+    }
     RowTable > .rowtable--empty { color: $text-muted; text-style: italic; }
     """
 
@@ -109,6 +144,7 @@ class RowTable(ScrollView, can_focus=True):
         self.empty = empty
         self.rows: Sequence[Any] = ()
         self.cursor = 0
+        self._sizes: tuple[int, list[int]] | None = None  # (width, each column's) of rows
 
     # -- the model -------------------------------------------------------------------
 
@@ -118,6 +154,7 @@ class RowTable(ScrollView, can_focus=True):
         if columns is not None:
             self.columns = list(columns)
         self.rows = rows
+        self._sizes = None
         self.virtual_size = Size(self.size.width, len(rows) + 1)
         self.cursor = -1
         self._go(max(0, min(cursor, len(rows) - 1)))
@@ -200,10 +237,15 @@ class RowTable(ScrollView, can_focus=True):
         checked = self.checked
         return [Column("", lambda row: "[x]" if checked(row) else "[ ]", 3), *self.columns]
 
-    @staticmethod
-    def _line(columns: list[Column], cells: list[str], width: int) -> str:
-        sizes = widths(columns, width)
-        return " ".join(fit(text, w, c.right) for text, w, c in zip(cells, sizes, columns))
+    def _widths(self, columns: list[Column], width: int) -> list[int]:
+        """The columns' widths, measured once per `show` and table width."""
+        if self._sizes is None or self._sizes[0] != width:
+            self._sizes = width, widths(columns, width, content_widths(columns, self.rows))
+        return self._sizes[1]
+
+    def _line(self, columns: list[Column], cells: list[str], width: int) -> str:
+        return " ".join(fit(text, w, c.right) for text, w, c in
+                        zip(cells, self._widths(columns, width), columns))
 
     def _strip(self, text: str, width: int, component: str | None = None) -> Strip:
         style = self.rich_style

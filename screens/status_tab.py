@@ -88,7 +88,8 @@ class StatusTab(VerticalScroll):
     def compose(self) -> ComposeResult:
         yield Static(id="source")
         yield Static(id="connection")
-        yield TickBox("Integration enabled: scheduled syncs run", True, compact=True,
+        yield TickBox("Integration on: scheduled syncs run", True,
+                      off_label="Integration off: scheduled syncs do nothing", compact=True,
                       id="enabled")
         yield Static(id="pending-title")
         yield RowTable(pending_columns(), id="pending")
@@ -186,7 +187,9 @@ class StatusTab(VerticalScroll):
             self.app.call_from_thread(self._connection, f"failed: {exc}", "red")
             return
         schools = len(found.get("schools") or ())
-        text = f"connected: {found.get('district') or 'unknown district'}, {schools} schools"
+        version = f" ({found['version']})" if "version" in found else ""
+        text = (f"connected{version}: {found.get('district') or 'unknown district'}, "
+                f"{schools} schools")
         self.app.call_from_thread(self._connection, text, "green")
 
     def on_checkbox_changed(self, event: Checkbox.Changed) -> None:

@@ -2,7 +2,8 @@
 
 Textual draws every toggle as the same glyph, on or off, and tells them apart by colour
 alone: in 16 colours (or to a colour-blind admin) a ticked box looks like an unticked
-one. These draw the state as text, like the checkbox column of the lists.
+one. These draw the state as text, like the checkbox column of the lists; screens/app.tcss
+draws them in the text's colour and shows the focus in reverse.
 """
 
 from __future__ import annotations
@@ -22,6 +23,21 @@ def tick(on: bool) -> str:
 
 
 class TickBox(Checkbox):
+    """With `off_label`, the label follows the value, so that a switch says in words
+    whether it is on: "[ ] Integration off: scheduled syncs do nothing"."""
+
+    def __init__(self, label: str, value: bool = False, *, off_label: str | None = None,
+                 id: str | None = None, classes: str | None = None, compact: bool = False,
+                 disabled: bool = False):
+        self._labels = (label, label if off_label is None else off_label)
+        super().__init__(self._labels[0] if value else self._labels[1], value, id=id,
+                         classes=classes, compact=compact, disabled=disabled)
+
+    def watch_value(self) -> None:
+        super().watch_value()
+        on, off = self._labels
+        self.label = on if self.value else off
+
     @property
     def _button(self) -> Content:
         return Content.styled(tick(self.value), self.get_visual_style("toggle--button"))

@@ -29,7 +29,8 @@ def test_defaults_and_relative_paths(tmp_path):
     assert cfg.sync.delete_threshold_percent == 25.0
     assert cfg.sync.username_source == "district_username"
     assert cfg.sync.match_existing == ("source_id",) and cfg.sync.contacts is True
-    assert cfg.sync.required_fields["student"] == ("email", "username", "graduation_year")
+    # OneRoster 1.1 carries no graduation year: not asked of it (test_cli_required_fields)
+    assert cfg.sync.required_fields["student"] == ("email", "username")
     assert cfg.sync.sections == config.SectionPolicy(include=(), exclude=())
     assert cfg.schools == {} and cfg.limits == config.Limits(max_sections=None, max_users=None)
 

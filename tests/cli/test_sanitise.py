@@ -64,8 +64,10 @@ def replace(path: Path, old: str, new: str) -> None:
 
 
 def use(work: Workdir, source: Path) -> None:
+    # a warning naming each student (the set has no identifiers), for `show --warnings`
     work.write_config(yaml.safe_dump({"source": {"kind": "oneroster_csv", "path": str(source)},
-                                      "store": {"path": "store/store.json"}}))
+                                      "store": {"path": "store/store.json"},
+                                      "sync": {"required_fields": {"student": ["sis_id"]}}}))
 
 
 @pytest.fixture(scope="module")
@@ -80,7 +82,8 @@ def printed(tmp_path_factory) -> dict:
     mary = work.table("students")["604863"]
     assert (mary["first_name"], mary["last_name"]) == (FIRST, LAST)  # stored as sent
     runs |= {name: work.cli(*args) for name, args in (
-        ("show", ("show", "1")), ("warnings", ("warnings", "1")), ("check", ("check",)),
+        ("show", ("show", "1", "--warnings")), ("warnings", ("warnings", "1")),
+        ("check", ("check",)),
         ("export", ("warnings", "1", "--csv", work.root / "warnings.csv")))}
     use(work, hostile_set(work.root / "broken\x1b[8m\u202e", ghost=True))
     runs["failed"] = work.cli("sync")
@@ -104,13 +107,13 @@ def test_show_prints_the_name_escaped_on_one_line(printed):
     name = "\\x1b]0;pwned\\x07\\u202eMary\\nsync 99 committed Archer\\t\\u2066\\x9b2J (604863)"
     lines = [line for line in out.splitlines() if name in line]
     assert any(line.startswith("[x] student:604863  add  ") for line in lines), out
-    assert any(line.startswith("warning ") for line in lines), out
+    assert any(not line.startswith("[") for line in lines), out  # and in a warning
     assert out.count("sync 99") == out.count("\\nsync 99")
 
 
 def test_warnings_history_status_and_check_escape_the_names(printed):
     assert "\\x1b]0;pwned\\x07\\u202eMary\\nsync 99 committed" in printed["warnings"].out
-    assert "connected: Grand\\x1b[2J Bend\\u200f ISD" in printed["check"].out
+    assert "connected (OneRoster 1.1): Grand\\x1b[2J Bend\\u200f ISD" in printed["check"].out
     assert "  school: Grand Bend High\\x07 School\\r\\nforged: line" in printed["check"].out
     status = printed["status"].out
     assert "source:   oneroster_csv " in status and "/broken\\x1b[8m\\u202e\n" in status
@@ -199,6 +202,9 @@ RENDERS = {
     "sync_report": lambda s: output.sync_report(hostile_report(s)),
     "history_table": lambda s: output.history_table([hostile_sync(status=s)] * 2),
     "show": lambda s: output.show(hostile_sync(status=s), hostile_report(s)),
+    "show_warnings": lambda s: output.show(hostile_sync(status=s), hostile_report(s),
+                                           warnings=True),
+    "blocked_line": lambda s: output.blocked_line(hostile_report(s), EVIL),
     "warnings_table": lambda s: output.warnings_table(hostile_report(s)["warnings"]),
     "status": lambda s: output.status({
         "source": {"kind": EVIL, "path": EVIL}, "district": {"name": EVIL}, "store": EVIL,
@@ -209,7 +215,7 @@ RENDERS = {
 }
 
 
-USES_STATUS = ("sync_report", "history_table", "show", "status")
+USES_STATUS = ("sync_report", "history_table", "show", "show_warnings", "status")
 
 
 @pytest.mark.parametrize("render, status", [
@@ -219,6 +225,12 @@ def test_every_output_function_escapes_every_value(render, status):
     text = RENDERS[render](status)
     assert raw_controls(text) == set() and forged(text) == []
     assert "sync 99 committed" in text  # escaped, not dropped
+
+
+def test_a_progress_line_escapes_the_type_it_names():
+    for total in (2, None):  # a file or type name is cut to 16 characters, once escaped
+        line = output.progress_line(EVIL, 1, total)
+        assert raw_controls(line) == set() and line.startswith(safe(EVIL)[:16])
 
 
 def test_the_warnings_csv_escapes_every_cell(tmp_path):

@@ -1,7 +1,9 @@
-"""Snapshots at 80x24 of a fixed district, clock and user (see tests/support/dashboard.py).
+"""Snapshots of a fixed district, clock and user (see tests/support/dashboard.py): the
+main views at 80x24, 60x20 and 200x50, some in 16 colours, and the dialogs at 80x24.
 
 After an intended change of the look: pytest tests/dashboard/test_dashboard_snapshots.py
---snapshot-update, then review the SVGs in tests/dashboard/__snapshots__/.
+--snapshot-update, then review the SVGs in tests/dashboard/__snapshots__/ (rsvg-convert
+turns one into a PNG).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from screens.help_screen import HelpScreen
 from screens.rowtable import RowTable
 from screens.warnings_screen import WarningsScreen
 
+from ..support.colours import dashboard16
 from ..support.dashboard import (
     SIZE,
     dashboard,
@@ -28,8 +31,11 @@ from ..support.dashboard import (
     sync_dialog,
     until,
 )
+from ..support.layout_district import staged_classes
 
 pytestmark = pytest.mark.usefixtures("fixed_clock_and_user")
+
+SIZES = {"80x24": SIZE, "60x20": (60, 20), "200x50": (200, 50)}
 
 
 def staged(tmp_path, source):
@@ -38,16 +44,54 @@ def staged(tmp_path, source):
     return dashboard(engine)
 
 
-def test_status_tab_with_a_staged_sync(snap_compare, tmp_path, source):
-    assert snap_compare(staged(tmp_path, source), terminal_size=SIZE, run_before=started)
+async def tab(pilot, key: str) -> None:
+    """A tab whose list has the focus and its rows."""
+    await started(pilot)
+    await pilot.press(key)
+    await until(pilot, lambda: isinstance(pilot.app.focused, RowTable)
+                and bool(pilot.app.focused.rows))
+    await pilot.pause()
 
 
-def test_report_of_a_staged_sync(snap_compare, tmp_path, source):
-    async def report(pilot):
+async def report(pilot) -> None:
+    await started(pilot)
+    await open_report(pilot)
+
+
+# Status with sync 2 staged, History, two lists and sync 2's report, of a district whose
+# names are long (a school) or alike (classes): see tests/support/layout_district.py.
+VIEWS = {"status": started, "history": lambda pilot: tab(pilot, "2"),
+         "students": lambda pilot: tab(pilot, "6"), "sections": lambda pilot: tab(pilot, "7"),
+         "report": report}
+
+
+@pytest.mark.parametrize("size", SIZES)
+@pytest.mark.parametrize("view", VIEWS)
+def test_main_view(snap_compare, tmp_path, source, view, size):
+    app = dashboard(staged_classes(tmp_path, source))
+    assert snap_compare(app, terminal_size=SIZES[size], run_before=VIEWS[view])
+
+
+@pytest.mark.parametrize("view", ["status", "students", "report"])
+def test_main_view_in_16_colours(snap_compare, tmp_path, source, view):
+    """As TERM=screen shows it (tests/support/colours.py): no red cursor, no black on
+    black, the focus reversed."""
+    app = dashboard16(staged_classes(tmp_path, source))
+    assert snap_compare(app, terminal_size=SIZE, run_before=VIEWS[view])
+
+
+def test_sync_now_dialog_in_16_colours_from_a_date(snap_compare, tmp_path, source):
+    async def from_a_date(pilot):
         await started(pilot)
-        await open_report(pilot)
+        dialog = await sync_dialog(pilot)
+        dialog.query_one("#quick").value = True
+        dialog.query_one("#date").value = True
+        await pilot.pause()  # "from" is enabled
+        dialog.query_one("#from").focus()
+        await pilot.pause()
 
-    assert snap_compare(staged(tmp_path, source), terminal_size=SIZE, run_before=report)
+    app = dashboard16(staged_classes(tmp_path, source))
+    assert snap_compare(app, terminal_size=SIZE, run_before=from_a_date)
 
 
 def test_action_list_with_an_unticked_action(snap_compare, tmp_path, source):

@@ -15,13 +15,14 @@ from rostertui.errors import BlockedError, RosterError
 from rostertui.export import neutral
 from rostertui.model import make
 
-from ..support.feeds import district, section
+from ..support.feeds import carrying_everything, district, section
 
 
 def engine_with(tmp_path, source, **sections) -> Engine:
+    sync = sections.pop("sync", {})
     raw = {"source": {"kind": "oneroster_csv", "path": "src"}, "store": {"path": "store.json"},
-           "sync": sections.pop("sync", {}), **sections}
-    return Engine(from_dict(raw, base_dir=tmp_path), connector=source)
+           "sync": sync, **sections}
+    return Engine(carrying_everything(from_dict(raw, base_dir=tmp_path), sync), connector=source)
 
 
 def stored(engine, table):

@@ -23,7 +23,7 @@ from screens.report_screen import ReportScreen
 from screens.rowtable import RowTable
 from screens.sync_dialog import SyncDialog
 
-from .feeds import FeedSource, district, section, student
+from .feeds import FeedSource, carrying_everything, district, section, student
 
 SIZE = (80, 24)
 NOW = "2026-03-02T09:30:00Z"
@@ -32,8 +32,9 @@ NOW = "2026-03-02T09:30:00Z"
 # -- data ----------------------------------------------------------------------------------
 
 def make_config(tmp_path, **sync):
-    return from_dict({"source": {"kind": "oneroster_csv", "path": "/srv/sftp/springfield"},
-                      "store": {"path": "store.json"}, "sync": sync}, base_dir=tmp_path)
+    return carrying_everything(
+        from_dict({"source": {"kind": "oneroster_csv", "path": "/srv/sftp/springfield"},
+                   "store": {"path": "store.json"}, "sync": sync}, base_dir=tmp_path), sync)
 
 
 def day1() -> Feed:

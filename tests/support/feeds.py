@@ -4,10 +4,11 @@ the settings of an engine on a test's folder."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from connectors.feed import Feed, SourceError, TypeFeed
-from rostertui.config import from_dict
+from rostertui.config import REQUIRED_FIELDS, Config, from_dict
 from rostertui.model import make
 
 
@@ -30,8 +31,19 @@ class FeedSource:
 
 
 def config(tmp_path: Path, **sync):
-    return from_dict({"source": {"kind": "oneroster_csv", "path": "src"},
-                      "store": {"path": "store.json"}, "sync": sync}, base_dir=tmp_path)
+    return carrying_everything(from_dict({"source": {"kind": "oneroster_csv", "path": "src"},
+                                          "store": {"path": "store.json"}, "sync": sync},
+                                         base_dir=tmp_path), sync)
+
+
+def carrying_everything(cfg: Config, sync: dict) -> Config:
+    """A FeedSource's feeds may carry any field, a graduation year too: unless the test
+    names its own, every default required field is checked (a OneRoster CSV source, as
+    the config says, would not be asked for a graduation year)."""
+    if "required_fields" not in sync:
+        every = {type_: tuple(fields) for type_, fields in REQUIRED_FIELDS.items()}
+        cfg.sync = replace(cfg.sync, required_fields=every)
+    return cfg
 
 
 def student(sid: str, **values) -> dict:
