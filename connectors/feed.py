@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Protocol, TypedDict
+from typing import NotRequired, Protocol, TypedDict
 
 from rostertui.records import DataWarning, Record
 
@@ -54,6 +54,7 @@ class Feed:
     district: dict[str, str] | None = None  # {"source_id", "name"} when the source names it
     cursor: str | None = None        # where the next quick sync starts (event id, time)
     warnings: list[DataWarning] = field(default_factory=list)
+    version: str | None = None       # the protocol version read, e.g. OneRoster "1.2"
 
 
 class SourceError(Exception):
@@ -63,11 +64,13 @@ class SourceError(Exception):
 
 class SourceCheck(TypedDict):
     """What `Connector.check` reports: the district's name (None when the source names
-    none), the schools' names, and a count per type or role."""
+    none), the schools' names, a count per type or role, and the protocol version it
+    talked (OneRoster "1.1" or "1.2"; Clever's is fixed)."""
 
     district: str | None
     schools: list[str]
     counts: dict[str, int]
+    version: NotRequired[str]
 
 
 class Connector(Protocol):

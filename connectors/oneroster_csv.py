@@ -1,6 +1,9 @@
-"""OneRoster 1.1 CSV sets: a folder, or a .zip with the files at its root (what ClassLink
-Roster Server drops by SFTP). Reading and file checks live here; every value rule is in
-oneroster_map, shared with the REST connector."""
+"""OneRoster 1.1 and 1.2 CSV sets: a folder, or a .zip with the files at its root (what
+ClassLink Roster Server drops by SFTP). Reading and file checks live here; every value
+rule is in oneroster_map (1.2's in oneroster12), shared with the REST connector.
+
+The manifest's oneroster.version says how the set is read; `source.version`, when set,
+must agree with it."""
 
 from __future__ import annotations
 
@@ -19,8 +22,9 @@ from pathlib import Path
 from typing import IO, Any
 
 from connectors.feed import Feed, Progress, SourceCheck, SourceError
-from connectors.oneroster_map import FILES, NOUNS, REQUIRED, SPEC_COLUMNS, Problems, Roster, _show
-from connectors.options import Option
+from connectors.oneroster12 import ROSTERS
+from connectors.oneroster_map import NOUNS, Problems, Roster, Spec, _show
+from connectors.options import ONEROSTER_VERSIONS, Option, oneroster_version
 from rostertui import model
 from rostertui.gcpause import gc_paused
 
@@ -31,12 +35,12 @@ MAX_LINE_CHARS = 1024 ** 2      # one physical line (csv's field limit is far lo
 PROGRESS_EVERY = 10_000
 READ_CHARS = 1 << 17       # the block _fast_lines splits
 MODES = ("bulk", "delta", "absent")
-VERSION = "1.1"            # the OneRoster version this reader takes
-MAX_COLUMNS = 1000         # per file: 1.1 defines at most 18, plus metadata.* and vendors'
+MAX_COLUMNS = 1000         # per file: 1.2 defines at most 23, plus metadata.* and vendors'
 # A bulk file of these with a header and no rows would remove every record of its type
-# (every roster, for enrollments): refused, since the spec's way to send nothing is
-# `absent` in the manifest. Sessions, courses and demographics pass to the engine.
-NO_EMPTY_BULK = frozenset({"orgs", "classes", "users", "enrollments"})
+# (every roster, for enrollments; 1.2: every user's role): refused, since the spec's way
+# to send nothing is `absent` in the manifest. Sessions, courses, demographics (and 1.2's
+# userProfiles) pass to the engine.
+NO_EMPTY_BULK = frozenset({"orgs", "classes", "users", "enrollments", "roles"})
 
 Opener = Callable[[], IO[bytes]]
 Members = dict[str, "Opener | None"]  # None: the file is there but refused (a problem)
@@ -56,6 +60,8 @@ class OneRosterCsvConnector:
     options = (
         Option("path", str, required=True, file=True,
                help="the folder holding manifest.csv and the CSV files, or a .zip of them"),
+        oneroster_version(None, "the OneRoster version the set must be; by default the one "
+                                "its manifest.csv names"),
     )
 
     @staticmethod
@@ -64,10 +70,14 @@ class OneRosterCsvConnector:
 
     @classmethod
     def from_options(cls, options: dict[str, Any]) -> OneRosterCsvConnector:
-        return cls(options["path"])
+        return cls(options["path"], options.get("version"))
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, version: str | None = None) -> None:
+        """`version`: the OneRoster version the set must be (None: the manifest's)."""
+        if version is not None and version not in ROSTERS:
+            raise SourceError(f"source.version must be {' or '.join(ROSTERS)}, not {version!r}")
         self.path = Path(path)
+        self.version = version
 
     def check(self) -> SourceCheck:
         """Reads and validates the whole set: a CSV drop has no cheaper call."""
@@ -75,7 +85,8 @@ class OneRosterCsvConnector:
         schools = feed.types.get("school")
         return {"district": feed.district["name"] if feed.district else None,
                 "schools": [r["name"] for r in schools.records] if schools else [],
-                "counts": {t: len(tf.records) for t, tf in feed.types.items()}}
+                "counts": {t: len(tf.records) for t, tf in feed.types.items()},
+                "version": f"OneRoster {feed.version}"}
 
     def fetch(self, mode: str, cursor: str | None, progress: Progress | None = None) -> Feed:
         """The set as a Feed. `mode` and `cursor` do not apply: the manifest says which
@@ -83,14 +94,19 @@ class OneRosterCsvConnector:
         problems = Problems()
         with gc_paused(), _members(self.path, problems) as members:
             manifest = _manifest(members, problems)
-            modes = _modes(manifest, members, problems)
-            roster = Roster(self.kind, modes, problems, datetimes=True)
-            if _readable_version(manifest, problems):
-                for file in FILES:
+            version = _version(manifest, self.version, problems)
+            reader = ROSTERS[version or self.version or ONEROSTER_VERSIONS[0]]
+            modes = _modes(manifest, members, problems, reader.spec)
+            roster = reader(self.kind, modes, problems, datetimes=True)
+            if version:
+                _other_files(manifest, members, reader.spec, roster)
+                for file in reader.spec.files:
                     opener = members.get(f"{file}.csv")
                     if file in modes and opener:  # in modes: present and not refused
                         _read(file, opener, roster, problems, progress)
-            return roster.finish(str(self.path))
+            feed = roster.finish(str(self.path))
+        feed.version = version
+        return feed
 
 
 # -- the set's files -----------------------------------------------------------------
@@ -193,33 +209,38 @@ def _manifest(members: Members, problems: Problems) -> Manifest | None:
     return properties
 
 
-def _readable_version(manifest: Manifest | None, problems: Problems) -> bool:
-    """Whether the manifest declares OneRoster 1.1 (True without a manifest: its files
-    are still read, for their own problems). Another version is a problem, and its
-    files are not read: a 1.2 set would only fail by accident (no `role` in users)."""
+def _version(manifest: Manifest | None, wanted: str | None,
+             problems: Problems) -> str | None:
+    """The OneRoster version to read the set as, or None (a problem) when its files are
+    not to be read: a version this reader does not take, or not the configured one (a
+    1.2 set read as 1.1 would only fail by accident, on users.csv's missing role).
+    Without a manifest, or a version in it, the files are still read for their own
+    problems, as `wanted` or 1.1."""
+    default = wanted or ONEROSTER_VERSIONS[0]
+    takes = " and ".join(ONEROSTER_VERSIONS)
     if manifest is None:
-        return True
+        return default
     if "oneroster.version" not in manifest:
         problems.add(f"manifest.csv: no oneroster.version (this reader takes OneRoster "
-                     f"{VERSION} sets)")
-        return True
+                     f"{takes} sets)")
+        return default
     value, line = manifest["oneroster.version"]
-    if value == VERSION:
-        return True
-    if value == "1.2":
-        problems.add(f"manifest.csv line {line}: oneroster.version is 1.2: OneRoster 1.2 "
-                     f"sets are not supported yet (this reader takes {VERSION})")
-    else:
+    if value not in ROSTERS:
         problems.add(f"manifest.csv line {line}: oneroster.version is {_show(value)}, "
-                     f"not {VERSION}")
-    return False
+                     f"not {' or '.join(ONEROSTER_VERSIONS)}")
+        return None
+    if wanted and value != wanted:
+        problems.add(f"manifest.csv line {line}: oneroster.version is {value}, but "
+                     f"source.version is {wanted}: one of the two is wrong")
+        return None
+    return value
 
 
-def _modes(manifest: Manifest | None, members: Members,
-           problems: Problems) -> dict[str, str]:
+def _modes(manifest: Manifest | None, members: Members, problems: Problems,
+           spec: Spec) -> dict[str, str]:
     """bulk|delta for each file to read. Without a manifest, every file present is bulk."""
     if manifest is None:
-        return {f: "bulk" for f in FILES if members.get(f"{f}.csv")}
+        return {f: "bulk" for f in spec.files if members.get(f"{f}.csv")}
     declared = {}
     for prop, (value, line) in manifest.items():
         if not prop.startswith("file."):
@@ -238,11 +259,32 @@ def _modes(manifest: Manifest | None, members: Members,
         elif mode == "absent" and _has_rows(members.get(f"{name}.csv")):
             problems.add(f"{name}.csv: has rows, but manifest.csv marks it absent: "
                          "one of the two is wrong")
-    for file in FILES:
+    for file in spec.files:
         if f"{file}.csv" in members and file not in declared:
             problems.add(f"{file}.csv: not listed in manifest.csv")
     return {f: m for f, m in declared.items()
-            if f in FILES and m != "absent" and members.get(f"{f}.csv")}
+            if f in spec.files and m != "absent" and members.get(f"{f}.csv")}
+
+
+def _other_files(manifest: Manifest | None, members: Members, spec: Spec,
+                 roster: Roster) -> None:
+    """The files the manifest sends that this version's roster does not read: another
+    version's rostering file is a problem (1.2's roles.csv in a 1.1 set); gradebook and
+    resource files (categories, lineItems, results, resources, ...) get one note."""
+    sent = [prop[5:] for prop, (value, _) in (manifest or {}).items()
+            if prop.startswith("file.") and value.lower() in ("bulk", "delta")
+            and prop[5:] not in spec.files and members.get(f"{prop[5:]}.csv")]
+    others = {f for s in ROSTERS.values() for f in s.spec.files} - set(spec.files)
+    for name in sent:
+        if name in others:
+            roster.problems.add(f"{name}.csv: a file of another OneRoster version than "
+                                f"manifest.csv's oneroster.version {spec.version}")
+    ignored = [f"{name}.csv" for name in sent if name not in others]
+    if ignored:
+        roster.feed.warnings.append(model.warning(
+            "files_not_read", "file", "manifest.csv",
+            f"manifest.csv: {len(ignored)} file(s) not read, being no roster data "
+            f"(gradebook, resources): {', '.join(ignored)}"))
 
 
 def _has_rows(opener: Opener | None) -> bool:
@@ -273,11 +315,32 @@ def _read(file: str, opener: Opener, roster: Roster, problems: Problems,
         return
     first[0].pop(0)
     first[1].pop(0)  # the header
-    rows = _map_rows(file, label, header, chain([first], batches), roster, problems, progress)
+    total = _row_total(opener) if progress else None
+    rows = _map_rows(file, label, header, chain([first], batches), roster, problems,
+                     progress and _with_total(progress, total))
     if not rows and roster.modes[file] == "bulk" and file in NO_EMPTY_BULK:
         problems.add(f"{label}: a header and no rows in a bulk file, which would remove "
                      f"every {NOUNS[file]}; a file with nothing to send is marked absent in "
                      "manifest.csv")
+
+
+def _row_total(opener: Opener) -> int | None:
+    """The file's rows for progress: its line breaks less the header's, counted in C (a
+    value spanning lines makes it a little high); None when that cannot be read."""
+    breaks = read = 0
+    try:
+        with opener() as raw:
+            while (block := raw.read(1 << 20)) and read <= MAX_FILE_BYTES:
+                read += len(block)
+                breaks += block.count(b"\n")
+    except _READ_ERRORS:
+        return None
+    return breaks - 1 if breaks > 1 else None
+
+
+def _with_total(progress: Progress, total: int | None) -> Progress:
+    """`progress`, given the file's estimated total where a report has none."""
+    return lambda file, done, known: progress(file, done, known or total and max(total, done))
 
 
 def _map_rows(file: str, label: str, header: list[str],
@@ -324,7 +387,7 @@ def _map_rows(file: str, label: str, header: list[str],
             flush(PROGRESS_EVERY - count % PROGRESS_EVERY)
     flush(len(rows))
     if progress:
-        progress(file, count, None)
+        progress(file, count, count)  # done: its total is known
     return seen
 
 
@@ -332,35 +395,52 @@ def _map_rows(file: str, label: str, header: list[str],
 
 def _header_ok(file: str, label: str, header: list[str], roster: Roster,
                problems: Problems) -> bool:
-    """Check a header against the columns OneRoster 1.1 defines for the file: each must
-    be there (matched by name, in any order). A problem for each column missing, near
-    missed (`Email` for email) or repeated, or for too many columns; one warning naming
-    the columns neither defined nor metadata.*. True when the rows are worth reading
-    for their own problems: every REQUIRED column is there, and not too many."""
-    where = f"{label} line 1"
+    """Check a header against the columns the set's OneRoster version defines for the
+    file: each must be there (matched by name, in any order). A problem for each column
+    missing, near missed (`Email` for email) or repeated, or for too many columns; one
+    problem instead when the header is the file of the other version; one warning naming
+    the columns neither defined nor metadata.*. True when the rows are worth reading for
+    their own problems: every required column is there, and not too many."""
+    where, spec = f"{label} line 1", roster.spec
     if len(header) > MAX_COLUMNS:
         problems.add(f"{where}: {len(header):,} columns, over the limit of {MAX_COLUMNS:,}")
         return False
     for col, n in _repeated(header):
         problems.add(f"{where}: column {col} appears {'twice' if n == 2 else f'{n} times'}")
-    near = _near_misses(file, header)
-    for cell, col in near.items():
-        problems.add(f"{where}: column {_show(cell)} is not defined by OneRoster 1.1; "
-                     f"did you mean {col}?")
     present = set(header)
-    missing = [c for c in SPEC_COLUMNS[file] if c not in present and c not in near.values()]
+    other = _other_shape(file, present, spec)
+    if other:
+        problems.add(f"{where}: the columns of a OneRoster {other} {label}, but manifest.csv "
+                     f"says oneroster.version {spec.version}: one of the two is wrong")
+        return False
+    near = _near_misses(file, header, spec)
+    for cell, col in near.items():
+        problems.add(f"{where}: column {_show(cell)} is not defined by OneRoster "
+                     f"{spec.version}; did you mean {col}?")
+    missing = [c for c in spec.columns[file] if c not in present and c not in near.values()]
     if missing:
         problems.add(f"{where}: missing column(s) {', '.join(missing)}")
-    unknown = [h for h in header if h and h not in _DEFINED[file] and h not in near
+    defined = spec.defined[file]
+    unknown = [h for h in header if h and h not in defined and h not in near
                and not h.startswith("metadata.")]
     if unknown:
         roster.feed.warnings.append(model.warning(
             "unknown_columns", "file", label,
-            f"{where}: {_names(unknown)}: not defined by OneRoster 1.1 (nor metadata.*)"))
-    return present.issuperset(REQUIRED[file])
+            f"{where}: {_names(unknown)}: not defined by OneRoster {spec.version} "
+            "(nor metadata.*)"))
+    return present.issuperset(spec.required[file])
 
 
-_DEFINED = {file: frozenset(cols) for file, cols in SPEC_COLUMNS.items()}
+def _other_shape(file: str, present: set[str], spec: Spec) -> str | None:
+    """The other OneRoster version whose columns for `file` the header has, where this
+    version's differ (users.csv with role and orgSourcedIds in a 1.2 set), or None."""
+    for version, reader in ROSTERS.items():
+        theirs = set(reader.spec.columns.get(file, ()))
+        ours = set(spec.columns[file])
+        if version != spec.version and theirs != ours and present >= theirs \
+                and not present >= ours:
+            return version
+    return None
 
 
 def _fold(name: str) -> str:
@@ -368,14 +448,15 @@ def _fold(name: str) -> str:
     return name.lower().replace("_", "").replace("-", "")
 
 
-_FOLDED = {file: {_fold(c): c for c in cols} for file, cols in SPEC_COLUMNS.items()}
-
-
-def _near_misses(file: str, header: list[str]) -> dict[str, str]:
-    """Header cell -> the defined column it differs from only by case, `_` or `-`."""
-    folded = _FOLDED[file]
-    return {h: folded[_fold(h)] for h in header
-            if h not in _DEFINED[file] and _fold(h) in folded}
+def _near_misses(file: str, header: list[str], spec: Spec) -> dict[str, str]:
+    """Header cell -> the defined column it differs from only by case, `_` or `-`, or
+    which another binding names so (1.2 REST's preferredFirstName in a CSV)."""
+    defined = spec.defined[file]
+    folded = {_fold(c): c for c in defined}
+    near = {h: folded[_fold(h)] for h in header if h not in defined and _fold(h) in folded}
+    near.update({h: spec.aliases[h] for h in header
+                 if h in spec.aliases and spec.aliases[h] in defined})
+    return near
 
 
 def _repeated(header: list[str]) -> list[tuple[str, int]]:

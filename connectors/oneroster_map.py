@@ -5,16 +5,19 @@ A row is the list of a record's strings in its file's column order, as in the CS
 rule lives here. A set is
 mapped file by file in FILES order, since each file only references files before it.
 Problems are collected, never raised one by one: `Roster.finish` raises them all at once.
+What a version defines is its Spec (V11 here; oneroster12 holds 1.2's and its Roster).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Container, Sequence
+from collections.abc import Callable, Container, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import date
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from itertools import compress, repeat
 from operator import and_, itemgetter
+from typing import ClassVar
 
 from connectors.feed import Feed, Membership, SourceError, TypeFeed
 from rostertui import model
@@ -24,9 +27,11 @@ from rostertui.text import safe
 Row = list[str]  # one record's values, in its file's column order
 
 FILES = ("orgs", "academicSessions", "courses", "classes", "users", "demographics", "enrollments")
+# The types each file's records become (OneRoster 1.2's roles and userProfiles: none,
+# they complete its users).
 FILE_TYPES = {"orgs": ("school",), "academicSessions": ("term",), "courses": ("course",),
               "classes": ("section",), "users": ("teacher", "student", "staff", "contact"),
-              "demographics": (), "enrollments": ()}
+              "demographics": (), "enrollments": (), "roles": (), "userProfiles": ()}
 REQUIRED = {
     "orgs": ("sourcedId", "name", "type"),
     "academicSessions": ("sourcedId", "title", "type"),
@@ -59,7 +64,7 @@ SPEC_COLUMNS = {name: tuple(cols.split(",")) for name, cols in {
 }.items()}
 NOUNS = {"orgs": "org", "academicSessions": "academicSession", "courses": "course",
          "classes": "class", "users": "user", "demographics": "demographics",
-         "enrollments": "enrollment"}
+         "enrollments": "enrollment", "roles": "role", "userProfiles": "userProfile"}
 
 STATUSES = {"": True, "active": True, "tobedeleted": False, "inactive": False}
 ORG_TYPES = frozenset({"department", "school", "district", "local", "state", "national"})
@@ -81,10 +86,9 @@ REFERENCES = {
     "enrollments": (("classSourcedId", "class", "classes"), ("userSourcedId", "user", "users"),
                     ("schoolSourcedId", "school", "orgs")),
 }
-REFERENCED = frozenset(target for refs in REFERENCES.values() for _, _, target in refs)
 LIST_COLUMNS = frozenset({"orgSourcedIds", "termSourcedIds"})
 DATES = {"academicSessions": ("startDate", "endDate"), "demographics": ("birthDate",),
-         "enrollments": ("beginDate", "endDate")}
+         "enrollments": ("beginDate", "endDate"), "roles": ("beginDate", "endDate")}
 DATETIME = "dateLastModified"  # in every file; checked when Roster(datetimes=True)
 DATE_FORMAT, DATETIME_FORMAT = "YYYY-MM-DD", "YYYY-MM-DDTHH:MM:SS[.sss]Z (ISO 8601, UTC)"
 # Warn when these are empty: other systems key accounts on them.
@@ -166,6 +170,55 @@ class Problems:
         return SourceError("\n".join(lines))
 
 
+# A person's columns as Roster._add_person takes them, in users.csv (1.1 and 1.2 alike).
+PERSON_COLUMNS = ("identifier", "givenName", "middleName", "familyName", "email", "username",
+                  "userIds", "enabledUser", "sms", "phone", "grades", "agentSourcedIds")
+# The columns each mapper reads, in the order it unpacks them.
+COLUMNS = {
+    "orgs": ("sourcedId", "status", "type", "name", "identifier", "parentSourcedId"),
+    "academicSessions": ("sourcedId", "status", "title", "type", "startDate", "endDate",
+                         "schoolYear", "parentSourcedId"),
+    "courses": ("sourcedId", "status", "title", "courseCode", "grades", "subjects",
+                "orgSourcedId", "schoolYearSourcedId"),
+    "classes": ("sourcedId", "status", "title", "schoolSourcedId", "courseSourcedId",
+                "termSourcedIds", "classCode", "subjects", "periods", "grades", "classType",
+                "location"),
+    "users": ("sourcedId", "status", "role", "orgSourcedIds", *PERSON_COLUMNS),
+    "demographics": ("sourcedId", "status", "birthDate", "sex"),
+    "enrollments": ("sourcedId", "status", "classSourcedId", "userSourcedId", "role"),
+}
+
+
+@dataclass(frozen=True)
+class Spec:
+    """What one OneRoster version defines for the files a roster is read from."""
+
+    version: str
+    files: tuple[str, ...]  # read in this order: a file references only files before it
+    # every column a CSV file must carry, optional ones included, in spec order
+    columns: Mapping[str, tuple[str, ...]]
+    required: Mapping[str, tuple[str, ...]]  # without these a file's rows are not read
+    read: Mapping[str, tuple[str, ...]]  # the columns each row mapper reads, in its order
+    # file -> (column, what, referenced file): see REFERENCES
+    references: Mapping[str, tuple[tuple[str, str, str], ...]]
+    # columns defined but left out by some exporters: not required in a header
+    optional: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    # header cell -> the column meant (another binding's name), for "did you mean"
+    aliases: Mapping[str, str] = field(default_factory=dict)
+
+    @cached_property
+    def referenced(self) -> frozenset[str]:
+        return frozenset(target for refs in self.references.values() for _, _, target in refs)
+
+    @cached_property
+    def defined(self) -> dict[str, frozenset[str]]:
+        return {file: frozenset((*cols, *self.optional.get(file, ())))
+                for file, cols in self.columns.items()}
+
+
+V11 = Spec("1.1", FILES, SPEC_COLUMNS, REQUIRED, COLUMNS, REFERENCES)
+
+
 class Roster:
     """Builds one Feed from a OneRoster set.
 
@@ -177,6 +230,9 @@ class Roster:
     Rows are lists, read by column position: at a million rows a dict per row (and a
     dict lookup per value) cost more than reading the file.
     """
+
+    spec: ClassVar[Spec] = V11
+    ROLE_GIVEN: ClassVar[str] = "users gives their role as"  # a role mismatch's source
 
     def __init__(self, source: str, modes: dict[str, str], problems: Problems,
                  datetimes: bool = False) -> None:
@@ -215,14 +271,15 @@ class Roster:
         """Start `file`, whose rows have `columns`; `label` names it in messages ("users.csv").
         Returns the function taking each (row, line), or None when required columns are
         missing (a problem is recorded and the file is skipped)."""
-        missing = [c for c in REQUIRED[file] if c not in columns]
+        spec = self.spec
+        missing = [c for c in spec.required[file] if c not in columns]
         if missing:
             self.problems.add(f"{label} line 1: missing column(s) {', '.join(missing)}")
             return None
         self._label, self._noun, self._seen = label, NOUNS[file], set()
         self._bulk = self.modes[file] == "bulk"
         self._present = (self._known.setdefault(file, set())
-                         if self._bulk and file in REFERENCED else None)
+                         if self._bulk and file in spec.referenced else None)
         self._gone = self._deleted.setdefault(file, set()) if self._present is not None \
             else None
         # A column the file lacks reads as "": its index is that of the "" every row
@@ -230,15 +287,17 @@ class Roster:
         where = {c: i for i, c in enumerate(columns)}
         def ix(col: str) -> int:
             return where.get(col, len(columns))
-        picked = [ix(col) for col in COLUMNS[file]]
+        picked = [ix(col) for col in spec.read[file]]
         self._pick = itemgetter(*picked)
         self._dates = [(col, ix(col), is_date, DATE_FORMAT) for col in DATES.get(file, ())]
         if self.datetimes:
             self._dates.append((DATETIME, ix(DATETIME), is_datetime, DATETIME_FORMAT))
-        self._class_col, self._role_col = ix("classSourcedId"), ix("role")
-        refs = [(col, ix(col), what, target, self._known[target], col in REQUIRED[file],
+        self._sid_col, self._class_col, self._role_col = (ix("sourcedId"), ix("classSourcedId"),
+                                                          ix("role"))
+        refs = [(col, ix(col), what, target, self._known[target], col in spec.required[file],
                  self._deleted[target])
-                for col, what, target in REFERENCES.get(file, ()) if target in self._known]
+                for col, what, target in spec.references.get(file, ())
+                if target in self._known]
         self._refs = [r for r in refs if r[0] not in LIST_COLUMNS]
         self._list_refs = [r for r in refs if r[0] in LIST_COLUMNS]
         self._checked = bool(refs)
@@ -247,13 +306,19 @@ class Roster:
                                 if c and c not in DEMOGRAPHIC_BASE]
         else:
             self._extra_cols = [(ix(c), c[9:]) for c in where if c.startswith("metadata.")]
-        self._add = {"orgs": self._org, "academicSessions": self._session,
-                     "courses": self._course, "classes": self._class, "users": self._user,
-                     "demographics": self._demographics, "enrollments": self._enrollment}[file]
+        self._legacy_cols = [i for i, key in self._extra_cols
+                             if "legacy" in key.lower() and file != "demographics"]
+        self._add = self._mappers()[file]
         self._batch = (self._enrollments if file == "enrollments" and self._present is None
                        and not self._list_refs
                        and all(i < len(columns) for i in picked) else None)
         return self._add
+
+    def _mappers(self) -> dict[str, Callable[[Row, int], None]]:
+        """The row mapper of each file."""
+        return {"orgs": self._org, "academicSessions": self._session, "courses": self._course,
+                "classes": self._class, "users": self._user, "demographics": self._demographics,
+                "enrollments": self._enrollment}
 
     def add_many(self, rows: list[Row], lines: list[int]) -> None:
         """`add(row, line)` for each row of the current file, in order. Enrollments (most
@@ -369,6 +434,11 @@ class Roster:
         self._problem(line, sid, f"unknown {what} {_show(value)}")
         return None
 
+    def _legacy(self, row: Row) -> list[str]:
+        """The ids the row's metadata.*legacy* columns name: a record's earlier source ids
+        (Infinite Campus keeps a renumbered record's old id in metadata.ic.legacysourceId)."""
+        return list(dict.fromkeys(v for i in self._legacy_cols for v in split_list(row[i])))
+
     def _extra(self, row: Row, extra: dict[str, str] | None = None) -> dict[str, str]:
         """`extra` (or a new dict) with the row's non-empty extra columns added."""
         extra = {} if extra is None else extra
@@ -440,7 +510,7 @@ class Roster:
         elif type_ == "school":
             self.feed.types["school"].records.append(model.make(
                 "school", source_id=sid, sis_id=identifier, name=name,
-                extra=self._extra(row)))
+                legacy_ids=self._legacy(row), extra=self._extra(row)))
         elif type_ == "district" and active and self.feed.district is None:
             self.feed.district = {"source_id": sid, "name": name}
 
@@ -487,12 +557,12 @@ class Roster:
             term_ids=split_list(terms), section_number=code,
             subject=", ".join(split_list(subjects)), period=", ".join(split_list(periods)),
             grades=split_list(grades), class_type=class_type or "", location=location,
-            course_code=self._course_codes.get(course, ""), extra=self._extra(row)))
+            course_code=self._course_codes.get(course, ""), legacy_ids=self._legacy(row),
+            extra=self._extra(row)))
 
     def _user(self, row: Row, line: int) -> None:
         row.append("")
-        (sid, status, role, orgs, identifier, given, middle, family, email, username,
-         user_ids, enabled, sms, phone, grades, agents) = self._pick(row)
+        sid, status, role, orgs, *person = self._pick(row)
         active = self._head(sid, status, row, line)
         role = active is not None and self._enum(line, sid, "role", role, USER_TYPES)
         if not role:
@@ -500,6 +570,14 @@ class Roster:
         type_ = USER_TYPES[role]
         if not active:
             return self._delete(type_, sid)
+        self._add_person(row, line, sid, role, type_, split_list(orgs), person)
+
+    def _add_person(self, row: Row, line: int, sid: str, role: str, type_: str,
+                    orgs: list[str], person: Sequence[str]) -> Record:
+        """An active user's record of `type_`, added to the feed; `person` holds the
+        values of PERSON_COLUMNS, `orgs` the orgs the user belongs to."""
+        (identifier, given, middle, family, email, username, user_ids, enabled, sms, phone,
+         grades, agents) = person
         extra: dict[str, str] = {}
         if user_ids:
             extra["user_ids"] = user_ids
@@ -510,12 +588,13 @@ class Roster:
             extra["sms"] = sms
         if phone:
             extra["phone"] = phone
-        school_ids = split_list(orgs)
-        lost = None
+        school_ids, lost = orgs, None
         if not self._not_schools.isdisjoint(school_ids):
             school_ids, lost = self._schools(school_ids)
         rec = _person(type_, sid, identifier, given, middle, family, email, username,
                       school_ids, self._extra(row, extra) if self._extra_cols else extra)
+        if self._legacy_cols:
+            rec["legacy_ids"] = self._legacy(row)
         self._user_roles[sid] = role
         if type_ in ROSTERED:
             self._of_type[type_].add(sid)
@@ -532,12 +611,13 @@ class Roster:
         elif type_ == "contact":
             rec["phone"] = rec["extra"].pop("phone", "")
             self._contacts[sid] = (rec, role)
-        for field in WARN_EMPTY.get(type_, ()):
-            if not rec[field]:
+        for key in WARN_EMPTY.get(type_, ()):
+            if not rec[key]:
                 self.feed.warnings.append(model.warning(
-                    f"missing_{field}", type_, sid,
-                    f"{self._label} line {line}: {model.label(type_, rec)} has no {field}"))
+                    f"missing_{key}", type_, sid,
+                    f"{self._label} line {line}: {model.label(type_, rec)} has no {key}"))
         self.feed.types[type_].records.append(rec)
+        return rec
 
     def _demographics(self, row: Row, line: int) -> None:
         row.append("")
@@ -650,27 +730,11 @@ class Roster:
         self.feed.warnings.append(model.warning(
             "role_mismatch", "section", section,
             f"{self._label} line {line} ({self._noun} {sid}): user {user} is enrolled as "
-            f"{role} in class {section}, but users gives their role as {listed}; the "
+            f"{role} in class {section}, but {self.ROLE_GIVEN} {listed}; the "
             "enrollment is left out"))
         return True
 
 
-# The columns each mapper reads, in the order it unpacks them.
-COLUMNS = {
-    "orgs": ("sourcedId", "status", "type", "name", "identifier", "parentSourcedId"),
-    "academicSessions": ("sourcedId", "status", "title", "type", "startDate", "endDate",
-                         "schoolYear", "parentSourcedId"),
-    "courses": ("sourcedId", "status", "title", "courseCode", "grades", "subjects",
-                "orgSourcedId", "schoolYearSourcedId"),
-    "classes": ("sourcedId", "status", "title", "schoolSourcedId", "courseSourcedId",
-                "termSourcedIds", "classCode", "subjects", "periods", "grades", "classType",
-                "location"),
-    "users": ("sourcedId", "status", "role", "orgSourcedIds", "identifier", "givenName",
-              "middleName", "familyName", "email", "username", "userIds", "enabledUser", "sms",
-              "phone", "grades", "agentSourcedIds"),
-    "demographics": ("sourcedId", "status", "birthDate", "sex"),
-    "enrollments": ("sourcedId", "status", "classSourcedId", "userSourcedId", "role"),
-}
 # The common spellings of an enrollment role, without a call per row.
 ENROLLMENT_ROLE = {r: r for r in ENROLLMENT_ROLES}
 ROSTERED = frozenset({"teacher", "student"})  # aides, proctors, admins: not rostered

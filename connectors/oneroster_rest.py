@@ -1,5 +1,9 @@
-"""OneRoster 1.1 REST (an SIS, or ClassLink Roster Server): a full snapshot, or the
-records changed since the last committed sync (filter=dateLastModified>'<cursor>').
+"""OneRoster 1.1 and 1.2 REST (an SIS, or ClassLink Roster Server): a full snapshot, or
+the records changed since the last committed sync (filter=dateLastModified>'<cursor>').
+
+`source.version` picks the service: 1.1 at /ims/oneroster/v1p1 (OAuth 1 or 2), 1.2's
+rostering service at /ims/oneroster/rostering/v1p2 (OAuth 2 only, with the 1.2 scopes),
+whose users carry their roles[] and userProfiles[] (oneroster12 maps them).
 
 Each JSON object is flattened into the CSV row oneroster_map reads, so both OneRoster
 connectors share every value rule and a district read over REST equals the same district
@@ -43,7 +47,7 @@ from rostertui import clock
 from rostertui.records import Record
 from rostertui.redact import scrub
 
-from . import http
+from . import http, oneroster12
 from .feed import Feed, Progress, SourceCheck, SourceError
 from .http import (
     DEFAULT_MAX_RESPONSE_MB,
@@ -57,11 +61,13 @@ from .http import (
     require_secure,
     whole_number,
 )
-from .oneroster_map import FILES, REQUIRED, Problems, Roster
-from .options import Option, OptionError, given
+from .oneroster12 import ROSTERS, SCOPE_CORE, SCOPE_DEMOGRAPHICS
+from .oneroster_map import FILES, Problems, Roster
+from .options import ONEROSTER_VERSIONS, Option, OptionError, given, oneroster_version
 
 AUTHS = ("oauth1", "oauth2")
 ROOT = "/ims/oneroster/v1p1"   # where a OneRoster 1.1 server's base URL ends
+ROOTS = {"1.1": ROOT, "1.2": "/ims/oneroster/rostering/v1p2"}
 HMAC_SHA256 = "HMAC-SHA256"
 SORT = {"sort": "sourcedId", "orderBy": "asc"}
 # A reference (or list of references) -> the CSV column holding its sourcedId(s). A key
@@ -71,7 +77,8 @@ REF_COLUMNS = {"parent": "parentSourcedId", "schoolYear": "schoolYearSourcedId",
                "org": "orgSourcedId", "orgs": "orgSourcedIds", "course": "courseSourcedId",
                "school": "schoolSourcedId", "terms": "termSourcedIds",
                "agents": "agentSourcedIds", "user": "userSourcedId",
-               "class": "classSourcedId"}
+               "class": "classSourcedId", "primaryOrg": "primaryOrgSourcedId",
+               "resources": "resourceSourcedIds"}
 DROPPED = frozenset({"password"})
 
 
@@ -79,13 +86,18 @@ class OneRosterRestConnector:
     kind = "oneroster_rest"
     options = (
         Option("base_url", str, required=True,
-               help=f"the server root, ending in {ROOT} (https, or plain http to this machine)"),
+               help=f"the server root, ending in {ROOT} (version 1.2: {ROOTS['1.2']}; https, "
+                    "or plain http to this machine)"),
+        oneroster_version(ONEROSTER_VERSIONS[0], "the OneRoster version the server speaks"),
         Option("auth", str, "oauth1", choices=AUTHS,
-               help="oauth1 (two-legged HMAC-SHA256) or oauth2 (client credentials)"),
+               help="oauth1 (two-legged HMAC-SHA256) or oauth2 (client credentials; the "
+                    "only one of version 1.2)"),
         Option("client_id", str, required=True, help="the OAuth client id (key)"),
         Option("client_secret", str, required=True, secret=True, help="the OAuth secret"),
         Option("token_url", str, help="with oauth2: the token endpoint"),
-        Option("scope", str, help="with oauth2: the scope asked for, if any"),
+        Option("scope", str, help="with oauth2: the scope asked for, if any (version 1.2: "
+                                  "by default its roster-core scope, and its demographics "
+                                  "scope with demographics: true)"),
         Option("page_size", int, help="records per page; default 1000"),
         Option("demographics", bool, False, help="also fetch /demographics"),
         *http.OPTIONS,
@@ -93,16 +105,18 @@ class OneRosterRestConnector:
 
     @staticmethod
     def check_options(options: dict[str, Any]) -> None:
-        if options["auth"] == "oauth2" and not options.get("token_url"):
-            raise OptionError("token_url", "is required with auth: oauth2")
-        if not options["base_url"].rstrip("/").endswith(ROOT):
-            raise OptionError("base_url", f"must end in {ROOT}")
+        version = options.get("version") or ONEROSTER_VERSIONS[0]
+        problem = _setting_problem(version, options["auth"], options.get("token_url"),
+                                   options["base_url"])
+        if problem:
+            raise OptionError(*problem)
 
     @classmethod
     def from_options(cls, options: dict[str, Any]) -> OneRosterRestConnector:
         return cls(options["base_url"], options["auth"], options["client_id"],
                    options["client_secret"],
-                   **given(options, ("token_url", "scope", "page_size", "demographics")),
+                   **given(options, ("token_url", "scope", "page_size", "demographics",
+                                     "version")),
                    **client_options(options))
 
     def __init__(self, base_url: str, auth: str, client_id: str, client_secret: str,
@@ -110,20 +124,27 @@ class OneRosterRestConnector:
                  page_size: int = 1000, timeout: float = DEFAULT_TIMEOUT,
                  demographics: bool = False,
                  max_response_mb: float = DEFAULT_MAX_RESPONSE_MB,
-                 max_pages: int | None = None, retry: RetryPolicy | None = None) -> None:
+                 max_pages: int | None = None, retry: RetryPolicy | None = None,
+                 version: str = ONEROSTER_VERSIONS[0]) -> None:
         if auth not in AUTHS:
             raise SourceError(f"source.auth must be oauth1 or oauth2, not {auth!r}")
-        if auth == "oauth2" and not token_url:
-            raise SourceError("source.token_url is required with auth: oauth2")
+        if version not in ROSTERS:
+            raise SourceError(f"source.version must be {' or '.join(ROSTERS)}, not {version!r}")
         if page_size < 1:
             raise SourceError(f"source.page_size must be at least 1, not {page_size}")
+        problem = _setting_problem(version, auth, token_url, base_url, path_only=True)
+        if problem:
+            raise SourceError(f"source.{problem[0]} {problem[1]}")
         require_secure(base_url, "base_url")
         require_secure(token_url, "token_url")
         self.base_url = base_url.rstrip("/")
+        self.version = version
         self.auth = auth
         self.client_id = client_id
         self.client_secret = client_secret
         self.token_url = token_url
+        if version == "1.2" and not scope:
+            scope = " ".join((SCOPE_CORE, SCOPE_DEMOGRAPHICS) if demographics else (SCOPE_CORE,))
         self.scope = scope
         self.page_size = page_size
         self.timeout = timeout
@@ -132,6 +153,10 @@ class OneRosterRestConnector:
         self.retry = retry
         self.files = [f for f in FILES if f != "demographics" or demographics]
         self._root = httpx.URL(self.base_url).path
+        self._roster = ROSTERS[version]
+        # the files the roster reads: 1.2's roles and userProfiles come with /users
+        self._modes = [f for f in self._roster.spec.files
+                       if f in self.files or f in oneroster12.NESTED]
 
     def fetch(self, mode: str, cursor: str | None, progress: Progress | None = None) -> Feed:
         """Every collection as bulk files ("full"), or what changed after `cursor` as delta
@@ -145,7 +170,7 @@ class OneRosterRestConnector:
         started = clock.stamp()
         params = {"filter": _since(cursor)} if mode == "quick" and cursor is not None else {}
         file_mode = "bulk" if mode == "full" else "delta"
-        roster = Roster(self.kind, dict.fromkeys(self.files, file_mode), Problems())
+        roster = self._roster(self.kind, dict.fromkeys(self._modes, file_mode), Problems())
         with self._session() as client:
             for file in self.files:
                 # Demographics unfiltered: a changed student's demographics row has
@@ -160,14 +185,14 @@ class OneRosterRestConnector:
     def check(self) -> SourceCheck:
         """District and schools from /orgs; counts from X-Total-Count of a one-record page,
         or by paging when the server sends no total."""
-        roster = Roster(self.kind, {"orgs": "bulk"}, Problems())
+        roster = self._roster(self.kind, {"orgs": "bulk"}, Problems())
         with self._session() as client:
             self._read(client, roster, "orgs", {}, None)
             counts = {file: self._count(client, file) for file in self.files}
         feed = roster.finish(self.base_url)
         return {"district": feed.district["name"] if feed.district else None,
                 "schools": [r["name"] for r in feed.types["school"].records],
-                "counts": counts}
+                "counts": counts, "version": f"OneRoster {self.version}"}
 
     # -- reading -----------------------------------------------------------------------
 
@@ -175,12 +200,16 @@ class OneRosterRestConnector:
               progress: Progress | None) -> None:
         """A whole collection into the roster: its columns (and so its metadata and
         demographics extras) are known only once every record is in."""
-        rows: list[dict[str, str]] = []
-        for objects, total in self._pages(client, file, params):
-            rows.extend(map(flatten, objects))
+        objects: list[Record] = []
+        for page, total in self._pages(client, file, params):
+            objects.extend(page)
             if progress:
-                progress(file, len(rows), total)
-        add_rows(roster, file, rows)
+                progress(file, len(objects), total)
+        if file == "users" and self.version == "1.2":
+            for part, rows, lines in oneroster12.user_parts(objects, flatten):
+                add_rows(roster, part, rows, f"/{file}", lines)
+        else:
+            add_rows(roster, file, list(map(flatten, objects)))
 
     def _count(self, client: JsonClient, file: str) -> int:
         _, total = next(self._pages(client, file, {}, limit=1))
@@ -204,7 +233,7 @@ class OneRosterRestConnector:
         while True:
             budget.take()
             payload, headers = client.get_json(url, page_query)
-            objects = page_records(payload, file, where)
+            objects = page_records(payload, file, where, self.version)
             total = _total(headers)
             budget.announce(total, len(objects))
             page_first = objects[0].get("sourcedId") if objects else None
@@ -240,6 +269,21 @@ class OneRosterRestConnector:
                 self.base_url, auth=auth, timeout=self.timeout,
                 max_response_mb=self.max_response_mb, retry=self.retry,
                 secrets=[self.client_secret]))
+
+
+def _setting_problem(version: str, auth: str, token_url: str | None, base_url: str,
+                     path_only: bool = False) -> tuple[str, str] | None:
+    """(key, what is wrong) with a combination of settings, or None. `path_only`: the base
+    URL's path is not checked (a connector built in code may serve any path)."""
+    if version == "1.2" and auth != "oauth2":
+        return "auth", "must be oauth2 with version 1.2: OneRoster 1.2 takes OAuth 2 only"
+    if auth == "oauth2" and not token_url:
+        return "token_url", "is required with auth: oauth2"
+    root = ROOTS.get(version, ROOT)
+    if not path_only and not base_url.rstrip("/").endswith(root):
+        return "base_url", f"must end in {root}" + (f" with version {version}"
+                                                     if version != "1.1" else "")
+    return None
 
 
 def _sign_hmac_sha256(client: OAuth1Auth, request: OAuth1Request) -> str:
@@ -316,13 +360,14 @@ def _follow(client: JsonClient, link: str, seen: set[str], where: str) -> str:
     return url
 
 
-def page_records(payload: object, file: str, where: str) -> list[Record]:
+def page_records(payload: object, file: str, where: str,
+                 version: str = ONEROSTER_VERSIONS[0]) -> list[Record]:
     """The records under the collection's key, each checked; a 200 without the key is an
     error, never an empty collection."""
     objects = payload.get(file) if isinstance(payload, dict) else None
     if not isinstance(objects, list):
         raise SourceError(f"{where}: the answer has no \"{file}\" list; is the base URL a "
-                          "OneRoster 1.1 REST server?")
+                          f"OneRoster {version} REST server?")
     for n, obj in enumerate(objects, 1):
         check_record(obj, n, where)
     return cast("list[Record]", objects)  # each checked above: an object
@@ -351,13 +396,17 @@ def _next_link(headers: httpx.Headers) -> str | None:
     return None
 
 
-def add_rows(roster: Roster, file: str, rows: list[dict[str, str]]) -> None:
+def add_rows(roster: Roster, file: str, rows: list[dict[str, str]], label: str = "",
+             lines: list[int] | None = None) -> None:
     """A whole collection's flattened rows into the roster: its columns (and so its
-    metadata and demographics extras) are known only once every record is in."""
-    columns = list(dict.fromkeys(chain(REQUIRED[file], (k for row in rows for k in row))))
-    add = roster.begin(file, columns, f"/{file}")
-    assert add is not None  # begin refuses only a file missing a REQUIRED column
-    for line, row in enumerate(rows, 1):  # "line": the record's place in the collection
+    metadata and demographics extras) are known only once every record is in. `label`
+    names the collection in messages (default "/<file>"); `lines`: each row's "line", by
+    default its place in the collection."""
+    required = roster.spec.required[file]
+    columns = list(dict.fromkeys(chain(required, (k for row in rows for k in row))))
+    add = roster.begin(file, columns, label or f"/{file}")
+    assert add is not None  # begin refuses only a file missing a required column
+    for line, row in zip(lines or range(1, len(rows) + 1), rows):
         add([row.get(c, "") for c in columns], line)
 
 
@@ -396,14 +445,19 @@ def _is_reference(value: object) -> bool:
     return isinstance(value, dict) and isinstance(value.get("sourcedId"), str)
 
 
+METADATA_DEPTH = 3  # {"ic": {"legacysourceId": ...}}: Infinite Campus nests its own
+
+
 def _metadata_problem(value: object) -> str | None:
-    """Extensions: an object of plain values (numbers too: vendors define them) or lists
-    of them."""
+    """Extensions: an object of plain values (numbers too: vendors define them), lists of
+    them, or objects of them nested up to METADATA_DEPTH (read as dotted names)."""
     if value is None:
         return None
     if not isinstance(value, dict):
         return f"is {json_kind(value)}, not an object"
-    for key, item in value.items():
+    for key, item in _metadata_items(value):
+        if isinstance(item, dict):
+            return f"nests objects deeper than {METADATA_DEPTH} at '{label(key)}'"
         bad = [v for v in (item if isinstance(item, list) else [item])
                if isinstance(v, (dict, list))]
         if bad:
@@ -411,15 +465,22 @@ def _metadata_problem(value: object) -> str | None:
     return None
 
 
+def _metadata_items(value: dict[str, object], depth: int = 1) -> Iterator[tuple[str, object]]:
+    """(dotted name, value) of a metadata object, nested objects followed to METADATA_DEPTH
+    (deeper ones are yielded as they are, for _metadata_problem to refuse)."""
+    for key, item in value.items():
+        if isinstance(item, dict) and depth < METADATA_DEPTH:
+            yield from ((f"{key}.{k}", v) for k, v in _metadata_items(item, depth + 1))
+        else:
+            yield key, item
+
+
 def _user_ids_problem(value: object) -> str | None:
     """[{"type": text, "identifier": text}, ...], or the CSV's text form."""
-    if value is None or isinstance(value, str):
-        return None
-    if not isinstance(value, list):
-        return f"is {json_kind(value)}, not a list"
+    problem = None if isinstance(value, str) else oneroster12.objects_problem(value)
+    if problem or not isinstance(value, list):
+        return problem
     for item in value:
-        if not isinstance(item, dict):
-            return f"holds {json_kind(item)}, not an object"
         bad = [k for k in ("type", "identifier")
                if not isinstance(item.get(k), (str, type(None)))]
         if bad:
@@ -427,8 +488,9 @@ def _user_ids_problem(value: object) -> str | None:
     return None
 
 
-CHECKS: dict[str, Callable[[object], str | None]] = {"metadata": _metadata_problem,
-                                                     "userIds": _user_ids_problem}
+CHECKS: dict[str, Callable[[object], str | None]] = {
+    "metadata": _metadata_problem, "userIds": _user_ids_problem,
+    "roles": oneroster12.nested_problem, "userProfiles": oneroster12.nested_problem}
 
 
 # -- flattening: a REST object -> the CSV row of oneroster_map ----------------------------
@@ -448,10 +510,11 @@ def _plain(key: str, value: object) -> dict[str, str]:
 
 
 def _metadata(key: str, value: object) -> dict[str, str]:
-    """{"metadata": {"city": ...}} -> the CSV's metadata.city column."""
+    """{"metadata": {"city": ...}} -> the CSV's metadata.city column; {"ic":
+    {"legacysourceId": ...}} -> metadata.ic.legacysourceId."""
     if not isinstance(value, dict):
         return {}
-    return {f"metadata.{k}": _text(v) for k, v in value.items()}
+    return {f"metadata.{k}": _text(v) for k, v in _metadata_items(value)}
 
 
 def _user_ids(key: str, value: object) -> dict[str, str]:
@@ -475,5 +538,11 @@ def _text(value: object) -> str:
     return str(value)
 
 
-FLATTENERS: dict[str, Callable[[str, object], dict[str, str]]] = {"metadata": _metadata,
-                                                                  "userIds": _user_ids}
+def _renamed(key: str, value: object) -> dict[str, str]:
+    """1.2 REST's preferredFirstName and preferredLastName: the CSV's preferredGivenName
+    and preferredFamilyName."""
+    return {oneroster12.REST_NAMES[key]: _text(value)}
+
+
+FLATTENERS: dict[str, Callable[[str, object], dict[str, str]]] = {
+    "metadata": _metadata, "userIds": _user_ids, **dict.fromkeys(oneroster12.REST_NAMES, _renamed)}

@@ -78,6 +78,15 @@ class OptionError(ValueError):
         self.problem = problem
 
 
+ONEROSTER_VERSIONS = ("1.1", "1.2")
+
+
+def oneroster_version(default: str | None, help: str) -> Option:
+    """`source.version`, beside `source.kind`: the OneRoster version a OneRoster source
+    speaks (CSV and REST alike). Quote it in YAML ("1.2"); a bare 1.2 is read the same."""
+    return Option("version", str, default, choices=ONEROSTER_VERSIONS, help=help)
+
+
 def given(options: dict[str, Any], names: Iterable[str]) -> dict[str, Any]:
     """The options among `names` that are set (not None, empty or zero): the keyword
     arguments a connector's constructor takes, leaving its own defaults for the rest."""

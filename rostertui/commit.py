@@ -12,7 +12,10 @@ once. Here:
 
 Applying is one pass per type, with one index built per table touched: applying 100,000
 actions costs about as much as reading them. Only the fields an action names are written,
-so fields kept locally (notes, display names) survive every sync.
+so fields kept locally (notes, display names) survive every sync. A link moves a record
+to a new source id (the source renumbered it); the records naming it (section members,
+a contact's students, schools) are rewritten in the same pass (references.py), and a
+revert's links rewrite them back.
 
 Before anything is applied, every action is checked against the record it names: its
 before-values must be the store's current values (an optimistic check per record). A plan
@@ -36,11 +39,12 @@ from itertools import compress
 from operator import itemgetter
 from typing import Any
 
-from . import clock, history, lifecycle
+from . import clock, history, lifecycle, references
 from .errors import RosterError
 from .lifecycle import SyncStatus
 from .model import ACTION_TYPES, ACTIVE, ARCHIVED, SOURCE_FIELDS, TABLES
 from .records import Action, Plan, Record, StoreData, SyncRecord, Table
+from .references import REFERENCES, Reference, Renames
 from .store import meta_of, syncs_of
 
 Changes = dict[str, list[Any]]  # an action's {field: [before, after]}
@@ -100,12 +104,22 @@ def mismatches(data: StoreData, actions: list[Action], side: str = "before") -> 
         ids = _ids(table)
         for action in table_actions:
             sid = action["source_id"]
-            if side == "before" and "link" in action:
-                sid = action["link"]["from"]
+            link = action.get("link")
+            if link is not None and _taken(link, sid, ids, side):
+                out.append(action["id"])
+                continue
+            if side == "before" and link is not None:
+                sid = link["from"]
             doc_id = ids.get(sid)
             if not matches(action, None if doc_id is None else table[doc_id], side):
                 out.append(action["id"])
     return out
+
+
+def _taken(link: dict[str, str], sid: str, ids: Mapping[str, str], side: str) -> bool:
+    """Whether the id a link moves a record to ("before": its new id; "after": the old
+    one, which its undo would move it back to) is held by another record now."""
+    return (sid if side == "before" else link["from"]) in ids
 
 
 def matches(action: Action, doc: Record | None, side: str) -> bool:
@@ -133,12 +147,19 @@ def refuse(what: str, ids: list[str], hint: str) -> MismatchError:
 
 def apply_actions(data: StoreData, actions: list[Action]) -> None:
     """Apply `actions`, which have been checked (or are forced): an add whose record is
-    there puts back its fields, a change to a record that is gone changes nothing."""
+    there puts back its fields, a change to a record that is gone changes nothing, and a
+    link to a source id another record holds moves nothing. The records that name a
+    linked record are then rewritten to name its new id (references.py)."""
+    moved: Renames = {}
     for table_name, table_actions in _group(data, actions).items():
-        _apply_table(data.setdefault(table_name, {}), table_actions)
+        _apply_table(data.setdefault(table_name, {}), table_actions, moved)
+    for ref in REFERENCES:
+        if ref.target in moved:
+            references.rewrite(data.get(TABLES[ref.holder], {}).values(), ref, moved[ref.target])
 
 
-def _apply_table(table: Table, actions: list[Action]) -> None:
+def _apply_table(table: Table, actions: list[Action], moved: Renames) -> None:
+    """Apply one table's actions; each link that moved a record is added to `moved`."""
     ids = _ids(table)
     next_id = max(map(int, table), default=0) + 1
     for action in actions:
@@ -148,13 +169,17 @@ def _apply_table(table: Table, actions: list[Action]) -> None:
             ids[sid] = str(next_id)
             next_id += 1
             continue
-        doc_id = ids.get(action["link"]["from"] if "link" in action else sid)
-        if doc_id is None:
-            continue  # gone since (a forced revert over a later sync): nothing to change
+        link = action.get("link")
+        doc_id = ids.get(link["from"] if link else sid)
+        if doc_id is None or (link and sid in ids):
+            continue  # gone since, or its new id taken (a forced revert): nothing to change
         if action["kind"] == "remove":
             del table[doc_id]
             del ids[sid]
             continue
+        if link:
+            del ids[link["from"]]
+            moved.setdefault(action["type"], {})[link["from"]] = sid
         ids[sid] = doc_id
         doc = table[doc_id]
         if action["kind"] == "add":  # forced: the record is there; put back its fields
@@ -175,11 +200,17 @@ def after_state(actions: Iterable[Action], data: StoreData,
                 types: Iterable[str] = ACTION_TYPES) -> dict[str, dict[str, Record]]:
     """Active records per type (of `types`) as they will be once the enabled actions are
     applied; `stored`: the store's records by type and source id (staging's Indexes). The
-    store's own docs are shared, never changed: an update works on a copy."""
+    store's own docs are shared, never changed: an update, or a record naming one that a
+    link moves, is a copy."""
     wanted = set(types)
     state = {t: _active(data[TABLES[t]].values()) for t in ACTION_TYPES if t in wanted}
+    links: list[Action] = []
     for a in actions:
-        if not a["enabled"] or a["type"] not in state:
+        if not a["enabled"]:
+            continue
+        if "link" in a:
+            links.append(a)
+        if a["type"] not in state:
             continue
         records, sid = state[a["type"]], a["source_id"]
         if a["kind"] == "add":
@@ -190,7 +221,20 @@ def after_state(actions: Iterable[Action], data: StoreData,
             old_sid = a["link"]["from"] if "link" in a else sid
             records.pop(old_sid, None)
             records[sid] = _changed(stored[a["type"]].get(old_sid, {}), a["changes"])
+    moved = references.renames_of(links)
+    for ref in REFERENCES:
+        if ref.target in moved and ref.holder in state:
+            _rename_in(state[ref.holder], ref, moved[ref.target])
     return state
+
+
+def _rename_in(records: dict[str, Record], ref: Reference, names: Mapping[str, str]) -> None:
+    """`records` with each one naming a moved record replaced by a copy naming its new id."""
+    for sid, rec in records.items():
+        value = rec.get(ref.field)
+        new = references.renamed(value, ref, names)
+        if new is not value:
+            records[sid] = {**rec, ref.field: new}
 
 
 def _active(docs: Collection[Record]) -> dict[str, Record]:
@@ -261,28 +305,21 @@ def next_commit_seq(data: StoreData) -> int:
 
 # -- recording a revert --------------------------------------------------------------------
 
-def _commit_order(doc: SyncRecord) -> tuple[int, str, int]:
-    return (doc["commit_seq"], doc["committed_at"] or "", doc["id"])
-
-
 def applied_after(data: StoreData, doc: SyncRecord) -> list[SyncRecord]:
     """The syncs (not reverts) whose changes are in effect now and were last applied
     after `doc` was committed: a sync reverted since is not, a sync redone since is, as of
     its redo. A revert of a later sync thus never stands in the way of undoing an
     earlier one, whatever the order of ids."""
     syncs = syncs_of(data)
-    after = _commit_order(doc)
+    after = history.commit_order(doc)
     out: list[SyncRecord] = []
     for original in syncs.values():
-        if original["mode"] == "revert" or original["status"] not in APPLIED:
+        if original["mode"] == "revert" or original["status"] not in history.APPLIED:
             continue
         last = _last_applied(syncs, original)
-        if last is not None and _commit_order(last) > after:
+        if last is not None and history.commit_order(last) > after:
             out.append(original)
     return out
-
-
-APPLIED = (SyncStatus.COMMITTED, SyncStatus.REVERTED)
 
 
 def _last_applied(syncs: dict[str, SyncRecord], original: SyncRecord) -> SyncRecord | None:
@@ -356,6 +393,9 @@ def invert(action: Action, current: Record | None) -> Action:
                        "source_id": action["source_id"], "label": action["label"],
                        "enabled": action["enabled"],
                        "changes": {f: [a, b] for f, (b, a) in action.get("changes", {}).items()}}
+    if "members" in action:  # a section's roster moves, the other way
+        inverse["members"] = {f: {"added": m["removed"], "removed": m["added"]}
+                              for f, m in action["members"].items()}
     if "link" in action:  # undo a relink: find the record by its new id, give back the old
         inverse["source_id"] = action["link"]["from"]
         inverse["id"] = f"{action['type']}:{action['link']['from']}"

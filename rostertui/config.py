@@ -25,11 +25,12 @@ from typing import Any, TypeAlias, cast
 
 import yaml
 
-from connectors import CONNECTORS
+from connectors import CONNECTORS, carried_fields
 from connectors.options import Option, OptionError
 
 from . import paths
 from .errors import RosterError
+from .model import SOURCE_FIELDS
 from .text import safe
 
 # `source:` is declared by the connectors (connectors/__init__.py): `kind` picks one, and
@@ -68,6 +69,8 @@ SECRET_KEYS = frozenset(o.name for c in CONNECTORS.values() for o in c.options i
 _SOURCE = _source_schema()
 USERNAME_SOURCES = ("district_username", "email", "sis_id")
 MATCH_KEYS = ("source_id", "email", "username", "name")
+# The default of sync.required_fields, narrowed to what the configured source can carry
+# (connectors.carried_fields): a OneRoster source is not asked for a graduation year.
 REQUIRED_FIELDS = {"student": ["email", "username", "graduation_year"], "teacher": ["email"],
                    "staff": ["first_name", "last_name", "sis_id", "email"]}
 SCHEMA: Schema = {
@@ -80,6 +83,7 @@ SCHEMA: Schema = {
         "change_threshold_percent": (float, 50.0),
         "username_source": (str, "district_username", USERNAME_SOURCES),
         "match_existing": (list, ["source_id"], MATCH_KEYS),
+        "legacy_id_fields": (list, ["legacy_ids"]),
         "unique_section_names": (bool, False),
         "contacts": (bool, True),
         "required_fields": (dict, REQUIRED_FIELDS),
@@ -130,6 +134,7 @@ class SyncPolicy:
     change_threshold_percent: float        # records changed, of the active ones of a type
     username_source: str                   # one of USERNAME_SOURCES
     match_existing: tuple[str, ...]        # of MATCH_KEYS, in the order they are tried
+    legacy_id_fields: tuple[str, ...]      # legacy_ids, extra.<key>: where old ids are named
     unique_section_names: bool
     contacts: bool
     required_fields: Mapping[str, tuple[str, ...]]  # type -> fields (REQUIRED_FIELDS' types)
@@ -252,8 +257,11 @@ def from_dict(raw: dict[str, Any], path: Path | None = None,
     store_path = (_home(base / store, "store.path", where) if store
                   else paths.data_dir() / "store.json")
     _check_policies(values, where)
+    given = isinstance(raw.get("sync"), dict) and raw["sync"].get("required_fields") is not None
+    dropped = _carried_required(values["sync"], source["kind"], where, given)
     cfg = Config(path, source, store_path, _sync_policy(values["sync"]), values["schools"],
                  _limits(values["limits"]), secrets, keymap=values["keymap"])
+    cfg.warnings += dropped
     if path and in_file and _readable_by_others(path):
         cfg.warnings.append(f"{path} holds secrets ({', '.join(in_file)}) and is readable "
                             f"by group or others; run: chmod 600 {path}")
@@ -271,6 +279,7 @@ def _sync_policy(sync: dict[str, Any]) -> SyncPolicy:
         change_threshold_percent=sync["change_threshold_percent"],
         username_source=sync["username_source"],
         match_existing=tuple(sync["match_existing"]),
+        legacy_id_fields=tuple(sync["legacy_id_fields"]),
         unique_section_names=sync["unique_section_names"],
         contacts=sync["contacts"],
         required_fields={type_: tuple(fields)
@@ -421,10 +430,32 @@ def _check_policies(values: dict[str, Any], where: str) -> None:
         if type_ not in REQUIRED_FIELDS or not isinstance(fields, list):
             raise RosterError(f"{where}: 'sync.required_fields.{type_}' must be a list, for "
                               f"one of {', '.join(REQUIRED_FIELDS)}")
+    for name in sync["legacy_id_fields"]:
+        if name != "legacy_ids" and not (name.startswith("extra.") and len(name) > 6):
+            raise RosterError(f"{where}: 'sync.legacy_id_fields' names '{name}': give "
+                              "legacy_ids or extra.<key> (a column kept in extra)")
     for which in ("include", "exclude"):
         section_rules.parse(sync["sections"][which], f"sync.sections.{which}", where)
     values["schools"] = {str(k): None if v is None else str(v)
                          for k, v in values["schools"].items()}
+
+
+def _carried_required(sync: dict[str, Any], kind: str, where: str, given: bool) -> list[str]:
+    """Narrow sync.required_fields to the fields a `kind` source can fill: silently for
+    the default, with a warning per field the config names (a OneRoster set would warn
+    for every student). A field the type does not have at all is an error."""
+    carried = carried_fields(kind)
+    dropped: list[str] = []
+    for type_, fields in sync["required_fields"].items():
+        for name in fields:
+            if name not in SOURCE_FIELDS[type_]:
+                raise RosterError(f"{where}: 'sync.required_fields.{type_}' names '{name}', "
+                                  f"which a {type_} does not have")
+            if name not in carried[type_] and given:
+                dropped.append(f"{where}: 'sync.required_fields.{type_}' names {name}, which "
+                               f"a {kind} source never carries; it is not checked")
+        sync["required_fields"][type_] = [f for f in fields if f in carried[type_]]
+    return dropped
 
 
 def _check_thresholds(values: dict[str, Any], where: str) -> None:

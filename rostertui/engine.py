@@ -8,7 +8,7 @@ under the lock) -> history; revert and redo (commit.py) are recorded as syncs of
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
 
 from connectors.feed import Connector, Progress, SourceCheck, SourceError
@@ -128,6 +128,8 @@ class Engine:
             message = clean_message(scrub(str(exc), self.config.secrets))
             self._record_failure(mode, trigger, started, message)
             raise RosterError(message) from None
+        if progress:  # the phases after the fetch take seconds at 50,000 students
+            progress("staging", sum(len(t.records) for t in feed.types.values()), None)
         with self.store.locked("sync", wait=0):
             if self.store.version() != seen:
                 data = self._take()
@@ -135,6 +137,8 @@ class Engine:
                                    source=describe_source(self.config.source),
                                    started_at=started)
             plan = staging.stage(feed, data, self.config, schools)
+            if progress:  # the guards and the write; a Cancelled here still stages nothing
+                progress("saving", len(plan["actions"]), None)
             reasons = safety.block_reasons(plan["actions"], data, self.config)
             history.finish(doc, plan, meta_of(data)["state"], reasons)
             self.store.plans.write(doc, plan, meta_of(data)["store_id"])
@@ -223,19 +227,23 @@ class Engine:
             self._write(data)
         return _report(doc, plan["warnings"])
 
-    def revert(self, sync_id: int, force: bool = False) -> Report:
+    def revert(self, sync_id: int, force: bool = False,
+               accepted: Collection[str] = ()) -> Report:
         """Undo a committed sync. Refused when records it changed have changed since, or
         when the undo trips a guard (the revert of a first import removes everything),
-        unless forced. The revert is recorded as a sync of its own."""
+        unless forced. `accepted`: conflicts (revert_conflicts) the admin was shown and
+        agreed to revert over; others still refuse, and so do the guards. The revert is
+        recorded as a sync of its own."""
         with gc_paused(), self.store.locked("revert", wait=0):
             data = self._take()
             doc = history.get(data, sync_id)
             lifecycle.require(doc, "revert")
-            new = self._revert(data, doc, force, "revert", doc["id"])
+            new = self._revert(data, doc, force, "revert", doc["id"], accepted)
             self._write(data)
         return _report(new, [])
 
-    def redo(self, sync_id: int, force: bool = False) -> Report:
+    def redo(self, sync_id: int, force: bool = False,
+             accepted: Collection[str] = ()) -> Report:
         """Apply a reverted sync again: the revert of its revert, recorded as a new sync."""
         with gc_paused(), self.store.locked("redo", wait=0):
             data = self._take()
@@ -243,18 +251,18 @@ class Engine:
             lifecycle.require(doc, "redo")
             undoing = history.get(data, doc["reverted_by"])
             lifecycle.require(undoing, "revert")
-            new = self._revert(data, undoing, force, "redo", doc["id"])
+            new = self._revert(data, undoing, force, "redo", doc["id"], accepted)
             self._write(data)
         return _report(new, [])
 
     def _revert(self, data: StoreData, doc: SyncRecord, force: bool, verb: str,
-                asked: int) -> SyncRecord:
+                asked: int, accepted: Collection[str]) -> SyncRecord:
         """Revert `doc` (for a redo, the revert being undone); `asked`: the sync the admin
         named, for the messages."""
         started = clock.stamp()
         plan = self._plan_of(data, doc)
         clashing = self._conflicts(data, doc, plan)
-        if clashing and not force:
+        if not force and set(clashing) - set(accepted):
             raise conflict_error(asked, clashing, verb)
         undo_plan = inverse_plan(data, plan)
         reasons = safety.block_reasons(undo_plan["actions"], data, self.config)
@@ -425,7 +433,8 @@ def _report(doc: SyncRecord, warnings: list[DataWarning]) -> Report:
     return {"sync_id": doc["id"], "mode": doc["mode"], "status": doc["status"],
             "counts": doc["counts"], "warnings": warnings,
             "enabled": doc["enabled"], "disabled": doc["disabled"],
-            "blocked_reasons": doc["blocked_reasons"], "error": doc["error"]}
+            "blocked_reasons": doc["blocked_reasons"], "error": doc["error"],
+            "renumbered": doc["renumbered"]}
 
 
 def table_counts(data: StoreData) -> Counts:

@@ -1,8 +1,9 @@
-"""Sync records in the `syncs` table: creation, counts, and the lookups on them."""
+"""Sync records in the `syncs` table: creation, counts, and the lookups on them,
+including the syncs that touched one record (`record_trail`), through its links."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, cast
 
 from . import clock
@@ -24,6 +25,12 @@ def counts(actions: Iterable[Action]) -> Counts:
     return out
 
 
+def renumbered(actions: Iterable[Action]) -> int:
+    """Links that move a record the source renumbered (not a local account: its link
+    also clears `local`)."""
+    return sum(1 for a in actions if "link" in a and "local" not in a.get("changes", {}))
+
+
 def new_sync(data: StoreData, *, mode: str, trigger: str, source: dict[str, Any],
              started_at: str) -> SyncRecord:
     syncs = syncs_of(data)
@@ -41,7 +48,7 @@ def finish(doc: SyncRecord, plan: Plan, base_state: str, reasons: list[str]) -> 
     actions = plan["actions"]
     doc.update({"finished_at": clock.stamp(), "counts": counts(actions),
                 "enabled": len(actions), "disabled": 0, "warnings": len(plan["warnings"]),
-                "base_state": base_state,
+                "base_state": base_state, "renumbered": renumbered(actions),
                 "blocked_reasons": [clean_message(r) for r in reasons],
                 "status": pending_status(reasons)})
     codes: dict[str, int] = {}
@@ -81,3 +88,36 @@ def get(data: StoreData, sync_id: int | str | None) -> SyncRecord:
 def listing(data: StoreData) -> list[SyncRecord]:
     """Every sync, newest first."""
     return sorted(syncs_of(data).values(), key=lambda d: d["id"], reverse=True)
+
+
+def commit_order(doc: SyncRecord) -> tuple[int, str, int]:
+    """The order syncs were applied in (ids are in staging order, not commit order)."""
+    return (doc["commit_seq"], doc["committed_at"] or "", doc["id"])
+
+
+# The statuses of syncs whose actions were applied (a reverted one's, then undone).
+APPLIED = (SyncStatus.COMMITTED, SyncStatus.REVERTED)
+# A sync's enabled actions by action id (its plan read once).
+AppliedActions = Callable[[int], Mapping[str, Action]]
+
+
+def record_trail(syncs: Iterable[SyncRecord], applied: AppliedActions, type_: str,
+                 source_id: str) -> list[tuple[SyncRecord, Action]]:
+    """(sync, action) for each committed sync that touched the record now under
+    `source_id`, in the order of `syncs`, including those from before a link moved it
+    to this id: walking back in commit order, an action that is a link sends the walk
+    on to the id the record had before it. The links of reverted syncs are walked too
+    (the record had that id in between), but only committed syncs are listed."""
+    listed = list(syncs)
+    walked = sorted((d for d in listed if d["status"] in APPLIED), key=commit_order,
+                    reverse=True)
+    sid, found = source_id, dict[int, Action]()
+    for doc in walked:
+        action = applied(doc["id"]).get(f"{type_}:{sid}")
+        if action is None:
+            continue
+        if doc["status"] == SyncStatus.COMMITTED:
+            found[doc["id"]] = action
+        if "link" in action:
+            sid = action["link"]["from"]
+    return [(d, found[d["id"]]) for d in listed if d["id"] in found]

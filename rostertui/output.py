@@ -23,13 +23,16 @@ if TYPE_CHECKING:
 
 def counts_table(counts: Counts, types: Iterable[str] = ACTION_TYPES) -> str:
     kinds = list(KINDS) + sorted({k for c in counts.values() for k in c} - set(KINDS))
-    lines = [f"{'':10}" + "".join(f"{safe(k):>12}" for k in kinds)]
+    # 10 + 4 x 11 = 54 columns: the Status tab fits it at 60x20 beside its scrollbar
+    lines = [f"{'':10}" + "".join(f"{safe(k):>11}" for k in kinds)]
     for t in types:
-        lines.append(f"{TABLES[t]:10}" + "".join(f"{counts[t].get(k, 0):>12,}" for k in kinds))
+        lines.append(f"{TABLES[t]:10}" + "".join(f"{counts[t].get(k, 0):>11,}" for k in kinds))
     return "\n".join(lines)
 
 
-def sync_report(r: Report) -> str:
+def sync_report(r: Report, shown: bool = False) -> str:
+    """A sync's counts, guards, warning codes and next step. `shown`: printed by `show`,
+    so its next step does not send the reader to `show`."""
     total = sum(sum(c.values()) for c in r["counts"].values())
     mode = safe(r["mode"])
     asked = r.get("asked_mode")
@@ -40,12 +43,23 @@ def sync_report(r: Report) -> str:
     if r["disabled"]:
         head += f", {r['disabled']:,} unticked"
     lines = [head + ")", counts_table(r["counts"])]
+    if r.get("renumbered"):
+        lines.append(f"{r['renumbered']:,} records renumbered by the source: each is an update "
+                     "marked link, from its old id to its new one, not an archive and an add")
     lines += [f"blocked: {safe(reason)}" for reason in r["blocked_reasons"]]
     if r["warnings"]:
         lines.append(f"warnings: {len(r['warnings']):,} ({_codes(r['warnings'])}); "
-                     f"list them with: rostertui show {safe(r['sync_id'])}")
-    lines.append(_next_step(r))
-    return "\n".join(lines)
+                     f"list them with: rostertui warnings {safe(r['sync_id'])}")
+    lines.append(_next_step(r, shown))
+    return "\n".join(line for line in lines if line)
+
+
+def blocked_line(r: Report, log: object) -> str:
+    """A blocked scheduled sync in one line, for cron's mail: why, and what to do."""
+    sid = safe(r["sync_id"])
+    return (f"rostertui: sync {sid} blocked, not committed: "
+            f"{'; '.join(map(safe, r['blocked_reasons']))}; review: rostertui show {sid} "
+            f"(its report is in {safe(log)})")
 
 
 def _codes(warnings: list[DataWarning]) -> str:
@@ -55,12 +69,13 @@ def _codes(warnings: list[DataWarning]) -> str:
     return ", ".join(f"{safe(c)} {n:,}" for c, n in sorted(codes.items()))
 
 
-def _next_step(r: Report) -> str:
+def _next_step(r: Report, shown: bool) -> str:
     sid = safe(r["sync_id"])
+    review = "" if shown else f"review: rostertui show {sid}; "
     if r["status"] == SyncStatus.STAGED:
-        return f"review: rostertui show {sid}; apply: rostertui commit {sid}"
+        return f"{review}apply: rostertui commit {sid}"
     if r["status"] == SyncStatus.BLOCKED:
-        return (f"review: rostertui show {sid}; apply anyway: rostertui commit {sid} --force; "
+        return (f"{review}apply anyway: rostertui commit {sid} --force; "
                 f"drop: rostertui discard {sid}")
     if r["status"] == SyncStatus.DISCARDED and not sum(sum(c.values())
                                                        for c in r["counts"].values()):
@@ -101,16 +116,18 @@ def _first_line(text: str | None) -> str:
     return (str(text or "").splitlines() or [""])[0]
 
 
-def show(doc: SyncRecord, r: Report) -> str:
+def show(doc: SyncRecord, r: Report, warnings: bool = False) -> str:
+    """A sync's report and its actions; its warnings counted per code, or with `warnings`
+    listed a line each."""
     lines = [f"sync {safe(doc['id'])}: {safe(doc['mode'])} {safe(doc['trigger'])} sync by "
              f"{safe(doc['user'])}, started {safe(doc['started_at'])}, {safe(doc['status'])} "
              f"{note(doc)}".rstrip(),
-             sync_report(r)]
+             sync_report({**r, "warnings": []} if warnings else r, shown=True)]
     if r.get("error") and doc["status"] not in (SyncStatus.FAILED, SyncStatus.STAGED,
                                                  SyncStatus.BLOCKED):
         lines.append(f"its actions cannot be shown: {safe(r['error'])}")
-    lines += [f"warning {safe(w['code'])} {safe(w['type'])} {safe(w['source_id'])}: "
-              f"{safe(w['message'])}" for w in r["warnings"]]
+    if warnings:
+        lines.append(warnings_table(r["warnings"], doc["id"]))
     lines += [action_line(a) for a in r["actions"]]
     return "\n".join(lines)
 
@@ -146,7 +163,8 @@ def status(s: StoreStatus) -> str:
     district = (s["district"] or {}).get("name", "unknown")
     lines = [f"source:   {safe(src['kind'])} {safe(src.get('path') or src.get('base_url'))}",
              f"district: {safe(district)}", f"store:    {safe(s['store'])}",
-             f"sync:     {'enabled' if s['enabled'] else 'disabled'}"]
+             "integration: " + ("enabled" if s["enabled"] else
+                                "disabled: scheduled syncs (sync --auto) are skipped")]
     last = s["last_sync"]
     if last:
         lines.append(f"last sync: {safe(last['id'])} {safe(last['mode'])} "
@@ -162,7 +180,8 @@ def status(s: StoreStatus) -> str:
 
 
 def check(c: SourceCheck) -> str:
-    lines = [f"connected: {safe(c.get('district') or 'unknown district')}"]
+    version = f" ({safe(c['version'])})" if "version" in c else ""
+    lines = [f"connected{version}: {safe(c.get('district') or 'unknown district')}"]
     lines += [f"  school: {safe(s)}" for s in c.get("schools", [])]
     lines += [f"  {safe(t)}: {n:,}" for t, n in c.get("counts", {}).items()]
     return "\n".join(lines)
@@ -193,22 +212,32 @@ def day_summary(summary: Mapping[str, object]) -> str:
 
 
 def progress_bar(stream: TextIO) -> Progress | None:
-    """A progress callback drawing one line on a terminal; None when not a terminal."""
+    """A progress callback drawing one line on a terminal (None when not a terminal): per
+    file or type its records, as a bar when the total is known, and the engine's own
+    phases (staging, saving). A new type is drawn at once; a type's further counts at
+    most every 0.1 s, and its last one (done == total) always."""
     if not stream.isatty():
         return None
-    last = [0.0]
+    drawn = ("", 0.0)  # the type drawn last, and when
 
     def report(type_: str, done: int, total: int | None) -> None:
+        nonlocal drawn
         now = time.monotonic()
-        if now - last[0] < 0.1 and (total is None or done < total):
+        if type_ == drawn[0] and now - drawn[1] < 0.1 and (total is None or done < total):
             return
-        last[0] = now
-        if total:
-            filled = int(30 * min(done, total) / total)
-            bar = "#" * filled + "." * (30 - filled)
-            stream.write(f"\r{safe(type_):14} [{bar}] {done:,}/{total:,}   ")
-        else:
-            stream.write(f"\r{safe(type_):14} {done:,} records   ")
+        drawn = (type_, now)
+        stream.write(f"\r{progress_line(type_, done, total)}{CLEAR_LINE}")
         stream.flush()
 
     return report
+
+
+CLEAR_LINE = "\x1b[K"  # erase to the end of the line: a shorter line leaves nothing behind
+
+
+def progress_line(type_: str, done: int, total: int | None) -> str:
+    """One progress line, at most 72 columns: students [#####.....] 1,000/2,000."""
+    if total:
+        filled = int(24 * min(done, total) / total)
+        return f"{safe(type_)[:16]:16} [{'#' * filled}{'.' * (24 - filled)}] {done:,}/{total:,}"
+    return f"{safe(type_)[:16]:16} {done:,} records"

@@ -40,7 +40,9 @@ class Action(TypedDict):
     record: NotRequired[Record]                   # add (and a revert's remove)
     changes: NotRequired[dict[str, list[Any]]]    # field: [before, after]
     members: NotRequired[dict[str, dict[str, list[str]]]]  # sections: added, removed
-    link: NotRequired[dict[str, str]]             # {"by": key, "from": old source id}
+    # a link (steps/matching.py): {"by": legacy_id|email|username|name|revert, "from":
+    # the old source id}, an update moving the stored record to `source_id`
+    link: NotRequired[dict[str, str]]
 
 
 class Plan(TypedDict):
@@ -84,6 +86,7 @@ class SyncRecord(TypedDict):
     commit_seq: int
     cursor_before: str | None
     note: str | None                              # e.g. "no changes" (recorded discarded)
+    renumbered: int                               # links of records the source renumbered
 
 
 class Meta(TypedDict):
@@ -108,6 +111,7 @@ class Report(TypedDict):
     disabled: int
     blocked_reasons: list[str]
     error: str | None
+    renumbered: int                               # links of records the source renumbered
     actions: NotRequired[list[Action]]
     asked_mode: NotRequired[str]                  # sync: the mode asked, when the source
     #                                               sent the other one (see "mode")
@@ -167,6 +171,7 @@ SYNC_FIELDS: Fields = {
     "commit_seq": ((int,), 0),
     "cursor_before": (_MAYBE_TEXT, None),
     "note": (_MAYBE_TEXT, None),
+    "renumbered": ((int,), 0),
 }
 
 META_FIELDS: Fields = {

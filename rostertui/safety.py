@@ -13,7 +13,9 @@ cause, so unticking the offending actions in review unblocks:
   removed, or of the active sections with members left with no students or no teacher;
 - changes: more than sync.change_threshold_percent of the active records of a type
   updated, archived, reactivated or removed (adds and roster-only section updates are
-  not counted: see _changes);
+  not counted: see _changes). A link is an update: a source that renumbers a whole
+  type archives nothing (no delete guard fires) but changes all of it, so an
+  unattended sync stays blocked for review;
 - limits: limits.max_sections and limits.max_users after the sync.
 
 The clear, enrollment and change guards also need at least MIN_COUNT records (or
@@ -46,8 +48,11 @@ LOSS_KINDS = ("archive", "remove")
 FIELD_KINDS = frozenset({"update", "reactivate"})
 COUNT_STEP = {"add": 1, "reactivate": 1, "archive": -1, "remove": -1}
 # Fields a clear is counted on: what the source owns, less the id itself (a link moves
-# a record to a new source id, it never empties it) and `extra`, diffed as extra.<key>.
-CLEARABLE = {t: frozenset(SOURCE_FIELDS[t]) - {"source_id", "extra"} for t in ACTION_TYPES}
+# a record to a new source id, it never empties it), `extra`, diffed as extra.<key>, and
+# the legacy ids: the old ids of a renumbering, which a source stops sending once it is
+# done (and the revert of a renumbering empties), and whose loss loses nothing.
+CLEARABLE = {t: frozenset(SOURCE_FIELDS[t]) - {"source_id", "extra", "legacy_ids"}
+             for t in ACTION_TYPES}
 ROSTER = frozenset(MEMBER_FIELDS)
 # The clear, enrollment and change guards fire only on at least this many records (or
 # enrollments, or sections); the delete guards keep their own, sync.delete_threshold.
@@ -210,8 +215,10 @@ def _enrollments(updates: list[Action], gone: list[Action], data: StoreData,
 
 
 def _removed(updates: list[Action]) -> int:
-    """Members the section updates take out, from their `members` (in C). A revert's
-    inverse carries none, nor does an update of other fields: those few are diffed."""
+    """Members the section updates take out, from their `members` (in C): the real
+    moves, so a member the source renumbered (a link) is never counted as removed, and a
+    revert's inverse carries the moves swapped. An update without `members` (one of
+    other fields; an inverse written before they were carried) is diffed."""
     # dict.get in C, so the actions as the plain dicts they are (records.py): a
     # TypedDict is no dict to mypy, and methodcaller("get") costs 2.5 times as much
     plain = cast("list[dict[str, Any]]", updates)

@@ -23,7 +23,7 @@ from rostertui.errors import BlockedError, RosterError
 from rostertui.history import pending_status
 from rostertui.lifecycle import SyncStatus
 from rostertui.model import ACTION_TYPES, KINDS
-from rostertui.records import Report, SyncRecord
+from rostertui.records import Action, Report, SyncRecord
 from rostertui.review import Review
 
 from . import columns, gcpause, notices
@@ -34,6 +34,7 @@ from .counter_grid import CounterGrid
 from .footer import KeyFooter
 from .job_screen import Job, JobScreen
 from .labels import KIND_LABELS, plural, when
+from .linked_actions import commit_warning, contacts_of
 from .plan_notes import plan_notes
 from .roster_app import engine_of
 from .rowtable import RowTable
@@ -154,6 +155,9 @@ class ReportScreen(Screen[None]):
             lines.append(Text(note, style="red" if d["status"] in (SyncStatus.BLOCKED,
                                                                    SyncStatus.FAILED)
                               else ""))
+        if d["renumbered"]:
+            lines.append(Text(f"{d['renumbered']:,} records renumbered by the source (Update: "
+                              "the links, old id -> new id)", style="bold"))
         if self.editable:
             lines.append(Text("Enter on a count lists its actions; c commits, d discards.",
                               style="dim"))
@@ -202,8 +206,9 @@ class ReportScreen(Screen[None]):
         review, sid = self.review, self.sync_id
         assert review is not None  # offered only while editable
         tally = review.tally()
+        body = commit_summary(tally, review.half_kept(contacts_of(self.catalog)))
         if not await self.app.push_screen_wait(ConfirmScreen(
-                f"Commit sync {sid}?", commit_summary(tally), f"Commit {enabled(tally):,}")):
+                f"Commit sync {sid}?", body, f"Commit {enabled(tally):,}", danger=False)):
             return
         engine = engine_of(self)
         ok, result = await self._run(f"Committing sync {sid}…", lambda _: engine.commit(sid))
@@ -246,13 +251,16 @@ class ReportScreen(Screen[None]):
         self.load()
 
 
-def commit_summary(tally: Tally) -> Text:
-    """The enabled counts restated, one line per type with actions."""
+def commit_summary(tally: Tally, half_kept: list[Action]) -> Text:
+    """The enabled counts restated, one line per type with actions, and the ticked
+    actions linked to unticked student archives (Review.half_kept), if any."""
     on, everything = enabled(tally), total(tally)
     lines = [Text(f"{on:,} of {everything:,} actions will be applied:"),
              *type_lines(tally, lambda e, n: f"{e:,}/{n:,}" if n else "")]
     if everything - on:
         lines.append(Text(f"{everything - on:,} unticked actions are left out.", style="bold"))
+    if half_kept:
+        lines.append(commit_warning(half_kept))
     return Text("\n").join(lines)
 
 

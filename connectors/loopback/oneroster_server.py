@@ -7,7 +7,8 @@ dateLastModified filter, OAuth 1 HMAC-SHA256 signature checks, an OAuth 2 client
 credentials token endpoint, faults a test arms for the Nth request to a path, and
 records sent changed (`serve`, on the JSON objects: e.g. serve("enrollments", fn) to
 leave out every student's enrollment).
-Plumbing (server, handler, answers, the common faults) is server.py's.
+Plumbing (server, handler, answers, the common faults) is server.py's; a OneRoster 1.2
+server (oneroster12_server.py) is this one with another path, files and scopes.
 """
 
 from __future__ import annotations
@@ -60,11 +61,15 @@ class OneRosterServer(LoopbackServer):
     """Besides the common faults: "loop" (Link next = this page, or to=), "short" (only
     the page's first record, the headers kept)."""
 
+    api = API                                     # where the collections are served
+    files: tuple[str, ...] = FILES                # the CSV files of the district served
+    collections: tuple[str, ...] = FILES          # the collections served
+
     def __init__(self, fixtures: Path, client_id: str = CLIENT_ID,
                  client_secret: str = CLIENT_SECRET) -> None:
         super().__init__()
         self.client_id, self.client_secret = client_id, client_secret
-        self.rows = load(fixtures)
+        self.rows = load(fixtures, self.files)
         # Options a test may change:
         self.total_headers = ("X-Total-Count",)  # ClassLink: ("x-total-count", "x-count")
         self.links = True                         # send Link rel="next"
@@ -75,12 +80,12 @@ class OneRosterServer(LoopbackServer):
         # What a test reads (and self.requests, the (path, query) of each request):
         self.schemes: list[str] = []                # auth scheme of each accepted API call
         self.refusals: list[str] = []               # why each 401 was sent
-        self._tokens: dict[str, float] = {}         # bearer token -> expiry
+        self._tokens: dict[str, tuple[float, str]] = {}  # bearer token -> (expiry, scope)
         self._nonces: set[tuple[str, str]] = set()
 
     @property
     def base_url(self) -> str:
-        return self.url + API
+        return self.url + self.api
 
     @property
     def token_url(self) -> str:
@@ -96,7 +101,7 @@ class OneRosterServer(LoopbackServer):
             self.rows[file][sid] = row
 
     def queries(self, file: str) -> list[Query]:
-        return [q for path, q in self.requests if path == f"{API}/{file}"]
+        return [q for path, q in self.requests if path == f"{self.api}/{file}"]
 
     # -- serving -----------------------------------------------------------------------
 
@@ -107,7 +112,7 @@ class OneRosterServer(LoopbackServer):
             answer.headers["Link"] = f'<{fault.opts.get("to", uri)}>; rel="next"'
             return answer
         if fault.kind == "short":
-            file = path.removeprefix(API + "/")
+            file = path.removeprefix(self.api + "/")
             return json_answer(200, {file: json.loads(answer.body)[file][:1]}, answer.headers)
         return apply(fault, answer)
 
@@ -118,10 +123,21 @@ class OneRosterServer(LoopbackServer):
         if refusal:
             self.refusals.append(refusal)
             return json_answer(401, {"imsx_codeMajor": "failure", "error": refusal})
-        file = path.removeprefix(API + "/")
-        if req.command != "GET" or file not in self.rows:
+        file = path.removeprefix(self.api + "/")
+        if req.command != "GET" or file not in self.collections:
             return json_answer(404, {"imsx_codeMajor": "failure", "error": "Not Found"})
+        forbidden = self._forbidden(req, file)
+        if forbidden:
+            return json_answer(403, {"imsx_codeMajor": "failure", "error": forbidden})
         return self._page(path, file, query)
+
+    def _forbidden(self, req: BaseHTTPRequestHandler, file: str) -> str | None:
+        """Why good credentials may not read `file`, or None."""
+        return None
+
+    def _object(self, file: str, row: dict[str, str]) -> Json:
+        """A row of the district as the REST object sent."""
+        return tojson_answer(file, row, self.base_url)
 
     def _page(self, path: str, file: str, query: Query) -> Answer:
         rows = list(self.rows[file].values())
@@ -133,11 +149,11 @@ class OneRosterServer(LoopbackServer):
                 return json_answer(400, {"error": f"unsupported filter {query['filter']}"})
             rows = [r for r in rows if _time(r["dateLastModified"]) > _time(since[1])]
         if file in self._serve:  # every row sent changed (or left out) before paging
-            rows = self._served(file, [tojson_answer(file, r, self.base_url) for r in rows])
+            rows = self._served(file, [self._object(file, r) for r in rows])
         limit, offset = int(query.get("limit", DEFAULT_LIMIT)), int(query.get("offset", 0))
         page = rows[offset:offset + min(limit, self.max_limit or limit)]
         if file not in self._serve:
-            page = [tojson_answer(file, r, self.base_url) for r in page]
+            page = [self._object(file, r) for r in page]
         headers = {name: str(len(rows)) for name in self.total_headers}
         if self.links and offset + len(page) < len(rows):
             after = urlencode({**query, "offset": offset + len(page)})
@@ -153,7 +169,7 @@ class OneRosterServer(LoopbackServer):
         presented = req.headers.get("Authorization", "")
         scheme = presented.split(" ", 1)[0]
         if scheme == "Bearer":
-            good = self._tokens.get(presented[7:], 0) > time.time()
+            good = self._tokens.get(presented[7:], (0.0, ""))[0] > time.time()
             refusal = None if good else "invalid or expired token"
         elif scheme == "OAuth":
             refusal = self._oauth1_refusal(req)
@@ -203,19 +219,33 @@ class OneRosterServer(LoopbackServer):
                                "error_description": "client authentication failed"})
         if form.get("grant_type") != "client_credentials":
             return json_answer(400, {"error": "unsupported_grant_type"})
-        if self.scope and form.get("scope") != self.scope:
+        scope = self._grant(form.get("scope", ""))
+        if scope is None:
             return json_answer(400, {"error": "invalid_scope"})
         token = secrets.token_hex(16)
-        self._tokens[token] = time.time() + self.expires_in
+        self._tokens[token] = (time.time() + self.expires_in, scope)
         return json_answer(200, {"access_token": token, "token_type": "bearer",
-                           "expires_in": self.expires_in, "scope": form.get("scope", "")})
+                           "expires_in": self.expires_in, "scope": scope})
+
+    def _grant(self, asked: str) -> str | None:
+        """The scope a token is granted for the scope asked, or None to refuse it."""
+        return None if self.scope and asked != self.scope else asked
+
+    def token_scope(self, req: BaseHTTPRequestHandler) -> str:
+        """The scope of the request's bearer token ("" for none)."""
+        presented = req.headers.get("Authorization", "")
+        return self._tokens.get(presented[7:], (0.0, ""))[1] if presented[:7] == "Bearer " \
+            else ""
 
 
-def load(fixtures: Path) -> dict[str, dict[str, dict[str, str]]]:
+def load(fixtures: Path, files: tuple[str, ...] = FILES) -> dict[str, dict[str, dict[str, str]]]:
     """Each CSV file's rows by sourcedId (a stray trailing comma dropped), last modified
-    at OLD unless the row says when."""
-    data = {}
-    for file in FILES:
+    at OLD unless the row says when; a file the set lacks holds no rows."""
+    data: dict[str, dict[str, dict[str, str]]] = {}
+    for file in files:
+        if not (fixtures / f"{file}.csv").exists():
+            data[file] = {}
+            continue
         with (fixtures / f"{file}.csv").open(encoding="utf-8-sig", newline="") as f:
             rows = [{k: v for k, v in row.items() if k is not None}
                     for row in csv.DictReader(f)]

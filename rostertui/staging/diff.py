@@ -175,7 +175,9 @@ def field_changes(type_: str, old: Record, new: Record,
         if a is b or f in unsent:  # the same object: unchanged (a hot path of syncs)
             continue
         if f == "extra":
-            changes.update(_extra_changes(a or {}, b or {}, keep_absent="extra.*" in unsent))
+            if a != b:  # equal mappings (the usual case) need no key by key pass
+                changes.update(_extra_changes(a or {}, b or {},
+                                              keep_absent="extra.*" in unsent))
         elif a != b:
             changes[f] = [a, b]
     return changes

@@ -8,8 +8,11 @@
       5. unique names     steps/class_names.py     sync.unique_section_names
       6. diff             diff.py                  the feed against the store: actions,
                                                    within this sync's own schools
-      7. account matching steps/matching.py        sync.match_existing: adds become links
-      8. data warnings    steps/data_warnings.py   over the roster the commit would leave
+      7. linking          steps/matching.py        an add that is a stored record the
+                                                   source renumbered (by a legacy id, then
+                                                   sync.match_existing) becomes a link
+      8. links followed   steps/renumbering.py     changes the links explain left out
+      9. data warnings    steps/data_warnings.py   over the roster the commit would leave
     -> plan: {actions, reference, warnings, cursor, district, rules}
 
 Every step has one signature, by kind, and changes nothing it is given (it builds a new
@@ -17,7 +20,7 @@ Feed, TypeFeed, record, plan or action where it changes one; shallow copies, nev
 ones: a district has 100,000 students):
 
     feed step:  step(feed, data, cfg) -> (feed, warnings)     steps 1-5
-    plan step:  step(plan, data, cfg) -> (plan, warnings)     steps 7-8
+    plan step:  step(plan, data, cfg) -> (plan, warnings)     steps 7-9
 
 `data` is the store as loaded (never changed here) and `cfg` the StageConfig below: the
 district's policies (`cfg.sync`, the config's typed SyncPolicy: `sync.contacts` in the
@@ -32,16 +35,18 @@ two selections, each applied once: `schools:` of the config (empty: every school
 step 3, which leaves the rest out of the feed before usernames and section names are
 worked out; and the schools a sync is given of its own (Engine.sync(schools=...), the
 Sync now dialog) by the diff, which stages nothing outside them, sent or stored, so
-narrowing one sync never archives what lies outside it.
+narrowing one sync never archives what lies outside it. Both also cover a school the
+source renumbered, by its legacy id (renumbering.renumbered_schools), with a warning.
 
-The plan's warnings: the connector's and the diff's, then account matching's, all kept;
-then those of the other steps in order (usernames, data warnings), each left out when one
-with its code, type and source id is already there.
+The plan's warnings: the connector's and the diff's, then linking's and the renumbered
+schools' (steps 7 and 8), all kept; then those of the other steps in order (usernames,
+data warnings), each left out when one with its code, type and source id is already
+there.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from connectors.feed import Feed
@@ -50,7 +55,15 @@ from ..config import Config, SyncPolicy
 from ..records import DataWarning, Plan, StoreData
 from . import diff
 from .diff import Indexes
-from .steps import class_names, contacts, data_warnings, matching, section_rules, usernames
+from .steps import (
+    class_names,
+    contacts,
+    data_warnings,
+    matching,
+    renumbering,
+    section_rules,
+    usernames,
+)
 from .steps import schools as school_selection
 from .steps.schools import Selection
 from .steps.section_rules import SectionRules
@@ -64,18 +77,25 @@ class StageConfig:
     sections: SectionRules   # the sections the rules leave out, and how many each rule did
     schools: Selection       # which records this sync covers, and who it leaves out
     indexes: Indexes         # the store's records by type and source id, built on first use
+    # `schools:` ids the source renumbered: new id -> the old one the config names; the
+    # selection covers the new id too (renumbering.renumbered_schools)
+    renumbered_schools: Mapping[str, str]
 
     @classmethod
     def of(cls, config: Config, feed: Feed, data: StoreData,
            schools: list[str] | None = None) -> StageConfig:
         sync = config.sync
         rules = sync.sections
+        fields = sync.legacy_id_fields
+        configured = renumbering.renumbered_schools(feed, set(config.schools), fields)
+        chosen = None if schools is None else set(schools)
+        if chosen is not None:
+            chosen |= set(renumbering.renumbered_schools(feed, chosen, fields))
         return cls(sync=sync,
                    sections=section_rules.decide(feed, rules.include, rules.exclude),
-                   schools=Selection(feed, data, set(config.schools),
-                                     None if schools is None else set(schools),
-                                     contacts=sync.contacts),
-                   indexes=Indexes(data))
+                   schools=Selection(feed, data, set(config.schools) | set(configured),
+                                     chosen, contacts=sync.contacts),
+                   indexes=Indexes(data), renumbered_schools=configured)
 
 
 FeedStep = Callable[[Feed, StoreData, StageConfig], tuple[Feed, list[DataWarning]]]
@@ -101,8 +121,9 @@ def stage(feed: Feed, data: StoreData, config: Config,
         found += more
     plan = diff.compare(feed, cfg.indexes, cfg.schools.this_sync)
     plan, ambiguous = matching.link_accounts(plan, data, cfg)
+    plan, renamed = renumbering.follow_links(plan, data, cfg)
     plan, checked = data_warnings.check_data(plan, data, cfg)
-    return {**plan, "warnings": merge(plan["warnings"] + ambiguous, found + checked),
+    return {**plan, "warnings": merge(plan["warnings"] + ambiguous + renamed, found + checked),
             "rules": cfg.sections.removed}
 
 

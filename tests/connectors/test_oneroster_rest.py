@@ -199,8 +199,10 @@ def test_a_page_that_is_a_list_is_an_error(oneroster_server):
      f"record {KYLE}: 'grades' holds a list, not text or a reference"),
     ({"sourcedId": KYLE, "metadata": ["room"]}, f"record {KYLE}: 'metadata' is a list, not an "
                                                 "object"),
-    ({"sourcedId": KYLE, "metadata": {"room": {"n": 1}}},
-     f"record {KYLE}: 'metadata' holds an object at 'room', where plain values belong"),
+    ({"sourcedId": KYLE, "metadata": {"room": {"n": [{"x": 1}]}}},
+     f"record {KYLE}: 'metadata' holds an object at 'room.n', where plain values belong"),
+    ({"sourcedId": KYLE, "metadata": {"a": {"b": {"c": {"d": 1}}}}},
+     f"record {KYLE}: 'metadata' nests objects deeper than 3 at 'a.b.c'"),
     ({"sourcedId": KYLE, "userIds": [{"type": "LDAP", "identifier": 12}]},
      f"record {KYLE}: 'userIds' holds an id whose 'identifier' is a number, not text"),
 ])
@@ -220,6 +222,20 @@ def test_metadata_may_hold_numbers(oneroster_server):
     feed = connector(oneroster_server, page_size=20).fetch("full", None)
     kyle = next(r for r in feed.types["student"].records if r["source_id"] == KYLE)
     assert (kyle["extra"]["gpa"], kyle["extra"]["n"]) == ("3.5", "1,2")
+
+
+def test_nested_metadata_reads_as_dotted_names_and_gives_legacy_ids(oneroster_server):
+    """Infinite Campus keeps a renumbered user's old id in metadata.ic.legacysourceId; a
+    server may send it nested ({"ic": {"legacysourceId": ...}}) rather than dotted."""
+    users = [tojson_answer("users", row, oneroster_server.base_url)
+             for row in oneroster_server.rows["users"].values()]
+    user = next(u for u in users if u["sourcedId"] == KYLE)
+    user["metadata"] = {"ic": {"legacysourceId": "old-kyle", "school": {"room": "4"}}}
+    oneroster_server.fault(USERS, "body", body={"users": users})
+    feed = connector(oneroster_server, page_size=20).fetch("full", None)
+    kyle = next(r for r in feed.types["student"].records if r["source_id"] == KYLE)
+    assert kyle["legacy_ids"] == ["old-kyle"]
+    assert kyle["extra"]["ic.school.room"] == "4"
 
 
 def test_a_looping_next_link_is_an_error(oneroster_server):
@@ -413,7 +429,7 @@ COUNTS = {"orgs": 2, "academicSessions": 3, "courses": 2, "classes": 2, "users":
 def test_check_names_the_district_and_counts_cheaply(oneroster_server):
     result = connector(oneroster_server, "oauth2").check()
     assert result == {"district": "Grand Bend ISD", "schools": ["Grand Bend High School"],
-                      "counts": COUNTS}
+                      "counts": COUNTS, "version": "OneRoster 1.1"}
     assert [q["limit"] for q in oneroster_server.queries("users")] == ["1"]
 
 
