@@ -98,10 +98,18 @@ def make(type_: str, **values: Any) -> Record:
     return rec
 
 
+def shown_names(rec: Mapping[str, Any]) -> tuple[str, str]:
+    """A person's (first, last) name as shown: the preferred names where the source gives
+    them (OneRoster 1.2 keeps them in `extra`), else the legal ones."""
+    extra = rec.get("extra") or {}
+    return (extra.get("preferred_first_name") or rec.get("first_name") or "",
+            extra.get("preferred_last_name") or rec.get("last_name") or "")
+
+
 def label(type_: str, rec: Mapping[str, Any]) -> str:
     """A short human label: a person's name, a school's or section's name, plus the id."""
     if type_ in PEOPLE_TYPES:
-        name = " ".join(p for p in (rec.get("first_name"), rec.get("last_name")) if p)
+        name = " ".join(p for p in shown_names(rec) if p)
     else:
         name = rec.get("name") or ""
     ident = rec.get("sis_id") or rec.get("source_id")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from rostertui.model import KINDS, TABLES
+from rostertui.model import KINDS, TABLES, shown_names
 from rostertui.records import Record
 
 KIND_LABELS = {k: k.capitalize() for k in KINDS}
@@ -24,8 +24,8 @@ def when(stamp: str | None) -> str:
 
 
 def person(doc: Record) -> str:
-    """Last, First: the order lists are sorted in."""
-    first, last = doc.get("first_name") or "", doc.get("last_name") or ""
+    """Last, First (the order lists are sorted in), preferred names first (shown_names)."""
+    first, last = shown_names(doc)
     return f"{last}, {first}" if first and last else (last or first or doc["source_id"])
 
 
