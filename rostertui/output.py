@@ -35,10 +35,8 @@ def sync_report(r: Report, shown: bool = False) -> str:
     so its next step does not send the reader to `show`."""
     total = sum(sum(c.values()) for c in r["counts"].values())
     mode = safe(r["mode"])
-    asked = r.get("asked_mode")
-    if asked and asked != r["mode"]:
-        sent = "a full set" if r["mode"] == "full" else "only the changes"
-        mode = f"{mode}: {safe(asked)} asked; the source sent {sent}"
+    if chosen := source_chose(r):
+        mode = f"{mode}: {chosen}"
     head = f"sync {safe(r['sync_id'])} {safe(r['status'])} ({mode}, {total:,} actions"
     if r["disabled"]:
         head += f", {r['disabled']:,} unticked"
@@ -60,6 +58,15 @@ def blocked_line(r: Report, log: object) -> str:
     return (f"rostertui: sync {sid} blocked, not committed: "
             f"{'; '.join(map(safe, r['blocked_reasons']))}; review: rostertui show {sid} "
             f"(its report is in {safe(log)})")
+
+
+def source_chose(r: Report) -> str | None:
+    """"quick asked; the source sent a full set" when the source decided the mode."""
+    asked = r.get("asked_mode")
+    if not asked or asked == r["mode"]:
+        return None
+    sent = "a full set" if r["mode"] == "full" else "only the changes"
+    return f"{safe(asked)} asked; the source sent {sent}"
 
 
 def _codes(warnings: list[DataWarning]) -> str:

@@ -9,6 +9,7 @@ from textual.dom import DOMNode
 from rostertui.engine import Engine
 from rostertui.errors import Cancelled
 from rostertui.lifecycle import PENDING, SyncStatus
+from rostertui.output import source_chose
 from rostertui.records import Report, SyncRecord
 
 from . import notices
@@ -47,7 +48,12 @@ def announce(node: DOMNode, outcome: tuple[bool, Any]) -> None:
     report: Report = result
     sid, status = report["sync_id"], report["status"]
     changes = sum(total(c) for c in report["counts"].values())
-    if status == SyncStatus.COMMITTED:
+    if chosen := source_chose(report):
+        notices.info(node, f"Sync {sid}: {chosen}.", title="Mode", timeout=12)
+    if status == SyncStatus.DISCARDED:
+        notices.info(node, f"Sync {sid} found no changes: the store already matches the "
+                           "source, so there is nothing to review.", title="No changes")
+    elif status == SyncStatus.COMMITTED:
         notices.info(node, f"Sync {sid} committed: {changes:,} changes applied.",
                      title="Committed")
     elif status == SyncStatus.BLOCKED:

@@ -21,7 +21,9 @@ from ..support.dashboard import (
     lines,
     notes,
     report_loaded,
+    start_sync,
     started,
+    sync_dialog,
     text,
     until,
     visible_table,
@@ -134,3 +136,27 @@ def test_changes_name_each_sync_that_arrived_or_moved_on():
         "Sync 3 committed by alice: it reverts sync 1",
         "Sync 4 by a scheduled run failed: timed out"]
     assert changes(after, after) == ["The store was changed in another session"]
+
+
+async def test_a_quick_sync_the_source_answered_in_full_says_so(tmp_path, source):
+    """Seen by a new user: a quick sync on a bulk set ran a full one, and nothing said so."""
+    engine = engine_on(tmp_path, source)  # the feed says mode "full", as a bulk set does
+    app = dashboard(engine)
+    async with app.run_test(size=SIZE) as pilot:
+        await started(pilot)
+        dialog = await sync_dialog(pilot)
+        dialog.query_one("#quick").value = True
+        dialog.query_one("#start").focus()
+        await start_sync(pilot)
+        assert "Sync 2: quick asked; the source sent a full set." in notes(app)
+
+
+async def test_a_sync_with_no_changes_says_so_and_waits_for_nothing(tmp_path, source):
+    engine = engine_on(tmp_path, source, day1())  # the source sends what the store holds
+    app = dashboard(engine)
+    async with app.run_test(size=SIZE) as pilot:
+        dash = await started(pilot)
+        await sync_dialog(pilot)
+        await start_sync(pilot)
+        assert "Sync 2 found no changes" in notes(app) and "staged" not in notes(app)
+        assert dash.syncs[0]["status"] == "discarded" and dash.pending() is None
