@@ -52,21 +52,31 @@ def engine(work: Path, source: Path) -> Engine:
 
 
 class Phases:
-    """Wall time per wrapped call, summed by name."""
+    """Wall time per wrapped call, summed by name; besides, for a shared machine where
+    wall times wander, the calling thread's CPU time per name (`cpu`), and the process's
+    peak memory when each name last ended (`peak_mb`: the phase that raised it is the
+    first whose figure reaches the step's peak)."""
 
     def __init__(self) -> None:
         self.times: dict[str, float] = {}
+        self.cpu: dict[str, float] = {}
+        self.peak_mb: dict[str, float | None] = {}
 
     def wrap(self, owner, attr: str, name: str) -> None:
         fn = getattr(owner, attr)
 
         def timed(*args, **kwargs):
-            start = time.perf_counter()
+            start, cpu = time.perf_counter(), time.thread_time()
             try:
                 return fn(*args, **kwargs)
             finally:
                 self.times[name] = self.times.get(name, 0.0) + time.perf_counter() - start
+                self.cpu[name] = self.cpu.get(name, 0.0) + time.thread_time() - cpu
+                self.peak_mb[name] = _hwm()
         setattr(owner, attr, timed)
+
+    def info(self) -> dict:
+        return {"phase_cpu": self.cpu, "phase_peak_mb": self.peak_mb}
 
     def engine(self, eng: Engine) -> None:
         self.wrap(eng.store, "load", "store load")
@@ -75,6 +85,8 @@ class Phases:
         self.wrap(safety, "block_reasons", "safety checks")
         self.wrap(eng.store.plans, "write", "plan write")
         self.wrap(eng.store.plans, "read", "plan read")
+        self.wrap(eng.store.plans, "settle", "plan writer awaited")
+        self.wrap(engine_module, "verify_plan", "verify (before-values)")
         self.wrap(engine_module, "commit_plan", "apply")
         self.wrap(eng.store, "write", "store write")
 
@@ -112,7 +124,7 @@ def _sync(a, source: str, mode: str, commit: bool) -> tuple:
     report = eng.sync(mode, commit=commit)
     seconds = time.perf_counter() - start
     counts = {t: {k: n for k, n in c.items() if n} for t, c in report["counts"].items()}
-    return seconds, phases.times, {"status": report["status"], "counts": counts,
+    return seconds, phases.times, {**phases.info(), "status": report["status"], "counts": counts,
                                    "warnings": len(report["warnings"])}
 
 
@@ -143,7 +155,8 @@ def commit(a) -> tuple:
     start = time.perf_counter()
     report = eng.commit()
     seconds = time.perf_counter() - start
-    return seconds, phases.times, {"status": report["status"], "enabled": report["enabled"]}
+    return seconds, phases.times, {**phases.info(), "status": report["status"],
+                                   "enabled": report["enabled"]}
 
 
 def store_load(a) -> tuple:

@@ -24,6 +24,7 @@ from functools import partial
 from typing import Any, TypeVar, cast
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
+from rostertui.invocation import command
 from rostertui.model import ALL_TYPES, PEOPLE_TYPES, make
 from rostertui.records import Record
 
@@ -106,7 +107,7 @@ class CleverConnector:
             raise ValueError(f"unknown sync mode {mode!r}")
         if mode == "quick" and cursor is None:
             raise SourceError("no event position is stored: run a full sync first "
-                              "(rostertui sync --full)")
+                              f"({command('sync --full')})")
         with self._client() as client:
             if mode == "quick" and cursor is not None:
                 return self._quick(client, cursor, progress or _quiet)
@@ -387,7 +388,7 @@ def _object_records(collection: str, obj: Fields) -> dict[str, Record]:
 
 def _unavailable(reason: str) -> SourceError:
     return SourceError(f"Clever events are unavailable ({reason}); run a full sync: "
-                       "rostertui sync --full")
+                       f"{command('sync --full')}")
 
 
 # -- paging --------------------------------------------------------------------------------

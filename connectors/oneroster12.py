@@ -17,7 +17,7 @@ users they complete; that each names a user of the set is checked at the end.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Container, Iterable
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -29,11 +29,14 @@ from connectors.oneroster_map import (
     REFERENCES,
     REQUIRED,
     SPEC_COLUMNS,
+    USER_TYPES,
     Problems,
     Roster,
     Row,
     Spec,
+    _show,
     norm,
+    split_list,
 )
 from rostertui import model
 from rostertui.model import PEOPLE_TYPES
@@ -71,10 +74,11 @@ SPEC = Spec(
               "roles": ("sourcedId", "userSourcedId", "roleType", "role", "orgSourcedId"),
               "userProfiles": ("sourcedId", "userSourcedId")},
     read={**COLUMNS,
+          # role and orgSourcedIds: 1.1's, which a 1.2 users.csv should not carry
           "users": ("sourcedId", "status", *PERSON_COLUMNS, *USER_EXTRAS,
-                    "primaryOrgSourcedId"),
+                    "primaryOrgSourcedId", "role", "orgSourcedIds"),
           "roles": ("sourcedId", "status", "userSourcedId", "roleType", "role",
-                    "orgSourcedId", "beginDate", "endDate"),
+                    "orgSourcedId", "beginDate", "endDate", "userProfileSourcedId"),
           "userProfiles": ("sourcedId", "status", "userSourcedId", "profileType", "vendorId",
                            "applicationId", "username")},
     references={**REFERENCES, "users": (("primaryOrgSourcedId", "org", "orgs"),),
@@ -125,13 +129,19 @@ class Roster12(Roster):
         self._profiles: dict[str, list[tuple[str, int, str]]] = {}  # user -> (id, line, text)
         self._labels: dict[str, str] = {}
         self._user_ids: set[str] = set()                 # every sourcedId of users
+        self._profile_users: dict[str, str] = {}         # active userProfile -> its user
+        # users named by a role row that had a problem ("": a row naming none): their
+        # "no role" would only repeat it
+        self._faulty: set[str] = set()
+        # users whose 1.1 role and orgSourcedIds contradict their roles: (count, first)
+        self._contradicted: tuple[int, str] = (0, "")
         if modes.get("users") == "bulk" and modes.get("roles") == "delta":
             problems.add("roles.csv: delta while users.csv is bulk: every user's roles are "
                          "needed, so roles.csv must be bulk too")
 
     def begin(self, file: str, columns: list[str],
               label: str) -> Callable[[Row, int], None] | None:
-        if file == "users" and "roles" not in self.modes:
+        if file == "users" and "roles" not in self.modes.keys() | self.refused:
             self.problems.add(f"{label}: OneRoster 1.2 gives each user's role in roles.csv, "
                               "which this set does not send (manifest.csv: file.roles)")
             return None
@@ -141,10 +151,22 @@ class Roster12(Roster):
             self._user_ids = self._seen
         return add
 
+    def _roles_doubtful(self, user: str) -> bool:
+        """Whether a user without a role is already accounted for by a problem: roles.csv
+        refused whole (a header-only file would otherwise add a line per user), or a role
+        row of theirs (or of no one) that had one."""
+        return "roles" in self.refused or user in self._faulty or "" in self._faulty
+
     def _mappers(self) -> dict[str, Callable[[Row, int], None]]:
         return {**super()._mappers(), "roles": self._role, "userProfiles": self._profile}
 
     def finish(self, where: str) -> Feed:
+        count, first = self._contradicted
+        if count:
+            self.problems.add(
+                f"{self._labels['users']}: {count} user(s) with OneRoster 1.1's role and "
+                f"orgSourcedIds columns, which contradict {self._labels['roles']} (first: "
+                f"{first}); a 1.2 users.csv has neither column: one of the two is wrong")
         self._unplaced("roles", "role", ((user, r.sid, r.line) for user, roles
                                          in self._roles.items() for r in roles))
         self._unplaced("userProfiles", "userProfile",
@@ -156,19 +178,36 @@ class Roster12(Roster):
 
     def _role(self, row: Row, line: int) -> None:
         row.append("")
-        sid, status, user, kind, role, org, begin, end = self._pick(row)
-        if not self._head(sid, status, row, line):
-            return  # a problem, deleted in a bulk file, or a role a delta removes
-        kind = self._enum(line, sid, "roleType", kind, ROLE_KINDS)
-        role = self._enum(line, sid, "role", role, ROLE_NAMES)
-        if kind and role:
-            self._roles.setdefault(user, []).append(
-                Role(sid, ROLE_NAMES[role], kind == "primary", org, begin, end, line))
+        sid, status, user, kind, role, org, begin, end, profile = self._pick(row)
+        before = self.problems.count
+        if self._head(sid, status, row, line):  # else a problem, deleted in a bulk file,
+            kind = self._required(line, sid, "roleType", kind, ROLE_KINDS)  # or removed
+            role = self._required(line, sid, "role", role, ROLE_NAMES)
+            owner = self._profile_users.get(profile, user)
+            if not user:
+                self._problem(line, sid, "no user (userSourcedId is empty; it is required)")
+            elif owner != user:
+                self._problem(line, sid, f"user profile {profile} is user {owner}'s, not "
+                                         f"{user}'s")
+            if kind and role and user:
+                self._roles.setdefault(user, []).append(
+                    Role(sid, ROLE_NAMES[role], kind == "primary", org, begin, end, line))
+        if self.problems.count > before:
+            self._faulty.add(user)
+
+    def _required(self, line: int, sid: str, column: str, value: str,
+                  allowed: Container[str]) -> str | None:
+        """`_enum` of a value the role must have: an empty one is said to be so."""
+        if value:
+            return self._enum(line, sid, column, value, allowed)
+        self._problem(line, sid, f"{column} is empty; it is required")
+        return None
 
     def _profile(self, row: Row, line: int) -> None:
         row.append("")
         sid, status, user, profile_type, vendor, application, username = self._pick(row)
         if self._head(sid, status, row, line):
+            self._profile_users[sid] = user
             text = f"{profile_type} at {vendor}{f'/{application}' if application else ''}"
             self._profiles.setdefault(user, []).append(
                 (sid, line, f"{text}: {username}" if username else text))
@@ -177,7 +216,7 @@ class Roster12(Roster):
         row.append("")
         values = self._pick(row)
         sid, status, person = values[0], values[1], values[2:2 + len(PERSON_COLUMNS)]
-        *extras, primary_org = values[2 + len(PERSON_COLUMNS):]
+        *extras, primary_org, role_11, orgs_11 = values[2 + len(PERSON_COLUMNS):]
         active = self._head(sid, status, row, line)
         if active is None:
             return
@@ -189,6 +228,11 @@ class Roster12(Roster):
         if placed is None:
             return
         role, orgs, text = placed
+        if (role_11 or orgs_11) and not self._agrees(role, orgs, role_11, orgs_11):
+            count, first = self._contradicted
+            self._contradicted = (count + 1, first or (
+                f"line {line}, user {sid}: role {_show(role_11)}, orgSourcedIds "
+                f"{_show(orgs_11)}; roles: {role} at {', '.join(orgs)}"))
         rec = self._add_person(row, line, sid, role, ROLE_TYPES[role], orgs, person)
         extra = rec["extra"]
         for key, value in zip(USER_EXTRAS.values(), extras):
@@ -202,12 +246,14 @@ class Roster12(Roster):
     def _placed(self, sid: str, line: int,
                 primary_org: str) -> tuple[str, list[str], str] | None:
         """(the primary role, the orgs of the user's roles of its type, the roles as text
-        when they say more than those two) for an active user, or None with a problem."""
+        when they say more than those two) for an active user, or None: a problem says
+        why (one of its own, or one of roles.csv that it would only repeat)."""
         roles = self._roles.get(sid, [])
         primaries = [r for r in roles if r.primary]
         if not primaries:
-            where = self._labels.get("roles", "roles.csv")
-            self._problem(line, sid, f"no {'primary ' if roles else ''}role in {where}")
+            if not self._roles_doubtful(sid):
+                where = self._labels.get("roles", "roles.csv")
+                self._problem(line, sid, f"no {'primary ' if roles else ''}role in {where}")
             return None
         type_ = ROLE_TYPES[primaries[0].role]
         if any(ROLE_TYPES[r.role] != type_ for r in primaries):
@@ -223,8 +269,59 @@ class Roster12(Roster):
             orgs.insert(0, primary_org)
         role = primaries[0].role
         told = all(r.role == role and not (r.begin or r.end) for r in roles)
+        if not told or len(primaries) > 1 or primary_org not in (orgs[0], ""):
+            self._warn_roles(type_, sid, line, roles, primary_org)  # the few that may
         ordered = sorted(roles, key=lambda r: not r.primary)
         return role, orgs, "" if told else "; ".join(r.text() for r in ordered)
+
+    def _warn_roles(self, type_: str, sid: str, line: int, roles: list[Role],
+                    primary_org: str) -> None:
+        """Data warnings for roles the record can be made from but that look wrong: two
+        primary roles (of one kind: the first is taken), a role that ends before it
+        begins, a primaryOrgSourcedId naming no org of the user's roles."""
+        where, roles_at = f"{self._label} line {line} (user {sid})", self._labels["roles"]
+        primaries = [r for r in roles if r.primary]
+        if len(primaries) > 1:
+            self.feed.warnings.append(model.warning(
+                "primary_roles", type_, sid,
+                f"{where}: {len(primaries)} primary roles in {roles_at}, where one is "
+                f"expected: {'; '.join(r.text() for r in primaries)}; the first is taken"))
+        for r in roles:
+            if r.begin and r.end and r.end < r.begin:
+                self.feed.warnings.append(model.warning(
+                    "reversed_dates", type_, sid,
+                    f"{roles_at} line {r.line} (role {r.sid}): beginDate {r.begin} is after "
+                    f"endDate {r.end}; the role is kept as sent"))
+        if primary_org and self._elsewhere(primary_org, roles):
+            self.feed.warnings.append(model.warning(
+                "primary_org_without_role", type_, sid,
+                f"{where}: primaryOrgSourcedId {primary_org} is an org where the user has "
+                f"no role in {roles_at}; their schools are those of their roles"))
+
+    def _elsewhere(self, org: str, roles: list[Role]) -> bool:
+        """Whether `org` is neither an org of the roles nor above one (a role in a
+        department, primaryOrg its school), as far as this set's orgs tell: an org of a
+        type it does not give (a delta without orgs) may be anywhere."""
+        if not all(r.org in self._org_types for r in roles):
+            return False
+        return all(org not in self._above(r.org) for r in roles)
+
+    def _above(self, org: str) -> list[str]:
+        """`org` and the orgs above it, by parentSourcedId."""
+        chain: list[str] = []
+        while org and org not in chain:
+            chain.append(org)
+            org = self._org_parents.get(org, "")
+        return chain
+
+    @staticmethod
+    def _agrees(role: str, orgs: list[str], role_11: str, orgs_11: str) -> bool:
+        """Whether users.csv's 1.1 role and orgSourcedIds (each when given) say what the
+        roles say: the same type of person, in the same orgs."""
+        given = norm(role_11)
+        type_11 = USER_TYPES.get(given) or ROLE_TYPES.get(ROLE_NAMES.get(given, ""))
+        return (not role_11 or type_11 == ROLE_TYPES[role]) and (
+            not orgs_11 or set(split_list(orgs_11)) == set(orgs))
 
     def _row_type(self, row: Row) -> str:
         if self._noun == "role":
@@ -355,5 +452,17 @@ def nested_problem(value: object) -> str | None:
                     return f"holds an item whose 'credentials' {problem}"
             elif not (inner is None or isinstance(inner, str)
                       or (isinstance(inner, dict) and isinstance(inner.get("sourcedId"), str))):
-                return f"holds an item whose '{key}' is {json_kind(inner)}, not text"
+                kind = id_kind(inner)
+                return (f"holds an item whose '{key}' has a sourcedId that is {kind}, not text"
+                        if kind else f"holds an item whose '{key}' is {json_kind(inner)}, "
+                                     "not text")
     return None
+
+
+def id_kind(value: object) -> str | None:
+    """What a reference's sourcedId is when it is there but not text ("a number"), or None:
+    {"sourcedId": 5} is named as such, not as "an object"."""
+    if not isinstance(value, dict) or value.get("sourcedId") is None \
+            or isinstance(value["sourcedId"], str):
+        return None
+    return json_kind(value["sourcedId"])

@@ -94,10 +94,12 @@ class OneRosterCsvConnector:
         problems = Problems()
         with gc_paused(), _members(self.path, problems) as members:
             manifest = _manifest(members, problems)
-            version = _version(manifest, self.version, problems)
+            version = _version(manifest, members, self.version, problems)
             reader = ROSTERS[version or self.version or ONEROSTER_VERSIONS[0]]
-            modes = _modes(manifest, members, problems, reader.spec)
+            refused: set[str] = set()
+            modes = _modes(manifest, members, problems, reader.spec, refused)
             roster = reader(self.kind, modes, problems, datetimes=True)
+            roster.refused |= refused
             if version:
                 _other_files(manifest, members, reader.spec, roster)
                 for file in reader.spec.files:
@@ -209,21 +211,24 @@ def _manifest(members: Members, problems: Problems) -> Manifest | None:
     return properties
 
 
-def _version(manifest: Manifest | None, wanted: str | None,
+def _version(manifest: Manifest | None, members: Members, wanted: str | None,
              problems: Problems) -> str | None:
     """The OneRoster version to read the set as, or None (a problem) when its files are
     not to be read: a version this reader does not take, or not the configured one (a
     1.2 set read as 1.1 would only fail by accident, on users.csv's missing role).
-    Without a manifest, or a version in it, the files are still read for their own
-    problems, as `wanted` or 1.1."""
-    default = wanted or ONEROSTER_VERSIONS[0]
+    Without a manifest, the files are still read for their own problems, as `wanted` or
+    1.1; without a version in it, only as `wanted` (read as a guess, a set of the other
+    version would list each of its files as wrong)."""
     takes = " and ".join(ONEROSTER_VERSIONS)
     if manifest is None:
-        return default
+        return wanted or ONEROSTER_VERSIONS[0]
     if "oneroster.version" not in manifest:
+        only = [f"{f}.csv" for f in ROSTERS["1.2"].spec.files
+                if f not in ROSTERS["1.1"].spec.files and f"{f}.csv" in members]
+        hint = f"; it holds {', '.join(only)}, of OneRoster 1.2" if only else ""
         problems.add(f"manifest.csv: no oneroster.version (this reader takes OneRoster "
-                     f"{takes} sets)")
-        return default
+                     f"{takes} sets{hint})")
+        return wanted
     value, line = manifest["oneroster.version"]
     if value not in ROSTERS:
         problems.add(f"manifest.csv line {line}: oneroster.version is {_show(value)}, "
@@ -237,8 +242,9 @@ def _version(manifest: Manifest | None, wanted: str | None,
 
 
 def _modes(manifest: Manifest | None, members: Members, problems: Problems,
-           spec: Spec) -> dict[str, str]:
-    """bulk|delta for each file to read. Without a manifest, every file present is bulk."""
+           spec: Spec, refused: set[str]) -> dict[str, str]:
+    """bulk|delta for each file to read. Without a manifest, every file present is bulk.
+    A file the manifest and the set disagree on is added to `refused` (a problem says so)."""
     if manifest is None:
         return {f: "bulk" for f in spec.files if members.get(f"{f}.csv")}
     declared = {}
@@ -253,12 +259,17 @@ def _modes(manifest: Manifest | None, members: Members, problems: Problems,
                          "not bulk|delta|absent")
         else:
             declared[name] = mode
+    rostering = {f for reader in ROSTERS.values() for f in reader.spec.files}
     for name, mode in declared.items():
+        if name not in rostering:
+            continue  # gradebook and resource files are not read: _other_files notes them
         if mode != "absent" and f"{name}.csv" not in members:
             problems.add(f"{name}.csv: missing, but manifest.csv lists it as {mode}")
+            refused.add(name)
         elif mode == "absent" and _has_rows(members.get(f"{name}.csv")):
             problems.add(f"{name}.csv: has rows, but manifest.csv marks it absent: "
                          "one of the two is wrong")
+            refused.add(name)
     for file in spec.files:
         if f"{file}.csv" in members and file not in declared:
             problems.add(f"{file}.csv: not listed in manifest.csv")
@@ -270,16 +281,18 @@ def _other_files(manifest: Manifest | None, members: Members, spec: Spec,
                  roster: Roster) -> None:
     """The files the manifest sends that this version's roster does not read: another
     version's rostering file is a problem (1.2's roles.csv in a 1.1 set); gradebook and
-    resource files (categories, lineItems, results, resources, ...) get one note."""
+    resource files (categories, lineItems, results, resources, ...) get one note, even
+    when one listed is not in the set: they never stop a roster sync."""
     sent = [prop[5:] for prop, (value, _) in (manifest or {}).items()
             if prop.startswith("file.") and value.lower() in ("bulk", "delta")
-            and prop[5:] not in spec.files and members.get(f"{prop[5:]}.csv")]
+            and prop[5:] not in spec.files]
     others = {f for s in ROSTERS.values() for f in s.spec.files} - set(spec.files)
     for name in sent:
-        if name in others:
+        if name in others and members.get(f"{name}.csv"):
             roster.problems.add(f"{name}.csv: a file of another OneRoster version than "
                                 f"manifest.csv's oneroster.version {spec.version}")
-    ignored = [f"{name}.csv" for name in sent if name not in others]
+    ignored = [f"{name}.csv" if f"{name}.csv" in members else f"{name}.csv (listed, not "
+               "in the set)" for name in sent if name not in others]
     if ignored:
         roster.feed.warnings.append(model.warning(
             "files_not_read", "file", "manifest.csv",
@@ -312,6 +325,7 @@ def _read(file: str, opener: Opener, roster: Roster, problems: Problems,
     if first is None or not (_header_ok(file, label, header, roster, problems)
                              and roster.begin(file, header, label)):
         batches.close()
+        roster.refused.add(file)
         return
     first[0].pop(0)
     first[1].pop(0)  # the header
@@ -322,6 +336,7 @@ def _read(file: str, opener: Opener, roster: Roster, problems: Problems,
         problems.add(f"{label}: a header and no rows in a bulk file, which would remove "
                      f"every {NOUNS[file]}; a file with nothing to send is marked absent in "
                      "manifest.csv")
+        roster.refused.add(file)
 
 
 def _row_total(opener: Opener) -> int | None:
@@ -433,11 +448,12 @@ def _header_ok(file: str, label: str, header: list[str], roster: Roster,
 
 def _other_shape(file: str, present: set[str], spec: Spec) -> str | None:
     """The other OneRoster version whose columns for `file` the header has, where this
-    version's differ (users.csv with role and orgSourcedIds in a 1.2 set), or None."""
+    version's differ (users.csv with role and orgSourcedIds in a 1.2 set), or None. A
+    version without the file (1.1 has no roles.csv) is never it."""
     for version, reader in ROSTERS.items():
         theirs = set(reader.spec.columns.get(file, ()))
         ours = set(spec.columns[file])
-        if version != spec.version and theirs != ours and present >= theirs \
+        if version != spec.version and theirs and theirs != ours and present >= theirs \
                 and not present >= ours:
             return version
     return None

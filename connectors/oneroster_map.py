@@ -11,12 +11,13 @@ What a version defines is its Spec (V11 here; oneroster12 holds 1.2's and its Ro
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Callable, Container, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property, lru_cache
 from itertools import compress, repeat
-from operator import and_, itemgetter
+from operator import add, and_, itemgetter
 from typing import ClassVar
 
 from connectors.feed import Feed, Membership, SourceError, TypeFeed
@@ -97,6 +98,7 @@ WARN_EMPTY = {"student": ("email", "username"), "teacher": ("email", "username")
 DEMOGRAPHIC_BASE = frozenset({"sourcedId", "status", "dateLastModified", "birthDate", "sex"})
 MAX_PROBLEMS = 50
 DEMOGRAPHIC_FIELDS = frozenset({"dob", "gender", "extra.*"})
+SCHOOLS_UNSENT = frozenset({"school_ids"})
 
 
 def split_list(value: str) -> list[str]:
@@ -229,6 +231,11 @@ class Roster:
 
     Rows are lists, read by column position: at a million rows a dict per row (and a
     dict lookup per value) cost more than reading the file.
+
+    Memory, at a million students: every value the csv module reads is a new string, so
+    an id an enrollment names is the object of the record it names (`_known` maps each id
+    to it), and the values many records repeat (names, schools, grades, roles, dates) are
+    interned: one object each rather than one per row.
     """
 
     spec: ClassVar[Spec] = V11
@@ -247,7 +254,8 @@ class Roster:
                 self.feed.types[type_] = TypeFeed(complete=mode == "bulk")
         if "enrollments" in modes:
             self.feed.membership = Membership(complete=modes["enrollments"] == "bulk")
-        self._known: dict[str, set[str]] = {}  # bulk file -> ids present, for references
+        # bulk file -> the ids present (each to itself: the one object the feed keeps)
+        self._known: dict[str, dict[str, str]] = {}
         self._deleted: dict[str, set[str]] = {}  # bulk file -> ids it marks tobedeleted
         self._org_types: dict[str, str] = {}
         self._org_parents: dict[str, str] = {}
@@ -259,8 +267,11 @@ class Roster:
         self._students: dict[str, Record] = {}
         self._with_demographics: set[str] = set()
         self._contacts: dict[str, tuple[Record, str]] = {}  # id -> (record, role)
-        self._agents: dict[str, set[str]] = {}  # contact id -> student ids naming it
+        self._agents: dict[str, list[str]] = {}  # contact id -> student ids naming it
         self._members: dict[tuple[str, str, str], bool] = {}
+        # files the reader refused whole (a problem says why): what needs them adds no
+        # problem of its own (1.2: no user is "without a role" when roles.csv is refused)
+        self.refused: set[str] = set()
 
     # -- per file ------------------------------------------------------------------
 
@@ -275,10 +286,11 @@ class Roster:
         missing = [c for c in spec.required[file] if c not in columns]
         if missing:
             self.problems.add(f"{label} line 1: missing column(s) {', '.join(missing)}")
+            self.refused.add(file)
             return None
         self._label, self._noun, self._seen = label, NOUNS[file], set()
         self._bulk = self.modes[file] == "bulk"
-        self._present = (self._known.setdefault(file, set())
+        self._present = (self._known.setdefault(file, {})
                          if self._bulk and file in spec.referenced else None)
         self._gone = self._deleted.setdefault(file, set()) if self._present is not None \
             else None
@@ -302,12 +314,15 @@ class Roster:
         self._list_refs = [r for r in refs if r[0] in LIST_COLUMNS]
         self._checked = bool(refs)
         if file == "demographics":
-            self._extra_cols = [(ix(c), c.removeprefix("metadata.")) for c in where
-                                if c and c not in DEMOGRAPHIC_BASE]
+            extras = [(ix(c), c.removeprefix("metadata.")) for c in where
+                      if c and c not in DEMOGRAPHIC_BASE]
         else:
-            self._extra_cols = [(ix(c), c[9:]) for c in where if c.startswith("metadata.")]
-        self._legacy_cols = [i for i, key in self._extra_cols
-                             if "legacy" in key.lower() and file != "demographics"]
+            extras = [(ix(c), c[9:]) for c in where if c.startswith("metadata.")]
+        # metadata.*legacy* fills legacy_ids (users.csv's give a student's): never extra,
+        # where a source that stops sending it once a renumbering is done would clear it
+        legacy = [(i, key) for i, key in extras if "legacy" in key.lower()]
+        self._extra_cols = [col for col in extras if col not in legacy]
+        self._legacy_cols = [i for i, _ in legacy] if file != "demographics" else []
         self._add = self._mappers()[file]
         self._batch = (self._enrollments if file == "enrollments" and self._present is None
                        and not self._list_refs
@@ -333,13 +348,21 @@ class Roster:
         """The Feed, or SourceError listing every problem (`where` names the source)."""
         if self.problems.count:
             raise self.problems.error(where)
+        self._seen = set()  # the last file's ids (7 million enrollments): needed no more
         for contact_id, (rec, role) in self._contacts.items():
             rec["relationships"] = [{"student_id": s, "relationship": role, "type": role}
-                                    for s in sorted(self._agents.get(contact_id, ()))]
+                                    for s in sorted(set(self._agents.get(contact_id, ())))]
         if self.feed.membership is not None:
-            self.feed.membership.rows = [(*key, active) for key, active in self._members.items()]
+            self.feed.membership.rows = self._membership_rows()
         self._mark_unsent_demographics()
         return self.feed
+
+    def _membership_rows(self) -> list[tuple[str, str, str, bool]]:
+        """The enrollments as (section, role, user, active) rows, in the order read (C-level
+        passes; the keys go with the dict once the rows are made)."""
+        rows = list(map(add, self._members.keys(), zip(self._members.values())))
+        self._members = {}
+        return rows
 
     def _mark_unsent_demographics(self) -> None:
         """Without a bulk demographics file, a student with no row in this set keeps the
@@ -348,7 +371,8 @@ class Roster:
             return
         unsent = self.feed.types["student"].unsent
         for sid in self._students.keys() - self._with_demographics:
-            unsent[sid] = DEMOGRAPHIC_FIELDS
+            unsent[sid] = unsent[sid] | DEMOGRAPHIC_FIELDS if sid in unsent \
+                else DEMOGRAPHIC_FIELDS
 
     # -- helpers -------------------------------------------------------------------
 
@@ -372,7 +396,7 @@ class Roster:
                 self._gone.add(sid)
             return None
         if self._present is not None:
-            self._present.add(sid)
+            self._present[sid] = sid
         if active and self._checked and not self._check(row, line, sid):
             return None
         return active
@@ -389,11 +413,13 @@ class Roster:
         False when the row is to be left out: an enrollment naming a record that this
         set marks tobedeleted (the SIS removed the record before its enrollments)."""
         keep = True
-        for _col, i, what, target, known, required, deleted in self._refs:
+        for col, i, what, target, known, required, deleted in self._refs:
             value = row[i]
             if value in known or not (value or required):
                 continue
-            if value in deleted:
+            if not value:
+                self._problem(line, sid, f"no {what} ({col} is empty; it is required)")
+            elif value in deleted:
                 keep = self._refers_to_deleted(line, sid, row, what, value, target) and keep
             else:
                 self._problem(line, sid, f"{what} {value} not found in {target}")
@@ -484,12 +510,13 @@ class Roster:
         return school or org
 
     def _not_a_school(self, type_: str, sid: str, who: str, orgs: list[str],
-                      line: int) -> None:
+                      line: int, kept: bool = False) -> None:
+        """`kept`: the record keeps the schools stored (a delta's school_ids unsent)."""
         named = ", ".join(f"{self._org_types[o]} {o}" for o in orgs)
         self.feed.warnings.append(model.warning(
             "not_a_school", type_, sid,
             f"{self._label} line {line}: {who} {named}, which is not a school and has no "
-            "school above it in orgs"))
+            "school above it in orgs" + ("; the schools stored are kept" if kept else "")))
 
     # -- row mappers: each takes (row, line) and reads COLUMNS[file] by self._pick ---
 
@@ -588,10 +615,11 @@ class Roster:
             extra["sms"] = sms
         if phone:
             extra["phone"] = phone
-        school_ids, lost = orgs, None
+        school_ids, lost = list(map(intern, orgs)), None
         if not self._not_schools.isdisjoint(school_ids):
             school_ids, lost = self._schools(school_ids)
-        rec = _person(type_, sid, identifier, given, middle, family, email, username,
+        rec = _person(type_, sid, identifier, intern(given), intern(middle), intern(family),
+                      email, username,
                       school_ids, self._extra(row, extra) if self._extra_cols else extra)
         if self._legacy_cols:
             rec["legacy_ids"] = self._legacy(row)
@@ -599,13 +627,19 @@ class Roster:
         if type_ in ROSTERED:
             self._of_type[type_].add(sid)
         if lost and not school_ids and type_ != "contact":
-            self._not_a_school(type_, sid, f"{model.label(type_, rec)} belongs to", lost, line)
+            # a delta (a quick sync) moves no one out of their schools on this: only a
+            # full set, which names every school, says the user is in none
+            kept = not self._bulk
+            if kept:
+                self.feed.types[type_].unsent[sid] = SCHOOLS_UNSENT
+            self._not_a_school(type_, sid, f"{model.label(type_, rec)} belongs to", lost,
+                               line, kept)
         if type_ == "student":
-            rec["grade"] = (split_list(grades) or [""])[0]
+            rec["grade"] = intern((split_list(grades) or [""])[0])
             self._students[sid] = rec
             if agents:
                 for agent in split_list(agents):
-                    self._agents.setdefault(agent, set()).add(sid)
+                    self._agents.setdefault(agent, []).append(sid)
         elif type_ == "staff":
             rec["role"] = role
         elif type_ == "contact":
@@ -627,8 +661,8 @@ class Roster:
         student = self._students.get(sid)
         if student is not None:
             self._with_demographics.add(sid)
-            student["dob"] = birth
-            student["gender"] = sex
+            student["dob"] = intern(birth)
+            student["gender"] = intern(sex)
             extra = student["extra"]
             for i, key in self._extra_cols:
                 if row[i]:
@@ -671,21 +705,21 @@ class Roster:
             if not all(not v or valid(v) for v in distinct):
                 return False
         for _, i, _, _, known, required, _ in self._refs:
-            bad = values(i) - known
+            bad = values(i).difference(known)
             if any(bad) or (required and bad):
                 return False
         role_of = {r: norm(r) for r in set(compress(roles, kept))}
         if not ENROLLMENT_ROLES.issuperset(role_of.values()):
             return False
-        # (role_of.get: a bulk file's inactive rows are not checked, so not in role_of)
-        roles = list(map(role_of.get, roles, roles)) if any(
-            r != n for r, n in role_of.items()) else roles
+        # (role_of.get: a bulk file's inactive rows are not checked, so not in role_of;
+        # its values are norm's, one object per role)
+        roles = list(map(role_of.get, roles, roles))
         if self._user_roles and self._role_clash(users, roles, active):
             return False
         # no problem anywhere: apply the batch
         self._seen.update(ids)
         rostered = list(map(ROSTERED.__contains__, roles))
-        keys = zip(sections, roles, users)
+        keys = zip(self._same("classes", sections), roles, self._same("users", users))
         members = self._members
         if self._bulk:  # every kept row is active, and active wins
             members.update(zip(compress(keys, map(and_, active, rostered)), repeat(True)))
@@ -705,8 +739,15 @@ class Roster:
         if role == "teacher" or role == "student":  # aides, proctors, admins: not rostered
             if active and self._enrolled_as_other(user, role, section, sid, line):
                 return
-            key = (section, role, user)
+            key = (self._known.get("classes", {}).get(section, section), role,
+                   self._known.get("users", {}).get(user, user))
             self._members[key] = self._members.get(key, False) or active  # active wins
+
+    def _same(self, file: str, ids: Sequence[str]) -> Sequence[str]:
+        """`ids` as the objects `file`'s records hold (when it is bulk), so that the
+        millions of enrollments hold no string of their own (a C-level pass)."""
+        known = self._known.get(file)
+        return ids if known is None else list(map(known.get, ids, ids))
 
     def _role_clash(self, users: Sequence[str], roles: Sequence[str],
                     active: list[bool]) -> bool:
@@ -737,6 +778,7 @@ class Roster:
 
 # The common spellings of an enrollment role, without a call per row.
 ENROLLMENT_ROLE = {r: r for r in ENROLLMENT_ROLES}
+intern = sys.intern  # values many records repeat: one object each (see Roster)
 ROSTERED = frozenset({"teacher", "student"})  # aides, proctors, admins: not rostered
 
 

@@ -44,6 +44,7 @@ from authlib.oauth1.rfc5849.util import escape
 from authlib.oauth1.rfc5849.wrapper import OAuth1Request
 
 from rostertui import clock
+from rostertui.invocation import command
 from rostertui.records import Record
 from rostertui.redact import scrub
 
@@ -80,6 +81,12 @@ REF_COLUMNS = {"parent": "parentSourcedId", "schoolYear": "schoolYearSourcedId",
                "class": "classSourcedId", "primaryOrg": "primaryOrgSourcedId",
                "resources": "resourceSourcedIds"}
 DROPPED = frozenset({"password"})
+# Read whole by a quick sync too. Orgs (a few hundred): a user a quick sync moves to a
+# department is placed in the school above it, as a full sync does, only when every
+# org's type is known. Demographics: a changed student's row has usually not changed,
+# and without it the student would lose them (the roster applies demographics only to
+# the students in the feed).
+UNFILTERED = frozenset({"orgs", "demographics"})
 
 
 class OneRosterRestConnector:
@@ -166,17 +173,14 @@ class OneRosterRestConnector:
             raise ValueError(f"unknown sync mode {mode!r}")
         if mode == "quick" and cursor is None:
             raise SourceError("no previous sync time is stored: run a full sync first "
-                              "(rostertui sync --full)")
+                              f"({command('sync --full')})")
         started = clock.stamp()
         params = {"filter": _since(cursor)} if mode == "quick" and cursor is not None else {}
         file_mode = "bulk" if mode == "full" else "delta"
         roster = self._roster(self.kind, dict.fromkeys(self._modes, file_mode), Problems())
         with self._session() as client:
             for file in self.files:
-                # Demographics unfiltered: a changed student's demographics row has
-                # usually not changed, and without it the student would lose them. The
-                # roster applies demographics only to the students in this feed.
-                self._read(client, roster, file, {} if file == "demographics" else params,
+                self._read(client, roster, file, {} if file in UNFILTERED else params,
                            progress)
         feed = roster.finish(self.base_url)
         feed.cursor = started
@@ -264,7 +268,7 @@ class OneRosterRestConnector:
                     self.client_id, self.client_secret, scope=self.scope,
                     token_endpoint=self.token_url, grant_type="client_credentials",
                     timeout=self.timeout))
-                auth = _ClientCredentials(oauth, self.client_secret)
+                auth = _ClientCredentials(oauth, self.client_secret, self.scope)
             yield stack.enter_context(JsonClient(
                 self.base_url, auth=auth, timeout=self.timeout,
                 max_response_mb=self.max_response_mb, retry=self.retry,
@@ -305,9 +309,10 @@ class _ClientCredentials(httpx.Auth):
     """OAuth 2 client credentials: authlib's OAuth2Client fetches a bearer token from the
     token URL on the first request and again once it expires."""
 
-    def __init__(self, oauth: OAuth2Client, secret: str):
+    def __init__(self, oauth: OAuth2Client, secret: str, scope: str | None = None):
         self.oauth = oauth
         self.secret = secret
+        self.scope = scope
         self.where = f"POST {httpx.URL(oauth.metadata['token_endpoint']).path}"
 
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
@@ -317,21 +322,31 @@ class _ClientCredentials(httpx.Auth):
             else:
                 self.oauth.fetch_token()
         except (AuthlibBaseError, httpx.HTTPError, ValueError) as exc:
-            raise SourceError(scrub(f"{self.where}: {_token_failure(exc)}",
+            raise SourceError(scrub(f"{self.where}: {_token_failure(exc, self.scope)}",
                                     [self.secret])) from None
         yield from self.oauth.token_auth.auth_flow(request)
 
 
-def _token_failure(exc: Exception) -> str:
+def _token_failure(exc: Exception, scope: str | None = None) -> str:
     if isinstance(exc, AuthlibBaseError):
         detail = f"{exc.error}: {exc.description}" if exc.description else exc.error
-        return (f"the OAuth 2 client was rejected ({' '.join(str(detail).split())[:200]}); "
-                "check source.client_id, client_secret and scope")
+        rejected = f"the OAuth 2 client was rejected ({' '.join(str(detail).split())[:200]})"
+        if exc.error == "invalid_scope" and scope:
+            return f"{rejected} asking for the scope {scope}; {_scope_hint(scope)}"
+        return f"{rejected}; check source.client_id, client_secret and scope"
     if isinstance(exc, httpx.HTTPStatusError):
         return f"the token endpoint failed (HTTP {exc.response.status_code})"
     if isinstance(exc, httpx.HTTPError):
         return f"cannot reach the token endpoint ({type(exc).__name__}: {exc})"
     return "the token endpoint did not answer a JSON token; check source.token_url"
+
+
+def _scope_hint(scope: str) -> str:
+    """What to change when the server refuses the scope asked for."""
+    if SCOPE_DEMOGRAPHICS in scope.split():
+        return ("if this client may not read demographics, set source.demographics: false "
+                "(or name the scopes it has in source.scope)")
+    return "name the scopes this client has in source.scope"
 
 
 # -- paging ------------------------------------------------------------------------------
@@ -433,9 +448,16 @@ def _value_problem(value: object) -> str | None:
     and references. Never a number: the binding sends every value as text."""
     if isinstance(value, list):
         bad = [v for v in value if not (isinstance(v, str) or _is_reference(v))]
-        return f"holds {json_kind(bad[0])}, not text or a reference" if bad else None
+        if not bad:
+            return None
+        kind = oneroster12.id_kind(bad[0])
+        return (f"holds a reference whose sourcedId is {kind}, not text" if kind
+                else f"holds {json_kind(bad[0])}, not text or a reference")
     if value is None or isinstance(value, (str, bool)) or _is_reference(value):
         return None
+    kind = oneroster12.id_kind(value)
+    if kind:
+        return f"has a sourcedId that is {kind}, not text"
     if isinstance(value, dict):
         return "is an object without a text sourcedId, not a reference"
     return f"is {json_kind(value)}, not text"
@@ -450,11 +472,14 @@ METADATA_DEPTH = 3  # {"ic": {"legacysourceId": ...}}: Infinite Campus nests its
 
 def _metadata_problem(value: object) -> str | None:
     """Extensions: an object of plain values (numbers too: vendors define them), lists of
-    them, or objects of them nested up to METADATA_DEPTH (read as dotted names)."""
+    them, or objects of them nested up to METADATA_DEPTH (read as dotted names). A name
+    given both dotted and nested ({"ic.legacysourceId": "A", "ic": {"legacysourceId":
+    "B"}}) must say the same both times: which of two old ids is meant cannot be told."""
     if value is None:
         return None
     if not isinstance(value, dict):
         return f"is {json_kind(value)}, not an object"
+    texts: dict[str, str] = {}
     for key, item in _metadata_items(value):
         if isinstance(item, dict):
             return f"nests objects deeper than {METADATA_DEPTH} at '{label(key)}'"
@@ -462,6 +487,9 @@ def _metadata_problem(value: object) -> str | None:
                if isinstance(v, (dict, list))]
         if bad:
             return f"holds {json_kind(bad[0])} at '{label(key)}', where plain values belong"
+        if texts.setdefault(key, _text(item)) != _text(item):
+            return (f"gives '{label(key)}' both dotted and nested, as {label(texts[key])!r} "
+                    f"and {label(_text(item))!r}: which one is meant?")
     return None
 
 

@@ -18,9 +18,10 @@ from typing import TYPE_CHECKING, TextIO, TypeVar
 
 import orjson
 
-from . import clock, files, output
+from . import clock, files, invocation, output
 from . import config as config_mod
 from .errors import RosterError
+from .invocation import command
 from .lifecycle import SyncStatus
 from .text import clean_message, safe
 
@@ -68,7 +69,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="untick these actions first (ids as shown by `show`); may be "
                         "repeated, and every id is checked before anything is applied")
     c.add_argument("--force", action="store_true",
-                   help="commit even when a guard blocks it (the delete thresholds, a limit)")
+                   help="commit even when a guard blocks it (the delete thresholds, the "
+                        "clear, enrollment and change guards, a limit)")
 
     d = _command(sub, "discard", "drop a staged sync without applying it", json=False)
     d.add_argument("sync_id", nargs="?", type=int, help="default: the latest staged sync")
@@ -174,7 +176,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.demo and args.config:
         parser.error("--demo uses the bundled demo district: leave out --config")
     args.run_log = RunLog(args.log) if getattr(args, "log", None) else None
-    code = _main(args)
+    with invocation.given(args.config, args.demo):  # hints name the same store
+        code = _main(args)
     if args.run_log:
         try:
             args.run_log.write(code)
@@ -247,9 +250,12 @@ def _emit(args: argparse.Namespace, payload: T, human: Callable[[T], str]) -> No
 
 
 def _sync(engine: Engine, args: argparse.Namespace) -> int:
+    if args.force and not args.commit:
+        raise RosterError("sync --force forces a commit: give --commit too (without it, "
+                          "the sync is staged for review and nothing is forced)")
     if args.auto and not engine.status()["enabled"]:
         _say(args, "integration disabled: scheduled sync skipped (turn it on with: "
-                   "rostertui enable)")
+                   f"{command('enable')})")
         return 0
     progress = None if args.run_log else output.progress_bar(sys.stderr)
     try:

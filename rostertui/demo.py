@@ -13,6 +13,7 @@ from pathlib import Path
 from . import demo_data, files, paths
 from .config import Config, from_dict
 from .errors import RosterError
+from .schedule import LOG_NAME
 
 DEMO_STUDENTS = 2000
 
@@ -43,18 +44,30 @@ def prepare(base: Path | None = None) -> Config:
 
 
 def reset(base: Path | None = None) -> Config:
-    """Remove the demo's folder (its district, store, plans and log) and prepare it
-    again. A symbolic link there is refused, never followed."""
+    """Remove what the demo made in its folder (its district, store, backup, plans and
+    log: `_made_by_demo`) and prepare it again; anything else there is left alone. A
+    symbolic link is removed as a link, never followed."""
     base = base or folder()
     if base.is_symlink():
         raise files.symlink_refused(base)
-    if base.exists():
-        if not base.is_dir():
-            raise RosterError(f"{base} is not the demo's folder (not a folder); remove it "
-                              "if you did not make it")
-        with files.failing_as(base, "remove"):
-            shutil.rmtree(base)
+    if base.exists() and not base.is_dir():
+        raise RosterError(f"{base} is not the demo's folder (not a folder); remove it "
+                          "if you did not make it")
+    for entry in sorted(base.iterdir()) if base.exists() else ():
+        if _made_by_demo(entry.name):
+            with files.failing_as(entry, "remove"):
+                if entry.is_dir() and not entry.is_symlink():
+                    shutil.rmtree(entry)
+                else:
+                    entry.unlink()
     return prepare(base)
+
+
+def _made_by_demo(name: str) -> bool:
+    """day1, day2, the store and what goes with it (store.json.bak, .lock, store.plans, a
+    temp file a crash left), the sync log."""
+    return name in ("day1", "day2", "store.json", "store.plans", LOG_NAME) or \
+        name.startswith(("store.json.", ".store.json."))
 
 
 def _config(source: Path, store: Path) -> Config:

@@ -13,7 +13,7 @@ from contextlib import contextmanager
 
 from connectors.feed import Connector, Progress, SourceCheck, SourceError
 
-from . import clock, files, history, lifecycle, safety, staging
+from . import clock, files, guard_cache, history, lifecycle, plan_reindex, safety, staging
 from .catalog import Catalog
 from .commit import (
     applied_after,
@@ -28,8 +28,11 @@ from .commit import (
 from .config import Config, describe_source
 from .errors import BlockedError, RosterError, StaleError
 from .gcpause import gc_paused
+from .indexed_review import IndexedReview
+from .invocation import command
 from .lifecycle import SyncStatus
 from .model import ACTION_TYPES, ACTIVE, LOCAL_FIELDS, PEOPLE_TYPES, SOURCE_FIELDS, TABLES, blank
+from .plan_index import PlanIndex
 from .records import (
     Counts,
     DataWarning,
@@ -44,6 +47,7 @@ from .records import (
 from .redact import scrub
 from .review import Review
 from .store import Store, Version, meta_of
+from .store_index import StoreView
 from .text import clean_message
 
 
@@ -68,6 +72,24 @@ class Engine:
             self._snapshot = (version, self.store.load())
         self._seen = version
         return self._snapshot[1]
+
+    def _light(self) -> StoreData:
+        """The meta and syncs tables as they are now (the record tables may be left out):
+        this engine's parse if it is current, else the index's head if it is fresh (a
+        few milliseconds, where a parse takes seconds at 100,000 students), else a
+        parse. Callers must not change it."""
+        version = self.store.version()
+        if self._snapshot is not None and self._snapshot[0] == version:
+            return self._snapshot[1]
+        light = self.store.index.light(version) if version is not None else None
+        return light if light is not None else self._read()
+
+    def view(self) -> StoreView:
+        """The store as the dashboard reads it: through its index, never parsed whole in
+        this process (Store.view). Its version counts as read (changed_elsewhere)."""
+        view = self.store.view()
+        self._seen = view.version
+        return view
 
     def _take(self) -> StoreData:
         """The store to change: the cached parse if current (handed over, so a failed
@@ -137,21 +159,28 @@ class Engine:
                                    source=describe_source(self.config.source),
                                    started_at=started)
             plan = staging.stage(feed, data, self.config, schools)
+            sent = feed.mode
+            del feed  # staged: its enrollments (7 million rows at a million students) go
             if progress:  # the guards and the write; a Cancelled here still stages nothing
                 progress("saving", len(plan["actions"]), None)
             reasons = safety.block_reasons(plan["actions"], data, self.config)
             history.finish(doc, plan, meta_of(data)["state"], reasons)
             self.store.plans.write(doc, plan, meta_of(data)["store_id"])
+            guard_cache.save(self.store.plans.path(doc["id"]), doc, self.config,
+                             meta_of(data)["state"], reasons)
             if history.unchanged(plan, reasons):
                 # nothing to review or apply: recorded as discarded, so it neither waits
                 # in review nor moves the store's state (other staged syncs stay current)
                 doc.update({"status": SyncStatus.DISCARDED.value, "note": history.NO_CHANGES})
             elif commit and (force or not reasons):
-                verify_plan(data, doc, plan)
-                commit_plan(data, doc, plan, reasons)
+                ids = verify_plan(data, doc, plan)
+                self.store.plans.settle()  # written: its added records become the store's
+                commit_plan(data, doc, plan, reasons, ids)
+            warnings = plan["warnings"]
+            del plan  # written (and applied): its 2 million actions go before the store's dump
             self._write(data)
-        report = _report(doc, plan["warnings"])
-        if feed.mode != mode:
+        report = _report(doc, warnings)
+        if sent != mode:
             report["asked_mode"] = mode
         return report
 
@@ -169,7 +198,7 @@ class Engine:
 
     def plan(self, sync_id: int) -> Plan:
         """The sync's actions (with their enabled flags), reference changes and warnings."""
-        data = self._read()
+        data = self._light()
         return self._plan_of(data, history.get(data, sync_id))
 
     def _plan_of(self, data: StoreData, doc: SyncRecord) -> Plan:
@@ -178,52 +207,77 @@ class Engine:
 
     def review(self, sync_id: int | None = None) -> Review:
         """A sync's actions in memory, for ticking and unticking."""
-        data = self._read()
+        data = self._light()
         return self._review_of(data, history.get(data, sync_id))
 
     def _review_of(self, data: StoreData, doc: SyncRecord) -> Review:
         return Review(self.store.plans, doc, self._plan_of(data, doc), self._toggle_gate)
 
+    def indexed_review(self, sync_id: int) -> IndexedReview:
+        """A sync's actions for the dashboard, read through its plan's index (the plan is
+        never parsed whole; see indexed_review.py), for ticking and unticking."""
+        doc = self.sync_doc(sync_id)
+        index = self.plan_indexes([doc])[doc["id"]]
+        return IndexedReview(self.store.plans, doc, index, self._toggle_gate)
+
+    def plan_indexes(self, docs: list[SyncRecord]) -> dict[int, PlanIndex]:
+        """The indexes of these syncs' plans by sync id, those missing or stale made again
+        from their plans (in a child process); a plan that cannot be read raises its error."""
+        return plan_reindex.open_plans(self.store.plans, docs,
+                                       lambda: meta_of(self._read())["store_id"],
+                                       lambda doc: self._plan_of(self._read(), doc))
+
     @contextmanager
     def _toggle_gate(self, sync_id: int) -> Iterator[SyncRecord]:
         """The store's lock held, and the sync's record as it is now."""
         with self.store.locked("review"):
-            yield history.get(self._read(), sync_id)
+            yield history.get(self._light(), sync_id)
 
     def set_enabled(self, sync_id: int, action_ids: list[str], enabled: bool) -> None:
         self.review(sync_id).set_enabled(action_ids, enabled)
 
-    def block_reasons(self, review: Review) -> list[str]:
-        """Why the sync, as reviewed now, may not be committed without --force."""
-        return safety.block_reasons(review.actions, self._read(), self.config)
+    def block_reasons(self, review: Review | IndexedReview) -> list[str]:
+        """Why the sync, as reviewed now, may not be committed without --force (with every
+        action ticked, as staging found, unless the state or the guards' settings changed:
+        guard_cache.py)."""
+        data = self._read()
+        return guard_cache.reasons(
+            self.store.plans.path(review.sync_id), review.doc, self.config,
+            meta_of(data)["state"], review.all_ticked(),
+            lambda: safety.block_reasons(review.guarded(), data, self.config))
 
     # -- commit ------------------------------------------------------------------------
 
     def commit(self, sync_id: int | None = None, disable: Sequence[str] = (),
-               force: bool = False) -> Report:
+               force: bool = False, shown_unticked: Collection[str] | None = None) -> Report:
         """Apply a pending sync's enabled actions, after unticking `disable` (every id
-        checked before anything is done). The guards are counted on what will be applied."""
+        checked before anything is done). The guards are counted on what will be applied.
+        `shown_unticked`: the actions the admin saw unticked when they confirmed (the
+        dashboard); if another session has ticked or unticked any since, nothing is
+        applied: what is committed is exactly what was confirmed."""
         with gc_paused(), self.store.locked("commit", wait=0):
             data = self._take()
             doc = history.get(data, sync_id)
             lifecycle.require(doc, "commit")
             if doc["base_state"] != meta_of(data)["state"]:
                 raise StaleError(f"sync {doc['id']} is stale: the store changed after it "
-                                 "was staged; stage it again with: rostertui sync")
+                                 f"was staged; stage it again with: {command('sync')}")
             review = self._review_of(data, doc)
             review.check_ids(list(disable))
             newly = [i for i in dict.fromkeys(disable) if review.action(i)["enabled"]]
             for i in newly:
                 review.action(i)["enabled"] = False
+            if shown_unticked is not None:
+                _require_ticks_as_shown(doc["id"], review, shown_unticked)
             plan = review.plan
             reasons = safety.block_reasons(plan["actions"], data, self.config)
             if reasons and not force:
                 raise BlockedError(f"sync {doc['id']} is blocked: {'; '.join(reasons)}. "
                                    "Untick those actions in review, or commit with --force")
-            verify_plan(data, doc, plan)
+            ids = verify_plan(data, doc, plan)
             if newly:
                 review.record(newly, False)
-            commit_plan(data, doc, plan, reasons)
+            commit_plan(data, doc, plan, reasons, ids)
             self._write(data)
         return _report(doc, plan["warnings"])
 
@@ -361,11 +415,13 @@ class Engine:
 
     # -- reading -----------------------------------------------------------------------
 
-    def history(self) -> list[SyncRecord]:
-        return history.listing(self._read())
+    def history(self, view: StoreView | None = None) -> list[SyncRecord]:
+        """Every sync, newest first (`view`: as the dashboard's view of the store has
+        them)."""
+        return history.listing(view.light() if view else self._light())
 
     def sync_doc(self, sync_id: int | None = None) -> SyncRecord:
-        return history.get(self._read(), sync_id)
+        return history.get(self._light(), sync_id)
 
     def report(self, sync_id: int) -> Report:
         """The shape of `--json`: the sync's counts, status and warnings."""
@@ -401,32 +457,47 @@ class Engine:
             return self.sync_doc(sync_id)["id"]
         staged = [d for d in self.history() if d["plan_digest"]]
         if not staged:
-            raise RosterError("no sync has been staged yet; run: rostertui sync")
+            raise RosterError(f"no sync has been staged yet; run: {command('sync')}")
         return staged[0]["id"]
 
-    def schools(self) -> list[SchoolRow]:
-        """Every school with whether it is synced, its local organization and its counts."""
-        catalog = self.catalog()
+    def schools(self, catalog: Catalog | None = None) -> list[SchoolRow]:
+        """Every school with whether it is synced, its local organization and its counts
+        (`catalog`: the dashboard's, once its schools are in)."""
+        catalog = catalog or self.catalog()
         selected = self.config.schools
+        counted = catalog.school_stats()
         rows: list[SchoolRow] = []
         for doc in catalog.docs("school"):
             sid = doc["source_id"]
-            stats = catalog.school_stats.get(sid, {"users": 0, "sections": 0})
+            stats = counted.get(sid, {"users": 0, "sections": 0})
             rows.append({"school": doc, "synced": not selected or sid in selected,
                          "local_org": selected.get(sid), "users": stats["users"],
                          "sections": stats["sections"]})
         return rows
 
     def catalog(self) -> Catalog:
-        """The store, indexed for browsing."""
-        return Catalog(self._read())
+        """The store, indexed for browsing, all of it at once (the dashboard loads its own
+        from `view`, a type at a time)."""
+        return Catalog.of(self._read())
 
-    def status(self) -> StoreStatus:
-        data = self._read()
+    def status(self, view: StoreView | None = None) -> StoreStatus:
+        """`view`: as the dashboard's view of the store has it, instead of a parse."""
+        data = view.light() if view else self._read()
         syncs = history.listing(data)
+        counts = {t: dict(view.counts(t)) for t in ACTION_TYPES} if view else \
+            table_counts(data)
         return {"source": describe_source(self.config.source), "store": str(self.store.path),
                 "district": meta_of(data)["district"], "enabled": meta_of(data)["enabled"],
-                "last_sync": syncs[0] if syncs else None, "counts": table_counts(data)}
+                "last_sync": syncs[0] if syncs else None, "counts": counts}
+
+
+def _require_ticks_as_shown(sync_id: int, review: Review, shown: Collection[str]) -> None:
+    unticked = {a["id"] for a in review.actions if not a["enabled"]}
+    differ = len(unticked ^ set(shown))
+    if differ:
+        raise StaleError(f"sync {sync_id}: {differ:,} of its ticks were changed in another "
+                         "session after the ones you confirmed; nothing was committed: "
+                         "review them again and commit")
 
 
 def _report(doc: SyncRecord, warnings: list[DataWarning]) -> Report:

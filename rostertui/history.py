@@ -3,11 +3,12 @@ including the syncs that touched one record (`record_trail`), through its links.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
-from typing import Any, cast
+from collections.abc import Callable, Iterable
+from typing import Any, Protocol, cast
 
 from . import clock
 from .errors import RosterError
+from .invocation import command
 from .lifecycle import PENDING, SyncStatus
 from .lock import current_user
 from .model import ACTION_TYPES, KINDS
@@ -77,11 +78,11 @@ def get(data: StoreData, sync_id: int | str | None) -> SyncRecord:
     if sync_id is None:
         pending = [d for d in syncs.values() if d["status"] in PENDING]
         if not pending:
-            raise RosterError("there is no staged sync; stage one with: rostertui sync")
+            raise RosterError(f"there is no staged sync; stage one with: {command('sync')}")
         return max(pending, key=lambda d: d["id"])
     doc = syncs.get(str(sync_id))
     if doc is None:
-        raise RosterError(f"there is no sync {sync_id}; see: rostertui history")
+        raise RosterError(f"there is no sync {sync_id}; see: {command('history')}")
     return doc
 
 
@@ -97,8 +98,16 @@ def commit_order(doc: SyncRecord) -> tuple[int, str, int]:
 
 # The statuses of syncs whose actions were applied (a reverted one's, then undone).
 APPLIED = (SyncStatus.COMMITTED, SyncStatus.REVERTED)
-# A sync's enabled actions by action id (its plan read once).
-AppliedActions = Callable[[int], Mapping[str, Action]]
+
+
+class Applied(Protocol):
+    """A sync's enabled actions, looked up by action id."""
+
+    def get(self, action_id: str, /) -> Action | None: ...
+
+
+# A sync's enabled actions, by the sync's id.
+AppliedActions = Callable[[int], Applied]
 
 
 def record_trail(syncs: Iterable[SyncRecord], applied: AppliedActions, type_: str,
@@ -106,8 +115,9 @@ def record_trail(syncs: Iterable[SyncRecord], applied: AppliedActions, type_: st
     """(sync, action) for each committed sync that touched the record now under
     `source_id`, in the order of `syncs`, including those from before a link moved it
     to this id: walking back in commit order, an action that is a link sends the walk
-    on to the id the record had before it. The links of reverted syncs are walked too
-    (the record had that id in between), but only committed syncs are listed."""
+    on to the id the record had before it. Syncs later reverted are listed too, with
+    their revert: the change happened, then was undone (found by attack: a record's
+    history listed the reverts of changes it never showed)."""
     listed = list(syncs)
     walked = sorted((d for d in listed if d["status"] in APPLIED), key=commit_order,
                     reverse=True)
@@ -116,8 +126,7 @@ def record_trail(syncs: Iterable[SyncRecord], applied: AppliedActions, type_: st
         action = applied(doc["id"]).get(f"{type_}:{sid}")
         if action is None:
             continue
-        if doc["status"] == SyncStatus.COMMITTED:
-            found[doc["id"]] = action
+        found[doc["id"]] = action
         if "link" in action:
             sid = action["link"]["from"]
     return [(d, found[d["id"]]) for d in listed if d["id"] in found]

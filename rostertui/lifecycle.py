@@ -19,6 +19,7 @@ from __future__ import annotations
 from enum import StrEnum
 
 from .errors import RosterError
+from .invocation import command
 from .records import SyncRecord
 
 
@@ -71,12 +72,12 @@ def refusal(doc: SyncRecord, verb: str) -> str:
         by = doc.get("reverted_by")
         if verb == "revert":
             return f"{head} already (by sync {by})"
-        return (f"{head} (by sync {by}); to apply it again, redo it: rostertui redo {sid}, "
-                "or u in History")
+        return (f"{head} (by sync {by}); to apply it again, redo it: "
+                f"{command(f'redo {sid}')}, or u in History")
     if status == SyncStatus.COMMITTED:
-        return f"{head}; to undo it, revert it: rostertui revert {sid}, or u in History"
+        return f"{head}; to undo it, revert it: {command(f'revert {sid}')}, or u in History"
     if status in PENDING and verb == "redo":
         return f"{head}; only a reverted sync can be redone"
     if status in PENDING:
         return f"{head}; only a committed sync can be reverted: commit it or discard it"
-    return f"{head} and can no longer change; stage a new one with: rostertui sync"
+    return f"{head} and can no longer change; stage a new one with: {command('sync')}"

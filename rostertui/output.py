@@ -12,6 +12,7 @@ import time
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, TextIO
 
+from .invocation import command
 from .lifecycle import SyncStatus
 from .model import ACTION_TYPES, KINDS, TABLES
 from .records import Action, Counts, DataWarning, Report, StoreStatus, SyncRecord
@@ -40,14 +41,15 @@ def sync_report(r: Report, shown: bool = False) -> str:
     head = f"sync {safe(r['sync_id'])} {safe(r['status'])} ({mode}, {total:,} actions"
     if r["disabled"]:
         head += f", {r['disabled']:,} unticked"
-    lines = [head + ")", counts_table(r["counts"])]
+    no_changes = not total and r["status"] == SyncStatus.DISCARDED
+    lines = [head + ")", "" if no_changes else counts_table(r["counts"])]
     if r.get("renumbered"):
         lines.append(f"{r['renumbered']:,} records renumbered by the source: each is an update "
                      "marked link, from its old id to its new one, not an archive and an add")
     lines += [f"blocked: {safe(reason)}" for reason in r["blocked_reasons"]]
     if r["warnings"]:
         lines.append(f"warnings: {len(r['warnings']):,} ({_codes(r['warnings'])}); "
-                     f"list them with: rostertui warnings {safe(r['sync_id'])}")
+                     f"list them with: {command('warnings ' + safe(r['sync_id']))}")
     lines.append(_next_step(r, shown))
     return "\n".join(line for line in lines if line)
 
@@ -56,7 +58,7 @@ def blocked_line(r: Report, log: object) -> str:
     """A blocked scheduled sync in one line, for cron's mail: why, and what to do."""
     sid = safe(r["sync_id"])
     return (f"rostertui: sync {sid} blocked, not committed: "
-            f"{'; '.join(map(safe, r['blocked_reasons']))}; review: rostertui show {sid} "
+            f"{'; '.join(map(safe, r['blocked_reasons']))}; review: {command(f'show {sid}')} "
             f"(its report is in {safe(log)})")
 
 
@@ -78,12 +80,12 @@ def _codes(warnings: list[DataWarning]) -> str:
 
 def _next_step(r: Report, shown: bool) -> str:
     sid = safe(r["sync_id"])
-    review = "" if shown else f"review: rostertui show {sid}; "
+    review = "" if shown else f"review: {command(f'show {sid}')}; "
     if r["status"] == SyncStatus.STAGED:
-        return f"{review}apply: rostertui commit {sid}"
+        return f"{review}apply: {command(f'commit {sid}')}"
     if r["status"] == SyncStatus.BLOCKED:
-        return (f"{review}apply anyway: rostertui commit {sid} --force; "
-                f"drop: rostertui discard {sid}")
+        return (f"{review}apply anyway: {command(f'commit {sid} --force')}; "
+                f"drop: {command(f'discard {sid}')}")
     if r["status"] == SyncStatus.DISCARDED and not sum(sum(c.values())
                                                        for c in r["counts"].values()):
         return "no changes: nothing to review, the store is unchanged"
@@ -92,7 +94,7 @@ def _next_step(r: Report, shown: bool) -> str:
 
 def history_table(syncs: list[SyncRecord]) -> str:
     if not syncs:
-        return "no syncs yet; stage one with: rostertui sync"
+        return f"no syncs yet; stage one with: {command('sync')}"
     lines = [f"{'id':>5}  {'started':20}  {'mode':5}  {'trigger':7}  {'who':12}  "
              f"{'changes':>8}  {'status':10}  note"]
     for d in syncs:

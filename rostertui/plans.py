@@ -26,7 +26,7 @@ from typing import cast
 
 import orjson
 
-from . import files
+from . import files, plan_index
 from .errors import RosterError
 from .files import atomic_write
 from .gcpause import gc_paused
@@ -75,13 +75,14 @@ class PlanFiles:
         files.private_dir(self.folder, own=True)
         plan.update({"store_id": store_id, "sync_id": doc["id"], "base_state": doc["base_state"]})
         payload = orjson.dumps(plan)
-        doc["plan_digest"] = digest(payload)
+        doc["plan_digest"] = plan_digest = digest(payload)
         path, toggles = self.path(doc["id"]), self.toggle_log(doc["id"])
 
         def write() -> None:
             try:
                 toggles.unlink(missing_ok=True)  # a killed sync's, never this plan's
                 atomic_write(path, payload)
+                plan_index.write(path, payload, plan, plan_digest)  # derived: never fails
             except BaseException as exc:  # handed to the caller by settle()
                 self._error = exc
 
@@ -124,13 +125,17 @@ class PlanFiles:
             raw = orjson.loads(payload)
         check_plan(raw, doc, store_id, path)
         plan = cast(Plan, raw)  # JSON whose shape check_plan has just checked
-        if doc["status"] in PENDING:
-            disabled = self.disabled_ids(sid, expected)
-        else:
-            disabled = set(doc.get("disabled_ids") or ())
+        disabled = self.disabled(doc)
         for action in plan["actions"]:
             action["enabled"] = action["id"] not in disabled
         return plan
+
+    def disabled(self, doc: SyncRecord) -> set[str]:
+        """The ids of `doc`'s unticked actions: the toggle log's while the sync is pending,
+        the ids the commit left out once it is not."""
+        if doc["status"] in PENDING:
+            return self.disabled_ids(doc["id"], doc["plan_digest"] or "")
+        return set(doc.get("disabled_ids") or ())
 
     # -- toggles -----------------------------------------------------------------------
 

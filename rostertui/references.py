@@ -15,7 +15,9 @@ three times, so the three always agree:
 A list keeps its order, except that a list that was sorted (by id) is sorted again:
 every source sends its member lists, schools and relationships sorted, so a list
 rewritten here equals the list the source sends under the new ids, and the next sync
-finds nothing to change.
+finds nothing to change. A rewritten list names each id once: a roster that holds a
+member under both ids (a delta's enrollments name the new one beside the stored old one)
+holds it once, under the new.
 """
 
 from __future__ import annotations
@@ -89,8 +91,8 @@ def _renamed_ids(ids: list[object], names: Mapping[str, str]) -> object:
             return ids
     texts = _in_order(ids)
     if texts is not None:
-        return sorted(names.get(i, i) for i in texts)
-    return [names.get(i, i) if isinstance(i, str) else i for i in ids]
+        return sorted({names.get(i, i) for i in texts})
+    return _once([names.get(i, i) if isinstance(i, str) else i for i in ids])
 
 
 def _renamed_mappings(items: list[object], key: str, names: Mapping[str, str]) -> object:
@@ -103,7 +105,24 @@ def _renamed_mappings(items: list[object], key: str, names: Mapping[str, str]) -
     if all(map(lambda a, b: a is b, out, items)):
         return items
     if _in_order([i.get(key) if isinstance(i, dict) else None for i in items]) is not None:
-        return sorted((i for i in out if isinstance(i, dict)), key=itemgetter(key))  # all
+        ordered = sorted((i for i in out if isinstance(i, dict)), key=itemgetter(key))  # all
+        return _once(ordered)
+    return _once(out)
+
+
+def _once(items: Iterable[object]) -> list[object]:
+    """`items` with each repeat of an earlier item left out: ids by a set, anything else
+    (a contact's relationships, unhashable) by equality, as such lists are short."""
+    ids: set[str] = set()
+    out: list[object] = []
+    for item in items:
+        if isinstance(item, str):
+            if item in ids:
+                continue
+            ids.add(item)
+        elif item in out:
+            continue
+        out.append(item)
     return out
 
 

@@ -1,18 +1,23 @@
-"""Reviewing a staged sync: its actions held in memory, toggled at the cost of one append.
+"""Reviewing a staged sync: ticking and unticking its actions, at the cost of one append.
 
-The dashboard keeps one Review open while an admin ticks and unticks; the toggle log
-makes every change durable at once, so a restart shows the same checkboxes. Each toggle
-passes the engine's gate: under the store's lock, the sync must still be pending (another
-process may have committed or discarded it meanwhile).
+The toggle log makes every change durable at once, so a restart shows the same
+checkboxes. Each toggle passes the engine's gate: under the store's lock, the sync must
+still be pending (another process may have committed or discarded it meanwhile).
+
+Two reviews tick the same way (Ticking): Review holds the whole plan in memory (the
+engine commits it, the CLI shows it); indexed_review.IndexedReview reads the plan through
+its index, for the dashboard, which never parses a whole plan.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterable
 from contextlib import AbstractContextManager
 
 from . import lifecycle
 from .errors import RosterError
+from .invocation import command
 from .model import ACTION_TYPES, KINDS
 from .plans import PlanFiles
 from .records import Action, DataWarning, Plan, SyncRecord
@@ -21,18 +26,17 @@ from .records import Action, DataWarning, Plan, SyncRecord
 Gate = Callable[[int], AbstractContextManager[SyncRecord]]
 # The source ids of a student's contacts in the store (their `relationships` name them).
 ContactsOf = Callable[[str], Iterable[str]]
+# {type: {kind: (enabled, total)}}: what the report's counters and confirmations show.
+Tally = dict[str, dict[str, tuple[int, int]]]
 
 
-class Review:
-    def __init__(self, plans: PlanFiles, doc: SyncRecord, plan: Plan, gate: Gate):
+class Ticking(ABC):
+    """What both reviews share: ticks and unticks, through the gate, each one line."""
+
+    def __init__(self, plans: PlanFiles, doc: SyncRecord, gate: Gate):
         self.plans = plans
         self.doc = doc
-        self.plan = plan
         self._gate = gate
-        self.actions: list[Action] = self.plan["actions"]
-        self.warnings: list[DataWarning] = self.plan["warnings"]
-        self._by_id = {a["id"]: a for a in self.actions}
-        self._search: dict[str, str] | None = None
 
     @property
     def sync_id(self) -> int:
@@ -42,20 +46,37 @@ class Review:
     def editable(self) -> bool:
         return lifecycle.allowed(self.doc, "toggle")
 
-    def action(self, action_id: str) -> Action:
-        return self._by_id[action_id]
+    @abstractmethod
+    def unknown(self, action_ids: list[str]) -> list[str]:
+        """Those of the ids that are no action of the sync."""
+
+    @abstractmethod
+    def changing(self, action_ids: list[str], enabled: bool) -> list[str]:
+        """Those of the (known) ids whose tick is not `enabled` now."""
+
+    @abstractmethod
+    def _show(self, action_ids: list[str], enabled: bool) -> None:
+        """Hold the new ticks (already in the toggle log) in memory."""
+
+    @abstractmethod
+    def all_ticked(self) -> bool:
+        """Whether every action is ticked (as staged)."""
+
+    @abstractmethod
+    def guarded(self) -> list[Action]:
+        """The ticked actions, for the guards (safety.block_reasons)."""
 
     def check_ids(self, action_ids: list[str]) -> None:
         """Every id is an action of this sync, or RosterError naming the first that is not."""
-        unknown = [i for i in action_ids if i not in self._by_id]
+        unknown = self.unknown(action_ids)
         if unknown:
             raise RosterError(f"sync {self.sync_id} has no action '{unknown[0]}'; "
-                              f"see: rostertui show {self.sync_id}")
+                              f"see: {command(f'show {self.sync_id}')}")
 
     def set_enabled(self, action_ids: list[str], enabled: bool) -> None:
         lifecycle.require(self.doc, "toggle")
         self.check_ids(action_ids)
-        changed = [i for i in action_ids if self._by_id[i]["enabled"] != enabled]
+        changed = self.changing(action_ids, enabled)
         if not changed:
             return
         with self._gate(self.sync_id) as now:
@@ -67,59 +88,48 @@ class Review:
     def record(self, action_ids: list[str], enabled: bool) -> None:
         """Write the toggle and show it; the caller holds the lock and checked the state."""
         digest = self.doc["plan_digest"]
-        assert digest is not None  # a Review holds a plan: PlanFiles.read found it by digest
+        assert digest is not None  # a review holds a plan: PlanFiles.read found it by digest
         self.plans.record_toggle(self.sync_id, digest, action_ids, enabled)
+        self._show(action_ids, enabled)
+
+
+class Review(Ticking):
+    """A sync's whole plan in memory, each action's `enabled` its tick."""
+
+    def __init__(self, plans: PlanFiles, doc: SyncRecord, plan: Plan, gate: Gate):
+        super().__init__(plans, doc, gate)
+        self.plan = plan
+        self.actions: list[Action] = self.plan["actions"]
+        self.warnings: list[DataWarning] = self.plan["warnings"]
+        self._by_id = {a["id"]: a for a in self.actions}
+
+    def action(self, action_id: str) -> Action:
+        return self._by_id[action_id]
+
+    def unknown(self, action_ids: list[str]) -> list[str]:
+        return [i for i in action_ids if i not in self._by_id]
+
+    def changing(self, action_ids: list[str], enabled: bool) -> list[str]:
+        return [i for i in action_ids if self._by_id[i]["enabled"] != enabled]
+
+    def _show(self, action_ids: list[str], enabled: bool) -> None:
         for i in action_ids:
             self._by_id[i]["enabled"] = enabled
 
-    def select(self, type_: str | None = None, kind: str | None = None,
-               text: str = "") -> list[Action]:
-        """The actions of a type and kind whose label, id or changes contain `text`."""
-        rows = [a for a in self.actions
-                if (type_ is None or a["type"] == type_) and (kind is None or a["kind"] == kind)]
-        needle = text.strip().lower()
-        if not needle:
-            return rows
-        keys = self._keys()
-        return [a for a in rows if needle in keys[a["id"]]]
+    def all_ticked(self) -> bool:
+        return all(a["enabled"] for a in self.actions)
 
-    def _keys(self) -> dict[str, str]:
-        if self._search is None:
-            self._search = {a["id"]: f"{a['id']} {a['label']} {' '.join(a.get('changes', ()))}"
-                            .lower() for a in self.actions}
-        return self._search
+    def guarded(self) -> list[Action]:
+        return self.actions  # the guards pass over the ticked ones themselves
 
-    def tally(self) -> dict[str, dict[str, tuple[int, int]]]:
+    def tally(self) -> Tally:
         """{type: {kind: (enabled, total)}} for the report's counters."""
-        out = {t: {k: (0, 0) for k in KINDS} for t in ACTION_TYPES}
+        out = empty_tally()
         for a in self.actions:
             enabled, total = out[a["type"]].get(a["kind"], (0, 0))
             out[a["type"]][a["kind"]] = (enabled + a["enabled"], total + 1)
         return out
 
-    def archives_enabled(self) -> int:
-        return sum(1 for a in self.actions if a["kind"] == "archive" and a["enabled"])
 
-    def linked(self, action_ids: Collection[str], contacts_of: ContactsOf) -> list[Action]:
-        """The ticked actions that go with the student archives among `action_ids`: the
-        archives of those students' contacts, and the section updates that take them off
-        a roster. Unticking a student's archive and not these keeps the student without
-        their guardians or their classes."""
-        students = {a["source_id"] for a in map(self.action, action_ids)
-                    if a["type"] == "student" and a["kind"] == "archive"}
-        if not students:
-            return []
-        contacts = {f"contact:{c}" for s in students for c in contacts_of(s)}
-        chosen = set(action_ids)
-
-        def goes_with(a: Action) -> bool:
-            if a["id"] in contacts:
-                return a["kind"] == "archive"
-            removed = a.get("members", {}).get("student_ids", {}).get("removed", ())
-            return a["type"] == "section" and not students.isdisjoint(removed)
-        return [a for a in self.actions if a["enabled"] and a["id"] not in chosen
-                and goes_with(a)]
-
-    def half_kept(self, contacts_of: ContactsOf) -> list[Action]:
-        """The ticked actions linked (see linked) to unticked student archives."""
-        return self.linked([a["id"] for a in self.actions if not a["enabled"]], contacts_of)
+def empty_tally() -> Tally:
+    return {t: {k: (0, 0) for k in KINDS} for t in ACTION_TYPES}

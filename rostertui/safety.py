@@ -16,7 +16,11 @@ cause, so unticking the offending actions in review unblocks:
   not counted: see _changes). A link is an update: a source that renumbers a whole
   type archives nothing (no delete guard fires) but changes all of it, so an
   unattended sync stays blocked for review;
-- limits: limits.max_sections and limits.max_users after the sync.
+- limits: limits.max_sections and limits.max_users after the sync;
+- ids reused: an update naming as its old id (a legacy id) another record the store
+  holds active, or an add naming one this sync leaves active (legacy.reused): the
+  source swapped or reused ids, and applying it would move one record's local data onto
+  another, or add a person twice. Any one blocks.
 
 The clear, enrollment and change guards also need at least MIN_COUNT records (or
 enrollments, or sections): a share of a handful is no sign of a failure at the source.
@@ -34,8 +38,10 @@ from itertools import chain, compress, repeat
 from operator import and_, countOf, itemgetter, not_, or_, truth
 from typing import TYPE_CHECKING, Any, TypeAlias, cast
 
+from . import legacy
 from .model import ACTION_TYPES, ACTIVE, MEMBER_FIELDS, SOURCE_FIELDS, TABLES, is_empty
 from .records import Action, Record, StoreData
+from .staging.diff import Indexes
 
 if TYPE_CHECKING:
     from .config import Config, Limits, SyncPolicy
@@ -85,7 +91,8 @@ def block_reasons(actions: list[Action], data: StoreData, cfg: Config) -> list[s
     sync = cfg.sync
     return (_deletes(counts, active, sync) + _clears(edits, active, sync)
             + _enrollments(rosters, _select(enabled, "section", LOSS_KINDS), data, sync)
-            + _changes(counts, rosters, active, sync) + _limits(counts, active, cfg.limits))
+            + _changes(counts, rosters, active, sync) + _limits(counts, active, cfg.limits)
+            + legacy.reasons(legacy.reused(enabled, Indexes(data), sync.legacy_id_fields)))
 
 
 class _Active(dict[str, int]):

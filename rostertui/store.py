@@ -9,14 +9,18 @@ it reads the file once, changes the data in memory, and writes it once. Plain
 Each store has an identity (`meta.store_id`), kept from its first write, that its plans
 name. A store file of the wrong shape is an error, never an empty store, and so is a
 missing store file beside its backup or plans: `rostertui restore` puts the backup back.
-Staged plans live beside it in `<stem>.plans/` (plans.py).
+Staged plans live beside it in `<stem>.plans/` (plans.py), and its index, derived files
+the dashboard reads instead of parsing the store, in `<stem>.index/` (store_index.py):
+every write here writes it too, and `view` rebuilds it when missing or stale.
 """
 
 from __future__ import annotations
 
 import os
+import time
 import uuid
-from contextlib import AbstractContextManager
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import AbstractContextManager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -25,12 +29,31 @@ import orjson
 from . import clock, files
 from .errors import RosterError
 from .files import atomic_write
-from .invariants import META_TABLE, SYNCS_TABLE, BrokenStoreError, meta_of, require, syncs_of
+from .gcpause import gc_paused
+from .invariants import (
+    META_TABLE,
+    SYNCS_TABLE,
+    BrokenStoreError,
+    meta_of,
+    require,
+    syncs_of,
+    vouch,
+    vouched,
+)
+from .invocation import command
 from .lock import StoreLock
 from .model import ALL_TYPES, TABLES
 from .plans import PlanFiles
 from .records import META_FIELDS, SYNC_FIELDS, StoreData, with_defaults
-from .tinystore import AtomicJSONStorage, backup_of
+from .store_index import (
+    DataView,
+    FileView,
+    StoreIndex,
+    StoreView,
+    rebuild_in_child,
+    version_of,
+)
+from .tinystore import AtomicJSONStorage, backup_of, dumps_chunked, loads_chunked, read_payload
 
 __all__ = ["META_TABLE", "SYNCS_TABLE", "Store", "Version", "empty_data", "meta_of", "syncs_of"]
 
@@ -58,6 +81,10 @@ def _fill_in(raw: dict[str, dict[str, Any]]) -> None:
                 syncs[key] = with_defaults(doc, SYNC_FIELDS)
 
 
+INDEX_GRACE = 3.0  # seconds a stale index is waited for before it is rebuilt
+REBUILDS = 3  # rebuilds tried while the store keeps changing under them
+
+
 class MissingStoreError(RosterError):
     """The store file is gone while its backup or plans are there."""
 
@@ -68,6 +95,7 @@ class Store:
         self.backup = backup_of(self.path)
         self._storage = AtomicJSONStorage(self.path, self.backup)
         self.plans = PlanFiles(self.path.with_name(self.path.stem + ".plans"))
+        self.index = StoreIndex(self.path)
         self._lock = StoreLock(self.path)
 
     # -- the whole file --------------------------------------------------------------
@@ -81,8 +109,9 @@ class Store:
         return self._parse(self.path)
 
     def _parse(self, path: Path) -> StoreData:
+        before = self.version() if path == self.path else None  # a backup is never vouched
         try:
-            raw = AtomicJSONStorage(path).read()
+            raw = self._read_json(path)
         except orjson.JSONDecodeError as exc:
             hint = "" if path == self.backup else f"; {self._restore_hint()}"
             raise RosterError(f"{path}: the store is not valid JSON ({exc}){hint}") from None
@@ -93,7 +122,8 @@ class Store:
         if isinstance(raw, dict):
             _fill_in(raw)  # fields a store written by an older rostertui lacks
         try:
-            require(raw, str(path))
+            if not vouched(path, before, self.version()):  # a checked write's file: checked
+                require(raw, str(path))
         except BrokenStoreError as exc:
             hint = "" if path == self.backup else f"; {self._restore_hint()}"
             raise BrokenStoreError(f"{exc}{hint}") from None
@@ -103,6 +133,22 @@ class Store:
         meta = meta_of(data)
         meta["store_id"] = meta["store_id"] or identity
         return data
+
+    def _read_json(self, path: Path) -> dict[str, dict[str, Any]] | None:
+        """The file parsed (None: there is none). A chunk at a time when the index says
+        where this very file's records lie, so that a worker thread reading it never
+        holds the GIL for long (the whole file is one C call of a second or two)."""
+        read = read_payload(path)
+        if read is None:
+            return None
+        payload, st = read
+        layout = self.index.layout(version_of(st)) if path == self.path else None
+        with gc_paused():
+            if layout is not None:
+                with suppress(ValueError):  # a layout that does not fit: parsed whole
+                    return loads_chunked(payload, layout)
+            whole: dict[str, dict[str, Any]] = orjson.loads(payload)
+            return whole
 
     def _refuse_fresh_start(self) -> None:
         if self.backup.exists() or self.plans.any():
@@ -114,7 +160,7 @@ class Store:
     def _restore_hint(self) -> str:
         if not self.backup.exists():
             return "no backup is there to restore"
-        return (f"restore the previous version with: rostertui restore "
+        return (f"restore the previous version with: {command('restore')} "
                 f"(or: cp {self.backup} {self.path})")
 
     def version(self) -> Version | None:
@@ -129,9 +175,60 @@ class Store:
         """Replace the store with `data`, refused (the file unchanged) if `data` breaks an
         invariant."""
         require(data, f"refusing to write {self.path}", shapes=False)
-        payload = orjson.dumps(data)  # while the sync's plan may still be being written
-        self.plans.settle()  # the plan this store refers to is on disk before the store
-        self._storage.write_bytes(payload)
+        payload, layout = dumps_chunked(data)  # while the sync's plan may still be written
+        with gc_paused(), ThreadPoolExecutor(1, "store-index") as pool:
+            # the lists are built while the store is written and synced to disk
+            lists = pool.submit(self.index.write_lists, data, payload, layout)
+            self.plans.settle()  # the plan this store refers to is on disk before the store
+            self._storage.write_bytes(payload)
+            self.index.write_head(data, layout, self.version(), lists.result())
+        vouch(self.path, self.version(), payload)  # checked: the next load need not be
+
+    # -- its index ---------------------------------------------------------------------
+
+    def view(self) -> StoreView:
+        """The store as the dashboard reads it, never parsed whole in this process: its
+        index (store_index.py). A stale one is waited for a moment (a writer replaces the
+        store, then writes its index), then rebuilt in a child process. Read here only
+        as a last resort: a store with no file yet, or an index that cannot be written
+        (a read-only folder, a full disk) or that the store keeps outrunning."""
+        view = self._await_index()
+        for _ in range(REBUILDS):
+            if view is not None or not self.path.exists():
+                break
+            before = self.version()
+            rebuild_in_child(self.path)
+            view = self.index.open()
+            if view is None and self.version() == before:
+                break  # the store stayed as it was, yet no index: it cannot be written
+        return view or DataView(self.load())
+
+    def _await_index(self) -> FileView | None:
+        deadline = time.monotonic() + INDEX_GRACE
+        while (view := self.index.open()) is None and self.index.present() and \
+                self.path.exists() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        return view
+
+    def reindex(self) -> None:
+        """Index the store file as it is (the child process of `view` runs this). Records
+        are read from the store's own bytes when rostertui laid them out; a file written
+        otherwise gets its records laid out again, in the index's folder."""
+        read = read_payload(self.path)
+        if read is None:
+            raise RosterError(f"{self.path}: cannot read the store (No such file or directory)")
+        payload, st = read
+        data = self.load()
+        version = version_of(st)
+        if self.version() != version:
+            return  # replaced meanwhile: its writer indexes it, or the next reader does
+        with gc_paused():
+            chunked, layout = dumps_chunked(data)
+            if chunked == payload:  # laid out by rostertui: its records are read in place
+                self.index.write_head(data, layout, version,
+                                      self.index.write_lists(data, chunked, layout, reuse=False))
+            else:
+                self.index.write_mirror(data, chunked, layout, version)
 
     def restore(self, force: bool = False) -> str:
         """Put `<store>.bak` back as the store; a readable store is replaced only with

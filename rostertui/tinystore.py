@@ -17,10 +17,19 @@ default JSONStorage rewrites the file in place instead: a crash leaves it broken
 The storage takes no lock of its own: TinyDB reads before it writes, so only a lock held
 around both (Store.locked, as the engine holds it) keeps another writer out between them.
 The engine reads and writes through it once per command (store.Store), not per call.
+
+The engine serialises the store a chunk of CHUNK records at a time (`dumps_chunked`: the
+very bytes orjson.dumps gives) and notes where each chunk lies, in the store's index
+(store_index.py): a record is then parsed alone, and the whole file a chunk at a time,
+so no call holds the GIL for long (one whole parse of 126 MB holds it for a second or
+two). Writes through this storage make no index; the next reader rebuilds it.
 """
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterator
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +38,101 @@ from tinydb.storages import Storage
 
 from .files import atomic_write
 from .gcpause import gc_paused
+
+CHUNK = 512  # records per chunk: a chunk parses in a millisecond or two
+
+Span = tuple[int, int]  # [start, end) in the file's bytes
+# Where each table's records lie, table by table in file order: the spans of its chunks.
+# Each span is the inside of a JSON object, `"1":{...},"2":{...}`, of at most CHUNK records.
+Layout = dict[str, list[Span]]
+
+
+def dumps_chunked(data: dict[str, dict[str, Any]]) -> tuple[bytes, Layout]:
+    """`orjson.dumps(data)`, byte for byte, serialised CHUNK records at a time, and where
+    each chunk lies. No one call holds the GIL for long (one whole dumps of a
+    100,000-student store holds it for half a second), and a chunk can be parsed alone
+    (`load_chunk`): a record is read without parsing the file."""
+    pieces: list[bytes | memoryview] = [b"{"]
+    at = 1
+    layout: Layout = {}
+
+    def put(piece: bytes | memoryview) -> int:
+        nonlocal at
+        pieces.append(piece)
+        at += len(piece)
+        return at
+
+    for n, (name, table) in enumerate(data.items()):
+        put(b"%s%s:{" % (b"," if n else b"", orjson.dumps(name)))
+        spans = layout[name] = []
+        for k, chunk in enumerate(_chunks(table)):
+            start = put(b",") if k else at
+            spans.append((start, put(memoryview(orjson.dumps(chunk))[1:-1])))
+        put(b"}")
+    put(b"}")
+    return b"".join(pieces), layout
+
+
+def _chunks(table: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    items = iter(table.items())
+    while chunk := dict(islice(items, CHUNK)):
+        yield chunk
+
+
+def load_chunk(payload: bytes | memoryview) -> dict[str, Any]:
+    """The records of one chunk (`dumps_chunked`'s span of a file), by doc id."""
+    chunk: dict[str, Any] = orjson.loads(b"{%s}" % payload)
+    return chunk
+
+
+def loads_chunked(payload: bytes, layout: Layout) -> dict[str, dict[str, Any]]:
+    """`orjson.loads(payload)`, a chunk at a time, for a file `dumps_chunked` wrote with
+    `layout`: the same tables in the same order, no call holding the GIL for long.
+    ValueError if `layout` does not tile `payload` exactly as dumps_chunked lays it out
+    (then nothing is read through it)."""
+    _require_tiling(payload, layout)
+    view = memoryview(payload)
+    data: dict[str, dict[str, Any]] = {}
+    for name, spans in layout.items():
+        table = data[name] = {}
+        for start, end in spans:
+            table.update(load_chunk(view[start:end]))
+    return data
+
+
+def _require_tiling(payload: bytes, layout: Layout) -> None:
+    """Every byte outside the chunks is the punctuation dumps_chunked puts there: then
+    parsing the chunks one by one is parsing the file."""
+    at = 0
+
+    def expect(text: bytes) -> None:
+        nonlocal at
+        if not payload.startswith(text, at):
+            raise ValueError(f"the layout does not fit the file at byte {at}")
+        at += len(text)
+
+    expect(b"{")
+    for n, (name, spans) in enumerate(layout.items()):
+        expect(b"%s%s:{" % (b"," if n else b"", orjson.dumps(name)))
+        for k, (start, end) in enumerate(spans):
+            expect(b"," if k else b"")
+            if start != at or end < start:
+                raise ValueError(f"the layout does not fit the file at byte {at}")
+            at = end
+        expect(b"}")
+    expect(b"}")
+    if at != len(payload):
+        raise ValueError(f"the layout ends at byte {at} of {len(payload)}")
+
+
+def read_payload(path: Path) -> tuple[bytes, os.stat_result] | None:
+    """The file's bytes and its stat, from one descriptor (so the stat is that of these
+    very bytes); None when there is no file."""
+    try:
+        with open(path, "rb", buffering=0) as fh:
+            return fh.read(), os.fstat(fh.fileno())
+    except FileNotFoundError:
+        return None
 
 
 def backup_of(path: Path) -> Path:
@@ -45,10 +149,10 @@ class AtomicJSONStorage(Storage):
     def read(self) -> dict[str, dict[str, Any]] | None:
         """The whole file, or None when there is none yet (TinyDB: an empty database).
         Raises orjson.JSONDecodeError, or OSError, when it cannot be read as JSON."""
-        try:
-            payload = self.path.read_bytes()
-        except FileNotFoundError:
+        read = read_payload(self.path)
+        if read is None:
             return None
+        payload, _ = read
         with gc_paused():
             data: dict[str, dict[str, Any]] = orjson.loads(payload)
         return data

@@ -82,7 +82,7 @@ class Browser(Searchable, Vertical):
                 school.set_options([("All schools", ANY)] + [
                     (Text(safe(d.get("name") or d["source_id"])), d["source_id"])
                     for d in catalog.docs("school")])
-                school.value = kept if catalog.get("school", str(kept)) else ANY
+                school.value = kept if catalog.entry("school", str(kept)) else ANY
         name = plural(self.type_).lower()
         self.table.empty = f"No {name} match" if catalog.docs(self.type_) else \
             f"No {name} in the store yet: press s to sync now"

@@ -1,8 +1,11 @@
 """The dashboard: seven tabs over the store, and the Sync now / review entry points.
 
-The store is read in a worker thread (a 100,000-student store takes seconds to load
-and index); tabs show what they have until the fresh data arrives. The store file is
-watched (live.py): what the CLI or cron changes meanwhile is reloaded and named.
+The store is read through its index (rostertui/store_index.py), never parsed whole in
+this process: Status and History come from its head at once, then a worker reads the
+lists a type at a time, in parts of a few milliseconds, and each list shows as soon as
+the types it names are in (Students first); tabs show what they have until then. The
+store file is watched (live.py): what the CLI or cron changes meanwhile is reloaded and
+named.
 """
 
 from __future__ import annotations
@@ -14,12 +17,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Button, Header, TabbedContent, TabPane
+from textual.worker import get_current_worker
 
 from rostertui.catalog import Catalog
 from rostertui.errors import RosterError
 from rostertui.lifecycle import PENDING
-from rostertui.model import ACTION_TYPES, ACTIVE, ALL_TYPES
-from rostertui.records import Action, SchoolRow, StoreStatus, SyncRecord
+from rostertui.records import Action, Record, SchoolRow, StoreStatus, SyncRecord
+from rostertui.store_index import StaleIndex
 
 from . import columns, gcpause, live, notices
 from .browse_screen import BrowseScreen
@@ -49,16 +53,16 @@ TAB_OF_TYPE = {"school": "schools", "teacher": "teachers", "student": "students"
 TAB_KEYS = Binding.Group("Tabs", compact=True)
 
 
-def warm(catalog: Catalog) -> Catalog:
-    """Build the sorted lists, indexes and filter columns now, in the worker, rather than
-    on the first keystroke (a filter by every column builds them all)."""
-    for type_ in ACTION_TYPES:
-        catalog.rows(type_, text="\0", status=ACTIVE, school="\0")
-    for type_ in ALL_TYPES:
-        catalog.get(type_, "")
-    catalog.sections_of("")
-    catalog.contacts_of("")
-    return catalog
+# The order the lists are read in: the tabs' first, Students before all (the biggest,
+# and the first looked for), each after the types its columns name.
+LOAD_ORDER = ("school", "term", "student", "teacher", "section", "staff", "contact", "course")
+# How long the loader lets go of the GIL after each part of a list it reads: a key typed
+# meanwhile is handled at once rather than in turns with the loader (Python shares the GIL
+# between busy threads in 5 ms turns).
+YIELD_SECONDS = 0.001
+# The types a tab's list names, read before it shows: schools, terms, teachers' names.
+NEEDS = {"school": ("school",), "teacher": ("school", "teacher"),
+         "student": ("school", "student"), "section": ("school", "term", "teacher", "section")}
 
 
 class Dashboard(Screen[None]):
@@ -78,7 +82,7 @@ class Dashboard(Screen[None]):
 
     def __init__(self) -> None:
         super().__init__()
-        self.catalog: Catalog | None = None
+        self.catalog: Catalog | None = None  # once every list is in
         self.school_rows: dict[str, SchoolRow] = {}  # Engine.schools() by id
         self.syncs: list[SyncRecord] = []
 
@@ -126,34 +130,64 @@ class Dashboard(Screen[None]):
 
     @work(thread=True, exclusive=True, group="load")
     def reload(self, announce: bool = False) -> None:
-        """Status and history first (the first tab), then the catalog for the lists.
+        """Status and History first (the first tab), then the lists a type at a time.
         `announce`: notify what changed in the syncs since the last load."""
-        engine = engine_of(self)
         try:
-            status, syncs = gcpause.load(lambda: (engine.status(), engine.history()))
-            self.app.call_from_thread(self._show_status, status, syncs, announce)
-            catalog = gcpause.load(lambda: warm(engine.catalog()))
-            schools = {r["school"]["source_id"]: r for r in gcpause.load(engine.schools)}
+            try:
+                catalog = gcpause.load(self._load, announce)
+            except StaleIndex:  # dropped as its lists were read (announced): read again
+                catalog = gcpause.load(self._load, False)
         except RosterError as exc:
             self.app.call_from_thread(notices.error, self, exc)
             return
-        self.app.call_from_thread(self._show_catalog, catalog, schools)
+        if catalog is not None:
+            self.app.call_from_thread(self._show_catalog, catalog)
+
+    def _load(self, announce: bool) -> Catalog | None:
+        """In the worker: None if a newer load took over meanwhile."""
+        engine = engine_of(self)
+        view = engine.view()  # a stale index is rebuilt first, in a child process
+        status, syncs = engine.status(view), engine.history(view)
+        self.app.call_from_thread(self._show_status, status, syncs, announce)
+        catalog = Catalog(view)
+        for type_ in LOAD_ORDER:
+            if get_current_worker().is_cancelled:
+                return None
+            catalog.load(type_, between=YIELD_SECONDS)
+            self.app.call_from_thread(self._show_lists, catalog)
+        return catalog
 
     def _show_status(self, status: StoreStatus, syncs: list[SyncRecord],
                      announce: bool = False) -> None:
         if announce:
             for line in live.changes(self.syncs, syncs):
                 notices.info(self, line, title="Changed elsewhere")
+            self._reload_reports(live.moved_on(self.syncs, syncs))
         self.syncs = syncs
         self.query_one(StatusTab).show(status, syncs)
         self.query_one(HistoryTab).show(syncs)
         self.query_one(OverviewTab).show(status["counts"], syncs)
 
-    def _show_catalog(self, catalog: Catalog, schools: dict[str, SchoolRow]) -> None:
-        self.catalog = catalog
-        self.school_rows = schools
+    def _reload_reports(self, moved: set[int]) -> None:
+        """An open report of a sync another session committed, discarded or reverted is
+        read again: it no longer offers Commit or Discard (found by attack: it did, and
+        failed only after the confirmation)."""
+        for screen in self.app.screen_stack:
+            if isinstance(screen, ReportScreen) and screen.sync_id in moved:
+                screen.load()
+
+    def _show_lists(self, catalog: Catalog) -> None:
+        """Show each tab's list whose types are all in, unless it already shows them."""
         for browser in self.query(Browser):
-            browser.load(catalog)
+            ready = all(map(catalog.loaded, NEEDS[browser.type_]))
+            if ready and browser.catalog is not catalog:
+                if browser.type_ == "school":
+                    self.school_rows = {r["school"]["source_id"]: r
+                                        for r in engine_of(self).schools(catalog)}
+                browser.load(catalog)
+
+    def _show_catalog(self, catalog: Catalog) -> None:
+        self.catalog = catalog
 
     # -- navigation --------------------------------------------------------------------
 
@@ -175,8 +209,13 @@ class Dashboard(Screen[None]):
 
     def _opener(self, type_: str) -> Opener:
         screen = {"school": SchoolScreen, "section": SectionScreen}.get(type_, PersonScreen)
-        return lambda catalog, doc: screen(catalog, type_, doc, self._record_history,
-                                           self.reload)
+        return lambda catalog, doc: screen(catalog, type_, self._whole(catalog, type_, doc),
+                                           self._record_history, self.reload)
+
+    def _whole(self, catalog: Catalog, type_: str, entry: Record) -> Record:
+        """A list's entry as the whole record, which its screen shows (read from the
+        store); the entry itself if the store changed under the list (being reloaded)."""
+        return catalog.get(type_, entry["source_id"]) or entry
 
     def _record_history(self, type_: str, source_id: str) -> list[tuple[SyncRecord, Action]]:
         return self.record_history.of(self.syncs, type_, source_id)

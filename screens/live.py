@@ -27,6 +27,12 @@ def _arrived(doc: SyncRecord) -> str:
     return f"Sync {doc['id']} {safe(doc['status'])} by {_who(doc)}"
 
 
+def moved_on(before: list[SyncRecord], after: list[SyncRecord]) -> set[int]:
+    """The ids of the syncs whose status changed between the two listings."""
+    old = {d["id"]: d["status"] for d in before}
+    return {d["id"] for d in after if d["id"] in old and old[d["id"]] != d["status"]}
+
+
 def changes(before: list[SyncRecord], after: list[SyncRecord]) -> list[str]:
     """One line per sync that is new in `after` or whose status moved on since `before`,
     oldest first; one general line when only records changed (e.g. local fields)."""

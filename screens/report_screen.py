@@ -21,10 +21,10 @@ from textual.widgets import Header, Static
 from rostertui.catalog import Catalog
 from rostertui.errors import BlockedError, RosterError
 from rostertui.history import pending_status
+from rostertui.indexed_review import IndexedReview
 from rostertui.lifecycle import SyncStatus
 from rostertui.model import ACTION_TYPES, KINDS
 from rostertui.records import Action, Report, SyncRecord
-from rostertui.review import Review
 
 from . import columns, gcpause, notices
 from .action_list_screen import ActionListScreen
@@ -43,7 +43,16 @@ from .warnings_screen import WarningsScreen
 
 
 class ReportScreen(Screen[None]):
-    CSS_PATH = "report_screen.tcss"
+    # The rules live here, not in a CSS_PATH file: the first time a screen with a file of
+    # its own opens, Textual parses every stylesheet again and restyles every widget of
+    # the app (60 ms and more, on the UI thread). Scoped to this screen.
+    DEFAULT_CSS = """
+    ReportScreen #summary { padding: 0 1; height: auto; max-height: 5; }
+    ReportScreen CounterGrid { margin: 1 1 0 1; }
+    ReportScreen .heading { height: 1; text-style: bold; padding: 0 1; margin-top: 1; }
+    ReportScreen #warnings { height: 1fr; }
+    ReportScreen #notes { padding: 0 1; margin-top: 1; height: auto; max-height: 7; }
+    """
     BINDING_GROUP_TITLE = "Sync report"
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Back", id="back"),
@@ -62,7 +71,7 @@ class ReportScreen(Screen[None]):
         self.on_change = on_change
         self.then = then
         self.doc: SyncRecord | None = None
-        self.review: Review | None = None
+        self.review: IndexedReview | None = None
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -88,9 +97,9 @@ class ReportScreen(Screen[None]):
     @work(thread=True, exclusive=True, group="load")
     def load(self) -> None:
         engine = engine_of(self)
-        review: Review | None
+        review: IndexedReview | None
         try:
-            review = gcpause.load(engine.review, self.sync_id)
+            review = gcpause.load(engine.indexed_review, self.sync_id)
         except RosterError:  # a failed sync has no plan, only its record
             review = None
         try:
@@ -98,15 +107,18 @@ class ReportScreen(Screen[None]):
         except RosterError as exc:
             self.app.call_from_thread(notices.error, self, exc)
             return
-        notes = plan_notes(doc, review.plan if review else None)
+        notes = plan_notes(doc, review.notes_plan() if review else None)
         self.app.call_from_thread(self._show, doc, review, notes)
 
-    def _as_reviewed(self, review: Review) -> SyncRecord:
+    def _as_reviewed(self, review: IndexedReview) -> SyncRecord:
         """The sync's record with, while it is pending, the guards counted on the actions
-        as ticked now: unticking can unblock it, and ticking can block it."""
+        as ticked now: unticking can unblock it, and ticking can block it. (Once the
+        ticks changed, the guards read every ticked action from the plan: in a worker,
+        with the cycle collector paused, as a load.)"""
         if not review.editable:
             return review.doc
-        reasons = engine_of(self).block_reasons(review)
+        reasons = gcpause.load(engine_of(self).block_reasons, review)
+        review.release()
         return {**review.doc, "status": pending_status(reasons), "blocked_reasons": reasons}
 
     @work(thread=True, exclusive=True, group="recheck")
@@ -116,7 +128,7 @@ class ReportScreen(Screen[None]):
         if review is None or not review.editable:
             return
         doc = self._as_reviewed(review)
-        notes = plan_notes(doc, review.plan)
+        notes = plan_notes(doc, review.notes_plan())
         self.app.call_from_thread(self._rechecked, doc, notes)
 
     def _rechecked(self, doc: SyncRecord, notes: Text) -> None:
@@ -126,7 +138,7 @@ class ReportScreen(Screen[None]):
         self.query_one("#notes", Static).update(notes)
         self.query_one("#notes", Static).display = bool(notes.plain)
 
-    def _show(self, doc: SyncRecord, review: Review | None, notes: Text) -> None:
+    def _show(self, doc: SyncRecord, review: IndexedReview | None, notes: Text) -> None:
         self.doc, self.review = doc, review
         self.sub_title = doc["status"]
         self.query_one("#summary", Static).update(self._summary(doc))
@@ -206,12 +218,14 @@ class ReportScreen(Screen[None]):
         review, sid = self.review, self.sync_id
         assert review is not None  # offered only while editable
         tally = review.tally()
+        shown = sorted(review.disabled)  # the unticked actions the admin confirms
         body = commit_summary(tally, review.half_kept(contacts_of(self.catalog)))
         if not await self.app.push_screen_wait(ConfirmScreen(
                 f"Commit sync {sid}?", body, f"Commit {enabled(tally):,}", danger=False)):
             return
         engine = engine_of(self)
-        ok, result = await self._run(f"Committing sync {sid}…", lambda _: engine.commit(sid))
+        ok, result = await self._run(f"Committing sync {sid}…",
+                                     lambda _: engine.commit(sid, shown_unticked=shown))
         if not ok and isinstance(result, BlockedError):
             body, yes = force_question(str(result), review.archives_enabled())
             if not await self.app.push_screen_wait(ConfirmScreen(
@@ -219,7 +233,8 @@ class ReportScreen(Screen[None]):
                 notices.info(self, f"Sync {sid} was not committed; it stays staged.")
                 return
             ok, result = await self._run(f"Committing sync {sid} (forced)…",
-                                         lambda _: engine.commit(sid, force=True))
+                                         lambda _: engine.commit(sid, force=True,
+                                                                 shown_unticked=shown))
         if ok:
             report: Report = result
             notices.info(self, f"Sync {sid} committed: {report['enabled']:,} actions applied, "
@@ -258,7 +273,9 @@ def commit_summary(tally: Tally, half_kept: list[Action]) -> Text:
     lines = [Text(f"{on:,} of {everything:,} actions will be applied:"),
              *type_lines(tally, lambda e, n: f"{e:,}/{n:,}" if n else "")]
     if everything - on:
-        lines.append(Text(f"{everything - on:,} unticked actions are left out.", style="bold"))
+        off = everything - on
+        lines.append(Text(f"{off:,} unticked action{'s are' if off != 1 else ' is'} left out.",
+                          style="bold"))
     if half_kept:
         lines.append(commit_warning(half_kept))
     return Text("\n").join(lines)

@@ -62,13 +62,13 @@ def kind_totals(counts: Counts) -> str:
         or "no changes"
 
 
-def _why(doc: SyncRecord) -> str:
-    """What a pending sync waits on: its first guard, else its warnings."""
+def waits_on(doc: SyncRecord) -> str:
+    """What a pending sync waits on: its first guard, else only the admin's review."""
     reasons = doc["blocked_reasons"]
     if reasons:
         more = f" (+{len(reasons) - 1} more)" if len(reasons) > 1 else ""
         return reasons[0] + more
-    return f"{doc['warnings']:,} data warnings" if doc["warnings"] else "ready to commit"
+    return f"review ({doc['warnings']:,} data warnings)" if doc["warnings"] else "review"
 
 
 def pending_columns() -> list[Column]:
@@ -77,7 +77,7 @@ def pending_columns() -> list[Column]:
             Column("Staged", lambda d: when(d["started_at"])[5:], 11),  # MM-DD HH:MM
             Column("Mode", lambda d: d["mode"], 5),
             Column("Changes", lambda d: kind_totals(d["counts"]), flex=3),
-            Column("Waits on", _why, flex=2)]
+            Column("Waits on", waits_on, flex=2)]
 
 
 class StatusTab(VerticalScroll):
@@ -88,6 +88,13 @@ class StatusTab(VerticalScroll):
     def compose(self) -> ComposeResult:
         yield Static(id="source")
         yield Static(id="connection")
+        with Horizontal(classes="buttons"):  # at the top: the first focus never scrolls
+            yield Button("Sync now", id="sync-now", compact=True, classes="main")
+            yield Button("Review", id="review", compact=True)
+            yield Button("Commit", id="commit", compact=True)
+            yield Button("Discard", id="discard", compact=True)
+            yield Button("Check", id="check", compact=True)
+            yield Button("Warnings", id="open-warnings", compact=True)
         yield TickBox("Integration on: scheduled syncs run", True,
                       off_label="Integration off: scheduled syncs do nothing", compact=True,
                       id="enabled")
@@ -96,13 +103,6 @@ class StatusTab(VerticalScroll):
         yield Static(id="pending-why")
         yield Static(id="last")
         yield Static(id="last-counts")
-        with Horizontal(classes="buttons"):
-            yield Button("Sync now", id="sync-now", compact=True, classes="main")
-            yield Button("Review", id="review", compact=True)
-            yield Button("Commit", id="commit", compact=True)
-            yield Button("Discard", id="discard", compact=True)
-            yield Button("Check", id="check", compact=True)
-            yield Button("Warnings", id="open-warnings", compact=True)
 
     def show(self, status: StoreStatus, syncs: list[SyncRecord]) -> None:
         source = status["source"]
@@ -152,8 +152,8 @@ class StatusTab(VerticalScroll):
             rows += [("Why", last["error"] or "unknown", "red"),
                      ("", "nothing was staged or changed; press Check to test the "
                           "connection, or Sync now to try again")]
-        elif note := note_text(last):
-            rows.append(("", note))
+        elif last["status"] not in PENDING and (note := note_text(last)):
+            rows.append(("", note))  # a pending one's reasons are in the list above
         return _lines(*rows)
 
     def on_row_table_highlighted(self, event: RowTable.Highlighted) -> None:

@@ -11,7 +11,8 @@ preferredGivenName and preferredFamilyName), primaryOrg as a reference.
 Auth is OAuth 2 client credentials only (an OAuth 1 request gets 401). A token carries
 the scopes asked for, each of which the client must be `allowed` (else invalid_scope);
 a collection needs one of its scopes (NEEDS), else 403. Paging, the dateLastModified
-filter, faults, `change` and `serve` are OneRosterServer's.
+filter, faults, `change` (a role's change changes its user) and `serve` are
+OneRosterServer's.
 """
 
 from __future__ import annotations
@@ -38,7 +39,8 @@ SCOPES = frozenset({SCOPE_CORE, SCOPE_DEMOGRAPHICS, SCOPE_ROSTER})
 # the scopes that each give access to a collection
 NEEDS = {file: (SCOPE_DEMOGRAPHICS if file == "demographics" else SCOPE_CORE, SCOPE_ROSTER)
          for file in FILES}
-FILES12 = (*FILES, "roles", "userProfiles")
+NESTED = ("roles", "userProfiles")  # sent inside each user object
+FILES12 = (*FILES, *NESTED)
 RENAMED = {"preferredGivenName": "preferredFirstName", "preferredFamilyName": "preferredLastName"}
 
 
@@ -53,6 +55,14 @@ class OneRoster12Server(OneRosterServer):
         self.scope = None          # no one scope to ask for: see allowed
         self.allowed = SCOPES      # the scopes this client may be granted
         self.asked: list[str] = []  # what a test reads: the scope of each token request
+
+    def change(self, file: str, sid: str, **values: str) -> None:
+        """As OneRosterServer's; a role or profile is part of its user's object, which
+        has then changed too (a quick sync's filter finds it)."""
+        super().change(file, sid, **values)
+        user = self.rows[file][sid].get("userSourcedId", "") if file in NESTED else ""
+        if user in self.rows["users"]:
+            super().change("users", user)
 
     def _grant(self, asked: str) -> str | None:
         self.asked.append(asked)

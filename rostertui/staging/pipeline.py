@@ -49,7 +49,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from connectors.feed import Feed
+from connectors.feed import Feed, TypeFeed
 
 from ..config import Config, SyncPolicy
 from ..records import DataWarning, Plan, StoreData
@@ -80,6 +80,9 @@ class StageConfig:
     # `schools:` ids the source renumbered: new id -> the old one the config names; the
     # selection covers the new id too (renumbering.renumbered_schools)
     renumbered_schools: Mapping[str, str]
+    # the feed's types as the source sent them, before any step: what it still sends, and
+    # what a delta left out (steps/matching.py)
+    sent: Mapping[str, TypeFeed]
 
     @classmethod
     def of(cls, config: Config, feed: Feed, data: StoreData,
@@ -95,7 +98,8 @@ class StageConfig:
                    sections=section_rules.decide(feed, rules.include, rules.exclude),
                    schools=Selection(feed, data, set(config.schools) | set(configured),
                                      chosen, contacts=sync.contacts),
-                   indexes=Indexes(data), renumbered_schools=configured)
+                   indexes=Indexes(data), renumbered_schools=configured,
+                   sent=dict(feed.types))
 
 
 FeedStep = Callable[[Feed, StoreData, StageConfig], tuple[Feed, list[DataWarning]]]

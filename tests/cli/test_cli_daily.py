@@ -109,7 +109,8 @@ def test_full_on_a_delta_set_says_the_source_sent_only_the_changes(committed, da
 
 def test_a_sync_with_no_changes_is_recorded_discarded_with_no_changes(committed):
     out = run(committed, "sync").stdout
-    assert out.splitlines()[0].startswith("sync 2 discarded (full, 0 actions)")
+    assert out.splitlines()[0] == "sync 2 discarded (full, 0 actions)"
+    assert not any(line.startswith("students") for line in out.splitlines())  # no zeros
     assert out.splitlines()[-1] == "no changes: nothing to review, the store is unchanged"
     row = run(committed, "history").stdout.splitlines()[1]
     assert row.split()[0] == "2" and row.endswith("discarded   no changes"), row
@@ -117,3 +118,26 @@ def test_a_sync_with_no_changes_is_recorded_discarded_with_no_changes(committed)
     report = run_json(committed, "sync", "--commit")
     assert (report["sync_id"], report["status"]) == (3, "discarded")
     assert run_json(committed, "status")["last_sync"]["note"] == "no changes"
+
+
+def test_hints_carry_the_flags_that_chose_the_store(tmp_path, days):
+    """Found by attack: `rostertui --demo show 2` said "apply: rostertui commit 2", which,
+    copied, committed sync 2 of the real district in the current folder."""
+    demo = run(tmp_path, "--demo", "sync").stdout
+    assert "apply: rostertui --demo commit 2" in demo
+    assert "rostertui --demo show 99" not in demo
+    said = run(tmp_path, "--demo", "show", "99", expect=1).stderr
+    assert said == "rostertui: error: there is no sync 99; see: rostertui --demo history\n"
+    base, _ = days
+    (tmp_path / "other").mkdir()
+    use_source(tmp_path / "other", base / "d1")
+    config = tmp_path / "other" / "config.yaml"
+    out = run(tmp_path, "--config", config, "sync").stdout
+    assert f"apply: rostertui --config {config} commit 1" in out
+
+
+def test_sync_force_without_commit_is_refused(committed):
+    """Found by attack: `sync --force` alone was accepted and forced nothing."""
+    err = run(committed, "sync", "--force", expect=1).stderr
+    assert err.startswith("rostertui: error: sync --force forces a commit: give --commit too")
+    assert [h["id"] for h in run_json(committed, "history")] == [1]

@@ -31,12 +31,15 @@ def test_demo_reset_starts_afresh_and_touches_nothing_else(tmp_path):
     run(tmp_path, "--demo", "commit")
     mine = tmp_path / "data" / "store.json"
     mine.write_text("not the demo's")
+    thesis = tmp_path / "data" / "demo" / "important" / "thesis.txt"  # found by attack:
+    thesis.parent.mkdir()  # a file of the admin's in the demo's folder was deleted
+    thesis.write_text("keep")
     out = run(tmp_path, "demo", "--reset").stdout
     assert out.startswith(f"demo district made afresh in {tmp_path / 'data' / 'demo'}: ")
     history = run_json(tmp_path, "--demo", "history")
     assert [(h["id"], h["status"]) for h in history] == [(1, "committed")]
     assert run_json(tmp_path, "--demo", "sync")["sync_id"] == 2  # day two waits again
-    assert mine.read_text() == "not the demo's"
+    assert mine.read_text() == "not the demo's" and thesis.read_text() == "keep"
 
 
 def test_demo_reset_refuses_a_symbolic_link(tmp_path):

@@ -50,12 +50,31 @@ def renumber_users(src: Path, out: Path, legacy: bool) -> Path:
     return out
 
 
+def as_delta(src: Path, out: Path) -> Path:
+    """The renumbered set `src` as a quick sync sends it: users.csv and enrollments.csv
+    as deltas, every row under its new id and none of the old ids said to be removed;
+    every other file (demographics too) absent."""
+    out.mkdir()
+    for name in ("users.csv", "enrollments.csv"):
+        shutil.copy(src / name, out / name)
+    with open(src / "manifest.csv", newline="") as fh:
+        rows = list(csv.reader(fh))
+    sent = {"file.users", "file.enrollments"}
+    text = io.StringIO()
+    csv.writer(text, lineterminator="\n").writerows(
+        [key, ("delta" if key in sent else "absent") if key.startswith("file.") else value]
+        for key, value in rows)
+    (out / "manifest.csv").write_text(text.getvalue())
+    return out
+
+
 @pytest.fixture(scope="module")
 def district(tmp_path_factory) -> Path:
     base = tmp_path_factory.mktemp("renumbered")
     demo_data.generate(base / "d1", students=120, seed=3)
     renumber_users(base / "d1", base / "legacy", legacy=True)
     renumber_users(base / "d1", base / "email", legacy=False)
+    as_delta(base / "legacy", base / "delta")
     return base
 
 
@@ -71,7 +90,8 @@ def committed(tmp_path: Path, district: Path, sync: str = "") -> Path:
 def resync(tmp_path: Path, folder: Path) -> None:
     config = tmp_path / "config.yaml"
     text = config.read_text()
-    config.write_text(re.sub(r"path: \S+/d1\n", f"path: {folder}\n", text, count=1))
+    config.write_text(re.sub(r"path: \S+/(d1|legacy|email|delta)\n", f"path: {folder}\n",
+                             text, count=1))
 
 
 def test_a_district_renumbered_with_legacy_ids_commits_as_links(tmp_path, district):
@@ -118,3 +138,27 @@ def test_a_district_renumbered_without_legacy_ids_is_matched_by_email(tmp_path, 
     moves = {m for a in actions if a["type"] == "section"
              for m in a["members"]["student_ids"]["removed"]}
     assert moves == unmatched  # the linked students' memberships follow their links
+
+
+def test_a_renumbering_sent_as_a_delta_links_everyone_once(tmp_path, district):
+    """A quick sync sending only the new ids (with their legacy ids) and enrollments under
+    them, without demographics: links, never a second person; each member once in each
+    section; the fields the delta did not carry kept; the next full sync finds nothing."""
+    work = committed(tmp_path, district)
+    people = {t: table(work, t) for t in PEOPLE}
+    sections = table(work, "sections")
+    dob = table(work, "students")["s000001"]["dob"]
+    resync(work, district / "delta")
+    run(work, "sync", "--quick", "--commit", expect=3)  # the change guard: one review
+    report = run_json(work, "show", "2")
+    assert all(c["add"] == c["archive"] == 0 for c in report["counts"].values())
+    assert report["counts"]["section"]["update"] == 0
+    assert report["renumbered"] == sum(map(len, people.values()))
+    run(work, "commit", "2", "--force")
+    for type_, before in people.items():
+        assert set(table(work, type_)) == {new_id(sid) for sid in before}, type_
+    assert {sid: doc["student_ids"] for sid, doc in table(work, "sections").items()} == {
+        sid: sorted(map(new_id, doc["student_ids"])) for sid, doc in sections.items()}
+    assert table(work, "students")["ic-s000001"]["dob"] == dob
+    resync(work, district / "legacy")
+    assert "no changes" in run(work, "sync").stdout

@@ -6,7 +6,6 @@ record and column."""
 from __future__ import annotations
 
 import csv
-import io
 import shutil
 import tempfile
 from pathlib import Path
@@ -23,43 +22,16 @@ from rostertui.engine import Engine
 from rostertui.errors import RosterError
 
 from ..support.feeds import config as engine_config
-from ..support.paths import FIXTURES
-
-BULK = FIXTURES / "oneroster12-bulk"
-DELTA = FIXTURES / "oneroster12-delta"
-SAME_11 = FIXTURES / "oneroster-v1p1-same-district"
-
-
-def fetch(path: Path, version: str | None = None):
-    return OneRosterCsvConnector(path, version).fetch("full", None)
-
-
-def problems(path: Path, version: str | None = None) -> list[str]:
-    """The problems a rejected set's error lists."""
-    with pytest.raises(SourceError) as info:
-        fetch(path, version)
-    lines = str(info.value).splitlines()
-    assert lines[0].startswith(f"{path}: ")
-    return lines[1:] if len(lines) > 1 else [lines[0].split(": ", 1)[1]]
-
-
-def record(feed, type_: str, source_id: str) -> dict:
-    return next(r for r in feed.types[type_].records if r["source_id"] == source_id)
-
-
-def edit(folder: Path, name: str, old: str, new: str) -> None:
-    path = folder / name
-    text = path.read_text()
-    assert old in text, f"{old!r} not in {name}"
-    path.write_text(text.replace(old, new, 1))
-
-
-def drop_column(folder: Path, name: str, column: str) -> None:
-    path = folder / name
-    rows = list(csv.reader(io.StringIO(path.read_text(), newline="")))
-    at = rows[0].index(column)
-    with path.open("w", newline="") as f:
-        csv.writer(f, lineterminator="\n").writerows([r[:at] + r[at + 1:] for r in rows])
+from ..support.oneroster12_sets import (
+    BULK,
+    DELTA,
+    SAME_11,
+    drop_column,
+    edit,
+    fetch,
+    problems,
+    record,
+)
 
 
 @pytest.fixture
@@ -93,13 +65,14 @@ def test_the_bulk_set_gives_the_records_of_1_1():
 
 def test_a_person_takes_the_type_of_their_primary_role_and_keeps_the_others():
     feed = fetch(BULK)
-    # a teacher who is also a site administrator elsewhere, for a year
+    # a teacher who is also a site administrator elsewhere, for a year; her
+    # metadata.ic.legacysourceId is in legacy_ids, and only there (not in extra)
     assert record(feed, "teacher", "t-okafor") == model.make(
         "teacher", source_id="t-okafor", sis_id="T1001", legacy_ids=["7001"],
         first_name="Ngozi", middle_name="Adaeze", last_name="Okafor",
         email="nokafor@maplevalley.example.org", username="nokafor", school_ids=["mv-high"],
-        extra={"user_ids": "{LDAP:nokafor}", "enabled": "true", "ic.legacysourceId": "7001",
-               "pronouns": "she/her", "user_master_identifier": "MV-T1001",
+        extra={"user_ids": "{LDAP:nokafor}", "enabled": "true", "pronouns": "she/her",
+               "user_master_identifier": "MV-T1001",
                "roles": "teacher at mv-high (primary); siteAdministrator at mv-middle from "
                         "2025-08-01 to 2026-06-30"})
     # a principal (staff) who is also a parent: staff, with the role of their primary
@@ -149,6 +122,21 @@ def test_metadata_legacy_ids_become_legacy_ids_in_1_1_too():
     assert record(feed, "teacher", "t-lindqvist")["legacy_ids"] == ["T-88"]
     assert record(feed, "student", "s-chen")["legacy_ids"] == ["OLD-40001"]
     assert record(feed, "student", "s-garcia")["legacy_ids"] == []
+    assert not any("legacy" in key.lower() for tf in feed.types.values()
+                   for r in tf.records for key in r.get("extra", {}))
+
+
+def test_a_source_that_stops_sending_legacy_ids_clears_no_extra_field(tmp_path, bulk):
+    """Once a renumbering is done a source may drop metadata.ic.legacysourceId. Were it
+    copied into extra too, every record would lose extra.ic.legacysourceId: a clear the
+    clear guard counts for the whole district."""
+    engine = Engine(engine_config(tmp_path), connector=OneRosterCsvConnector(bulk))
+    assert engine.sync(commit=True)["status"] == "committed"
+    drop_column(bulk, "users.csv", "metadata.ic.legacysourceId")
+    report = engine.sync()
+    assert not [key for action in engine.plan(report["sync_id"])["actions"]
+                for key in action.get("changes", {}) if key.startswith("extra.")]
+    assert report["blocked_reasons"] == []
 
 
 def test_resource_ids_may_be_left_out_of_users(bulk):
@@ -298,10 +286,14 @@ def test_users_without_roles_csv_is_one_problem(bulk):
 
 
 def test_a_header_only_bulk_roles_file_is_rejected(bulk):
+    """One line: not one more per user, each of whom has then no role."""
     path = bulk / "roles.csv"
     path.write_text(path.read_text().splitlines()[0] + "\n")
-    assert "roles.csv: a header and no rows in a bulk file, which would remove every role; " \
-           "a file with nothing to send is marked absent in manifest.csv" in problems(bulk)
+    assert problems(bulk) == [
+        "roles.csv: a header and no rows in a bulk file, which would remove every role; a "
+        "file with nothing to send is marked absent in manifest.csv"]
+    path.write_text("")
+    assert problems(bulk) == ["roles.csv: empty file"]
 
 
 def test_delta_roles_with_bulk_users_is_a_problem(bulk):
@@ -400,5 +392,4 @@ def test_bytes_spliced_into_a_1_2_file(file, cuts):
 
 def test_check_names_the_version_the_manifest_declares():
     assert OneRosterCsvConnector(BULK).check()["version"] == "OneRoster 1.2"
-    assert OneRosterCsvConnector(FIXTURES / "oneroster-v1p1-same-district").check()[
-        "version"] == "OneRoster 1.1"
+    assert OneRosterCsvConnector(SAME_11).check()["version"] == "OneRoster 1.1"

@@ -315,8 +315,8 @@ def test_missing_manifest_still_lists_other_problems(edfi):
 
 
 @pytest.mark.parametrize("old, new, problem", [
-    ("file.demographics,bulk", "file.demographics,bulk\nfile.attendance,delta",
-     "attendance.csv: missing, but manifest.csv lists it as delta"),
+    ("file.demographics,bulk", "file.demographics,bulk\nfile.roles,delta",
+     "roles.csv: missing, but manifest.csv lists it as delta"),
     ("file.users,bulk", "file.users,everything",
      "manifest.csv line 10: file.users is 'everything', not bulk|delta|absent"),
     ("file.courses,bulk\n", "", "courses.csv: not listed in manifest.csv"),

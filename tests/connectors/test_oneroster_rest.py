@@ -194,7 +194,9 @@ def test_a_page_that_is_a_list_is_an_error(oneroster_server):
     ({"sourcedId": KYLE, "givenName": {"first": "Kyle"}},
      f"record {KYLE}: 'givenName' is an object without a text sourcedId, not a reference"),
     ({"sourcedId": KYLE, "orgs": [{"sourcedId": 2}]},
-     f"record {KYLE}: 'orgs' holds an object, not text or a reference"),
+     f"record {KYLE}: 'orgs' holds a reference whose sourcedId is a number, not text"),
+    ({"sourcedId": KYLE, "org": {"sourcedId": 2}},
+     f"record {KYLE}: 'org' has a sourcedId that is a number, not text"),
     ({"sourcedId": KYLE, "grades": [["09"]]},
      f"record {KYLE}: 'grades' holds a list, not text or a reference"),
     ({"sourcedId": KYLE, "metadata": ["room"]}, f"record {KYLE}: 'metadata' is a list, not an "
@@ -236,6 +238,7 @@ def test_nested_metadata_reads_as_dotted_names_and_gives_legacy_ids(oneroster_se
     kyle = next(r for r in feed.types["student"].records if r["source_id"] == KYLE)
     assert kyle["legacy_ids"] == ["old-kyle"]
     assert kyle["extra"]["ic.school.room"] == "4"
+    assert "ic.legacysourceId" not in kyle["extra"]  # legacy_ids only
 
 
 def test_a_looping_next_link_is_an_error(oneroster_server):
@@ -313,15 +316,18 @@ def test_the_secret_is_scrubbed_from_what_the_server_says(oneroster_server):
     assert message.endswith("[server: secret *** is not valid]")
 
 
+CHECK = "; check source.client_id, client_secret and scope"
+
+
 @pytest.mark.parametrize("options, expected", [
-    ({"client_secret": "not-the-secret"}, "invalid_client: client authentication failed"),
-    ({"client_id": "someone-else"}, "invalid_client: client authentication failed"),
-    ({"scope": "roster.write"}, "invalid_scope"),
+    ({"client_secret": "not-the-secret"}, f"(invalid_client: client authentication failed){CHECK}"),
+    ({"client_id": "someone-else"}, f"(invalid_client: client authentication failed){CHECK}"),
+    ({"scope": "roster.write"}, "(invalid_scope) asking for the scope roster.write; name the "
+                                "scopes this client has in source.scope"),
 ])
 def test_a_rejected_oauth2_client_is_a_clear_error(oneroster_server, options, expected):
     message = fails(lambda: connector(oneroster_server, "oauth2", **options).fetch("full", None))
-    assert message == (f"POST {TOKEN_PATH}: the OAuth 2 client was rejected ({expected}); "
-                       "check source.client_id, client_secret and scope")
+    assert message == f"POST {TOKEN_PATH}: the OAuth 2 client was rejected {expected}"
     assert oneroster_server.queries("orgs") == []
 
 
@@ -377,11 +383,13 @@ def test_quick_reads_the_changes_as_deltas(oneroster_server):
     assert feed.mode == "quick" and feed.cursor > cursor
     assert all(not f.complete for f in feed.types.values())
     assert feed.types["student"].deleted == [KYLE] and feed.types["section"].deleted == [ALG]
-    assert not any(f.records for f in feed.types.values())
+    # orgs are read whole (a user moved to a department is placed as a full sync would)
+    assert not any(f.records for t, f in feed.types.items() if t != "school")
     assert feed.membership.complete is False
     assert feed.membership.rows == [(ALG, "student", KYLE, False)]
-    assert [q.get("filter") for _, q in server.requests] == (
-        [f"dateLastModified>'{cursor}'"] * 5 + [None] * 3 + [f"dateLastModified>'{cursor}'"])
+    assert {path.rsplit("/", 1)[1]: q.get("filter") for path, q in server.requests} == {
+        **dict.fromkeys(COLLECTIONS, f"dateLastModified>'{cursor}'"), "orgs": None,
+        "demographics": None}
 
 
 def test_engine_full_sync_then_a_quick_sync_stages_exactly_the_changes(
@@ -411,6 +419,7 @@ def test_engine_full_sync_then_a_quick_sync_stages_exactly_the_changes(
     filters = {path.rsplit("/", 1)[1]: q.get("filter") for path, q in server.requests
                if path != TOKEN_PATH}
     assert filters == {**dict.fromkeys(COLLECTIONS, f"dateLastModified>'{cursor}'"),
+                       "orgs": None,  # read whole: every org's type is known
                        "demographics": None}  # read whole: Peter keeps his demographics
 
     engine.commit()

@@ -6,10 +6,11 @@ from __future__ import annotations
 import pytest
 
 from connectors.feed import SourceError
+from screens.confirm_screen import ConfirmScreen
 from screens.live import changes
 from screens.report_screen import ReportScreen
 from screens.rowtable import RowTable
-from screens.status_tab import StatusTab
+from screens.status_tab import StatusTab, waits_on
 
 from ..support.dashboard import (
     SIZE,
@@ -20,9 +21,12 @@ from ..support.dashboard import (
     fresh,
     lines,
     notes,
+    on_screen,
+    open_report,
     report_loaded,
     start_sync,
     started,
+    stored,
     sync_dialog,
     text,
     until,
@@ -160,3 +164,59 @@ async def test_a_sync_with_no_changes_says_so_and_waits_for_nothing(tmp_path, so
         await start_sync(pilot)
         assert "Sync 2 found no changes" in notes(app) and "staged" not in notes(app)
         assert dash.syncs[0]["status"] == "discarded" and dash.pending() is None
+
+
+async def test_a_commit_refuses_ticks_changed_in_another_session_after_confirming(
+        tmp_path, source):
+    """Found by attack: two dashboards on one sync; one committed the other's ticks while
+    its confirmation had listed its own."""
+    engine = engine_on(tmp_path, source)
+    engine.sync()
+    app = dashboard(engine)
+    async with app.run_test(size=SIZE) as pilot:
+        await started(pilot)
+        await open_report(pilot)
+        fresh(engine).set_enabled(2, ["student:s11"], False)  # the other dashboard unticks
+        await pilot.press("c")
+        await on_screen(pilot, ConfirmScreen)
+        await pilot.press("enter")  # confirms all ticked, as this screen shows them
+        await until(pilot, lambda: "changed in another session" in notes(app))
+    assert fresh(engine).sync_doc(2)["status"] == "staged"
+    assert "s20" not in stored(engine, "students")
+
+
+async def test_status_opens_at_its_top_with_blocked_syncs_waiting(tmp_path, source):
+    """Found by attack: with blocked syncs, Status opened scrolled to its buttons, the
+    source and the waiting list out of sight, and the reasons shown three times."""
+    engine = engine_on(tmp_path, source, delete_threshold=0)
+    engine.sync()
+    engine._connector.next = day2()
+    engine.sync()
+    app = dashboard(engine)
+    async with app.run_test(size=(60, 20)) as pilot:
+        await started(pilot)
+        status = app.query_one(StatusTab)
+        await until(pilot, lambda: status.scroll_y == 0)
+        assert status.query_one("#source").region.y < 5
+        last = text(status.query_one("#last"))
+        assert "#3" in last and "delete_threshold" not in last
+        assert waits_on(engine.sync_doc(3)).startswith("1 records would be archived")
+        assert waits_on(engine.sync_doc(1) | {"blocked_reasons": [], "warnings": 2}) == (
+            "review (2 data warnings)")  # staged: it waits on the admin, not its warnings
+
+
+async def test_an_open_report_of_a_sync_committed_elsewhere_stops_offering_commit(
+        tmp_path, source):
+    """Found by attack: the report still offered c and d after another session committed
+    its sync, and failed only after the confirmation."""
+    engine = engine_on(tmp_path, source)
+    engine.sync()
+    app = dashboard(engine)
+    async with app.run_test(size=SIZE) as pilot:
+        await started(pilot)
+        report = await open_report(pilot)
+        assert report.editable
+        fresh(engine).commit(2)
+        await until(pilot, lambda: not report.editable, timeout=5)
+        assert not report.check_action("commit", ())
+        assert "committed" in report.title.lower() or "committed" in str(report.sub_title)

@@ -10,7 +10,7 @@ from tinydb import TinyDB
 
 from rostertui.commit import MismatchError
 from rostertui.engine import Engine
-from rostertui.errors import BlockedError, RosterError
+from rostertui.errors import BlockedError, RosterError, StaleError
 from rostertui.lifecycle import LifecycleError
 from rostertui.plans import PlanError, digest
 from rostertui.store import MissingStoreError
@@ -144,6 +144,26 @@ def test_an_untick_after_another_process_committed_is_refused(engine, source, tm
         review.set_enabled(["student:s90"], False)
     assert engine.plan(sid)["actions"] and all(a["enabled"] for a in engine.plan(sid)["actions"])
     assert "s90" in students(engine)
+
+
+def test_a_commit_applies_only_the_ticks_the_admin_confirmed(engine, source, tmp_path):
+    """Found by attack: two dashboards on one staged sync; A unticked an archive and
+    confirmed "1 unticked action is left out", B ticked it again meanwhile, and A's commit
+    applied B's ticks, archiving the student A had kept."""
+    source.next = with_students("s90", "s91")
+    engine.sync(commit=True)
+    source.next = district(20)  # s90 and s91 leave: two archives
+    sid = engine.sync()["sync_id"]
+    engine.set_enabled(sid, ["student:s90"], False)  # dashboard A unticks, and confirms
+    shown = ["student:s90"]
+    other = Engine(config(tmp_path), connector=FeedSource())
+    other.set_enabled(sid, ["student:s90"], True)  # dashboard B ticks it again
+    before = roster(engine)
+    with pytest.raises(StaleError, match="1 of its ticks were changed in another session"):
+        engine.commit(sid, shown_unticked=shown)
+    assert roster(engine) == before and engine.sync_doc(sid)["status"] == "staged"
+    engine.commit(sid, shown_unticked=[])  # reviewed again: now as the ticks stand
+    assert students(engine)["s90"]["status"] == "archived"
 
 
 # -- plans bound to their store ------------------------------------------------------

@@ -22,7 +22,7 @@ from rostertui.staging.steps.renumbering import legacy_ids
 from rostertui.store import Store
 
 from ..support.feeds import FeedSource, config, student
-from ..support.renumber import renumbered, school_district
+from ..support.renumber import as_delta, renumbered, school_district, swapped
 
 ROSTER = tuple(TABLES.values())
 # What an admin keeps here, per type: LOCAL_FIELDS, set on one record each.
@@ -242,7 +242,8 @@ def test_a_renumbered_record_keeps_its_sync_history(committed, source):
 
     assert trail("new-s004") == [(renumbering, "update"), (1, "add")]
     undo = committed.revert(renumbering, force=True)["sync_id"]
-    assert trail("s004") == [(undo, "update"), (1, "add")]  # the reverted sync is not listed
+    # the reverted sync is listed under its revert: it happened, then was undone
+    assert trail("s004") == [(undo, "update"), (renumbering, "update"), (1, "add")]
 
 
 # -- the same people matched by a key, or by legacy ids alone ---------------------------
@@ -446,13 +447,15 @@ def test_a_local_account_link_is_not_counted_as_renumbered(tmp_path, source):
 
 
 def test_a_record_the_source_keeps_is_never_linked_by_its_legacy_ids(committed, source):
-    """Legacy ids are read on new records only: a record sent under its stored id stays
-    an ordinary update whatever legacy ids it carries."""
+    """Legacy ids are read on new records only: a record sent under its stored id is no
+    link whatever legacy ids it carries, and a change to its legacy ids alone is no
+    update."""
     feed = school_district()
     feed.types["student"].records[0]["legacy_ids"] = ["s001"]
+    feed.types["student"].records[2]["legacy_ids"] = ["gone-long-ago"]
     source.next = feed
     report = committed.sync()
-    assert report["counts"]["student"] == {"add": 0, "update": 1, "archive": 0, "reactivate": 0}
+    assert report["status"] == "discarded"
     assert report["renumbered"] == 0 and codes(report, "ambiguous_match") == set()
 
 
@@ -471,16 +474,28 @@ def test_a_section_renumbered_with_its_members_moves_with_its_roster(committed, 
                                      if r["source_id"] == "new-c1")
 
 
-def test_an_old_record_already_archived_is_not_linked(committed, source):
+def test_a_legacy_id_naming_an_archived_record_links_and_reactivates_it(committed, source):
+    """The archived record keeps its local fields and its history: it comes back under
+    its new id, never as a second record beside it; a revert archives it again."""
     feed = school_district()
-    feed.types["student"].records.pop(0)
+    feed.types["student"].records.pop(4)
     source.next = feed
-    committed.sync(commit=True)  # s000 archived
-    feed = school_district()
-    feed.types["student"].records[0].update(source_id="n0", legacy_ids=["s000"])
-    source.next = feed
+    committed.sync(commit=True)  # s004 (notes "laptop 12") archived
+    source.next = swapped(school_district(), {"s004": "new-s004"})
     report = committed.sync()
-    assert report["counts"]["student"]["add"] == 1 and report["renumbered"] == 0
+    assert report["counts"]["student"] == {"add": 0, "update": 0, "archive": 0,
+                                           "reactivate": 1}
+    link = actions(committed, report["sync_id"])["student:new-s004"]
+    assert (link["kind"], link["link"], report["renumbered"]) == (
+        "reactivate", {"by": "legacy_id", "from": "s004"}, 1)
+    committed.commit(report["sync_id"])
+    students = stored(committed, "student")
+    assert "s004" not in students
+    assert (students["new-s004"]["status"], students["new-s004"]["notes"]) == (
+        "active", "laptop 12")
+    committed.revert(report["sync_id"])
+    students = stored(committed, "student")
+    assert "new-s004" not in students and students["s004"]["status"] == "archived"
 
 
 def test_legacy_id_fields_names_only_legacy_ids_or_an_extra_column(tmp_path):
@@ -495,3 +510,171 @@ def test_legacy_id_fields_names_only_legacy_ids_or_an_extra_column(tmp_path):
         "extra.ic.legacysourceId",)
     with pytest.raises(RosterError, match="'sync.legacy_id_fields' names 'email'"):
         load(["email"])
+
+
+# -- quick syncs: a renumbering sent as a delta ------------------------------------------
+
+PEOPLE_COUNT = 3 + 1 + 30 + 10  # school_district(): teachers, staff, students, contacts
+
+
+def test_a_renumbering_sent_as_a_delta_links_the_records_it_does_not_mention(
+        committed, source):
+    """A quick sync sends only the new ids: the old ones are neither sent nor said to be
+    removed. They are linked, never added beside the old ones."""
+    source.next = as_delta(renumbered(school_district(), new_id), PEOPLE_TYPES)
+    report = committed.sync(trigger="auto", commit=True)
+    assert all(c["add"] == c["archive"] == 0 for c in report["counts"].values())
+    assert report["renumbered"] == PEOPLE_COUNT
+    assert codes(report, "ambiguous_match") == set()
+    assert report["status"] == "blocked"  # the whole district: the change guard's review
+    assert all("sync.change_threshold_percent" in r for r in report["blocked_reasons"])
+    committed.commit(report["sync_id"], force=True)
+    students = stored(committed, "student")
+    assert set(students) == {new_id(f"s{i:03}") for i in range(30)}
+    assert students["new-s004"]["notes"] == "laptop 12"
+    assert all(s.startswith("new-") for d in stored(committed, "section").values()
+               for s in d["student_ids"] + d["teacher_ids"])
+
+
+def test_a_few_records_renumbered_in_a_delta_commit_unattended_as_links(committed, source):
+    feed = renumbered(school_district(), new_id, types=("student",))
+    feed.types["student"].records[:] = [r for r in feed.types["student"].records
+                                        if r["source_id"] in {"new-s003", "new-s004"}]
+    source.next = as_delta(feed, ("student",))
+    report = committed.sync(trigger="auto", commit=True)
+    assert (report["status"], report["renumbered"]) == ("committed", 2)
+    students = stored(committed, "student")
+    assert {"s003", "s004"}.isdisjoint(students) and len(students) == 30
+    assert students["new-s004"]["notes"] == "laptop 12"
+
+
+def test_adds_naming_an_active_record_never_commit_as_duplicates(committed, source):
+    """Two new records name s004 in a delta: neither is linked (ambiguity), and an
+    unattended sync does not add them beside s004, which stays active."""
+    feed = renumbered(school_district(), new_id, types=("student",))
+    n1 = next(r for r in feed.types["student"].records if r["source_id"] == "new-s004")
+    feed.types["student"].records[:] = [n1, {**n1, "source_id": "n2"}]
+    before = roster(committed)
+    source.next = as_delta(feed, ("student",))
+    report = committed.sync(trigger="auto", commit=True)
+    assert report["counts"]["student"]["add"] == 2
+    assert codes(report, "ambiguous_match") == {"new-s004", "n2"}
+    assert report["status"] == "blocked"
+    assert any("n2 names s004" in r and "same person twice" in r
+               for r in report["blocked_reasons"])
+    assert roster(committed) == before
+
+
+def test_a_link_in_a_delta_keeps_the_fields_the_delta_did_not_send(tmp_path, source):
+    """A delta without the student's demographics row: the link keeps dob, gender and the
+    demographic extras, as a plain delta update does."""
+    engine = engine_on(tmp_path, source)
+    feed = school_district(6, 2)
+    feed.types["student"].records[0].update(dob="2011-02-03", gender="female",
+                                            extra={"ell": "Y"})
+    source.next = feed
+    engine.sync(commit=True)
+    delta = renumbered(school_district(6, 2), new_id, types=("student",))
+    delta.types["student"].records[:] = delta.types["student"].records[:1]
+    source.next = as_delta(delta, ("student",),
+                           unsent=frozenset({"dob", "gender", "extra.*"}))
+    report = engine.sync()
+    link = actions(engine, report["sync_id"])["student:new-s000"]
+    assert set(link["changes"]) == {"source_id", "legacy_ids"}
+    engine.commit(report["sync_id"])
+    doc = stored(engine, "student")["new-s000"]
+    assert (doc["dob"], doc["gender"], doc["extra"]) == ("2011-02-03", "female", {"ell": "Y"})
+
+
+# -- enrollments sent with the new ids; member lists -------------------------------------
+
+def test_a_delta_renumbering_with_its_enrollments_holds_each_member_once(committed, source):
+    """The delta's enrollments name the new ids, merged into rosters that still name the
+    old ones: each member is in a section once (c0, which also gains s001, stages that
+    move alone), and the next sync finds nothing."""
+    feed = renumbered(school_district(), new_id, types=("student",))
+    c0 = feed.types["section"].records[0]
+    c0["student_ids"] = sorted([*c0["student_ids"], "new-s001"])
+    source.next = as_delta(feed, ("student",), enrollments=True)
+    report = committed.sync()
+    sections = [a for a in actions(committed, report["sync_id"]).values()
+                if a["type"] == "section"]
+    assert [(a["id"], a["members"], a["changes"]["student_ids"][1]) for a in sections] == [
+        ("section:c0", {"student_ids": {"added": ["new-s001"], "removed": []}},
+         c0["student_ids"])]  # the links explain the other rosters
+    committed.commit(report["sync_id"], force=True)
+    sections = stored(committed, "section")
+    assert {sid: d["student_ids"] for sid, d in sections.items()} == {
+        r["source_id"]: r["student_ids"] for r in feed.types["section"].records}
+    source.next = feed  # the same district, as a full sync sends it
+    assert committed.sync()["status"] == "discarded"
+
+
+def test_a_roster_changed_only_in_order_or_repeats_is_no_change(committed, source):
+    feed = school_district()
+    c0 = feed.types["section"].records[0]
+    c0["student_ids"] = [*reversed(c0["student_ids"]), c0["student_ids"][0]]
+    source.next = feed
+    assert committed.sync()["status"] == "discarded"
+
+
+# -- legacy ids kept, and a second renumbering -------------------------------------------
+
+def test_legacy_ids_are_kept_when_the_source_stops_sending_them(committed, source):
+    source.next = renumbered(school_district(), new_id)
+    committed.commit(committed.sync()["sync_id"], force=True)
+    source.next = renumbered(school_district(), new_id, legacy=False)
+    assert committed.sync()["status"] == "discarded"
+    assert stored(committed, "student")["new-s004"]["legacy_ids"] == ["s004"]
+
+
+@pytest.mark.parametrize("legacy", ["original", "previous"])
+def test_a_second_renumbering_links_again_keeping_every_earlier_id(committed, source, legacy):
+    """Infinite Campus keeps the original id as the legacy id (v2-s -> v3-s, legacy s);
+    another source names the previous one (legacy v2-s). Either links."""
+    source.next = renumbered(school_district(), lambda sid: f"v2-{sid}")
+    committed.commit(committed.sync()["sync_id"], force=True)
+    v3 = renumbered(school_district(), lambda sid: f"v3-{sid}")
+    if legacy == "previous":
+        for records in (tf.records for tf in v3.types.values()):
+            for rec in records:
+                rec["legacy_ids"] = [f"v2-{rec['legacy_ids'][0]}"]
+    source.next = v3
+    report = committed.sync()
+    assert all(c["add"] == c["archive"] == 0 for c in report["counts"].values())
+    assert report["renumbered"] == 50
+    assert actions(committed, report["sync_id"])["student:v3-s004"]["link"]["from"] == \
+        "v2-s004"
+    committed.commit(report["sync_id"], force=True)
+    doc = stored(committed, "student")["v3-s004"]
+    assert (doc["notes"], doc["legacy_ids"]) == ("laptop 12", ["s004", "v2-s004"])
+    committed.revert(report["sync_id"], force=True)
+    assert stored(committed, "student")["v2-s004"]["legacy_ids"] == ["s004"]
+
+
+# -- ids swapped or reused: held for review ----------------------------------------------
+
+@pytest.mark.parametrize("ids", [
+    {"s004": "s005", "s005": "s004"},                      # a swap
+    {"s004": "s005", "s005": "s006", "s006": "new-s006"},  # a chain
+    {"s004": "s005", "s005": "s004", "s006": "s007", "s007": "s006"},
+], ids=["swap", "chain", "two-swaps"])
+def test_ids_swapped_or_reused_are_held_and_move_no_local_data(committed, source, ids):
+    """Each names as its old id a record the source still sends: applied as updates, one
+    child's notes would land on another. An unattended sync is blocked, naming them."""
+    before = roster(committed)
+    source.next = swapped(school_district(), ids)
+    report = committed.sync(trigger="auto", commit=True)
+    assert report["status"] == "blocked" and roster(committed) == before
+    reason = next(r for r in report["blocked_reasons"] if "swapped or reused" in r)
+    assert all(sid in reason for sid in ids)
+    assert codes(report, "reused_id") | codes(report, "ambiguous_match") >= set(ids.values())
+
+
+def test_unticking_the_swapped_records_unblocks_the_rest(committed, source):
+    source.next = swapped(school_district(), {"s004": "s005", "s005": "s004"})
+    report = committed.sync()
+    committed.commit(report["sync_id"], disable=["student:s004", "student:s005"])
+    students = stored(committed, "student")
+    assert (students["s004"]["first_name"], students["s004"]["notes"]) == (
+        "Firsts004", "laptop 12")

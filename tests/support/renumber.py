@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping
 
-from connectors.feed import Feed
-from rostertui.model import ACTION_TYPES, make
+from connectors.feed import Feed, Membership, TypeFeed
+from rostertui.model import ACTION_TYPES, MEMBER_FIELDS, make
 
 from .feeds import full_feed, section, student
 
@@ -73,3 +73,31 @@ def _renamed(rec: dict, ids: Mapping[str, Mapping[str, str]],
                                        for r in rec["relationships"]),
                                       key=lambda r: r["student_id"])
     return rec
+
+
+def as_delta(feed: Feed, types: Collection[str], enrollments: bool = False,
+             unsent: frozenset[str] = frozenset()) -> Feed:
+    """`feed`'s records of `types` as a quick sync sends them: upserts only, no deletes
+    (the old ids are not said to be removed), every other type not sent; with
+    `enrollments`, each section's members as delta enrollment rows (the new ids, active);
+    `unsent`: the fields the delta did not carry, for every record sent."""
+    sent = {t: TypeFeed(complete=False, records=feed.types[t].records,
+                        unsent=dict.fromkeys((r["source_id"] for r in feed.types[t].records),
+                                             unsent))
+            for t in types}
+    rows = [(rec["source_id"], field.removesuffix("_ids"), member, True)
+            for rec in feed.types["section"].records for field in MEMBER_FIELDS
+            for member in rec[field]]
+    return Feed(source="test", mode="quick", types=sent,
+                membership=Membership(complete=False, rows=rows) if enrollments else None)
+
+
+def swapped(feed: Feed, ids: Mapping[str, str], type_: str = "student") -> Feed:
+    """`feed` after the source gave the `type_` records of `ids` each other's ids (a swap,
+    or a chain when a new id is another's old one): each names its old id as a legacy id,
+    the others keep theirs and name none."""
+    out = renumbered(feed, lambda sid: ids.get(sid, sid), types=(type_,))
+    for rec in out.types[type_].records:
+        if rec["legacy_ids"] == [rec["source_id"]]:
+            rec["legacy_ids"] = []
+    return out

@@ -1,19 +1,21 @@
-"""Renumbering without loss: legacy ids, and what a link changes beyond its own record.
+"""Renumbering without loss: schools the config names by an old id, and what a link
+changes beyond its own record.
 
 A source that renumbers everyone (Infinite Campus's OneRoster 1.2 upgrade, Clever's v3
-for non-students) keeps each record's old id in a legacy field. Read here:
+for non-students) keeps each record's old id in a legacy field (rostertui/legacy.py reads
+them; matching.py pairs an add with the record its legacy id names before any match key
+is tried). Here:
 
-- `legacy_ids`: the old ids a new record names, from the fields sync.legacy_id_fields
-  lists (default `legacy_ids`, which the connectors fill from Clever's `legacy_id` and
-  OneRoster's `metadata.*legacy*` columns; an `extra.<key>` names a column the connector
-  keeps in `extra`; an empty list turns legacy ids off). matching.py pairs an add with
-  the record its legacy id names before any match key is tried.
+- `renumbered_schools`: a school `schools:` names by an id the source replaced stays
+  selected by its new id, with a warning to rename it;
 - `follow_links` (a plan step, after matching): a link moves a record to its new id, and
   commit rewrites the records naming it (references.py). A change the diff staged only
   because those records name the new id (a section's students, a contact's students, a
   person's schools) is what commit does anyway: it is left out, so a renumbered
-  district stages its links and nothing else. A change with more in it (a student
-  really added) stays, its `members` counting only the real moves.
+  district stages its links and nothing else. That holds too when a delta's enrollments
+  name the new ids beside rosters that still hold the old ones: renamed, each member is
+  there once. A change with more in it (a student really added) stays, naming the new
+  ids, its `members` counting only the real moves.
 """
 
 from __future__ import annotations
@@ -22,29 +24,15 @@ from typing import TYPE_CHECKING, Any
 
 from connectors.feed import Feed
 
+from ...legacy import legacy_ids
 from ...model import MEMBER_FIELDS, warning
-from ...records import Action, DataWarning, Plan, Record, StoreData
+from ...records import Action, DataWarning, Plan, StoreData
 from ...references import Reference, Renames, of_holder, renamed, renames_of
 
 if TYPE_CHECKING:
     from ..pipeline import StageConfig
 
-EXTRA = "extra."
 _MEMBER_TARGETS = {"teacher_ids": "teacher", "student_ids": "student"}
-
-
-def legacy_ids(rec: Record, fields: tuple[str, ...]) -> list[str]:
-    """The old source ids `rec` names in `fields` (its own id left out), each once."""
-    found: list[str] = []
-    for field in fields:
-        if field.startswith(EXTRA):
-            value = (rec.get("extra") or {}).get(field[len(EXTRA):])
-        else:
-            value = rec.get(field)
-        values = value if isinstance(value, list) else [value]
-        found += [v.strip() for v in values if isinstance(v, str) and v.strip()]
-    own = rec.get("source_id")
-    return [v for v in dict.fromkeys(found) if v != own]
 
 
 def renumbered_schools(feed: Feed, selected: set[str],
@@ -79,16 +67,25 @@ def follow_links(plan: Plan, data: StoreData,
 
 
 def _followed(action: Action, refs: list[Reference], moved: Renames) -> Action | None:
-    """`action` without the changes its references' renames explain; None for an update
-    left with nothing to do."""
+    """`action` without the changes its references' renames explain, and naming the new
+    ids in the rest; None for an update left with nothing to do."""
     changes = action["changes"]
-    explained = {r.field for r in refs if r.field in changes
-                 and renamed(changes[r.field][0], r, moved[r.target]) == changes[r.field][1]}
+    explained: set[str] = set()
+    renamed_after: dict[str, list[Any]] = {}
+    for ref in refs:
+        if ref.field not in changes:
+            continue
+        names = moved[ref.target]
+        before, after = (renamed(v, ref, names) for v in changes[ref.field])
+        if _same(ref.field, before, after):
+            explained.add(ref.field)
+        elif after is not changes[ref.field][1]:
+            renamed_after[ref.field] = [changes[ref.field][0], after]
     rosters = action["type"] == "section" and any(
         _MEMBER_TARGETS[f] in moved for f in MEMBER_FIELDS if f in changes)
-    if not explained and not rosters:
+    if not explained and not renamed_after and not rosters:
         return action
-    kept = {f: pair for f, pair in changes.items() if f not in explained}
+    kept = {f: renamed_after.get(f, pair) for f, pair in changes.items() if f not in explained}
     if not kept and action["kind"] == "update" and "link" not in action:
         return None
     out: Action = {**action, "changes": kept}
@@ -100,10 +97,23 @@ def _followed(action: Action, refs: list[Reference], moved: Renames) -> Action |
     return out
 
 
+def _same(field: str, before: object, after: object) -> bool:
+    """Whether a field's renamed before- and after-values are one value: a roster as a
+    set of members (their order or a repeat is no change), anything else as it is."""
+    if field in MEMBER_FIELDS:
+        return _members(before) == _members(after)
+    return before == after
+
+
+def _members(value: object) -> set[Any]:
+    return set(value) if isinstance(value, list) else set()
+
+
 def _moves(change: list[Any], names: dict[str, str]) -> dict[str, list[str]]:
     """A roster change's real moves: members added (as the source names them now) and
     removed (as the store names them), a renumbered member being neither."""
-    before, after = (set(v) if isinstance(v, list) else set() for v in change)
+    before, after = (_members(v) for v in change)
+    now = {names.get(m, m) for m in after}
     kept = {names.get(m, m) for m in before}
-    return {"added": sorted(after - kept),
-            "removed": sorted(m for m in before if names.get(m, m) not in after)}
+    return {"added": sorted(now - kept),
+            "removed": sorted(m for m in before if names.get(m, m) not in now)}
