@@ -204,6 +204,8 @@ class Store:
         return view or DataView(self.load())
 
     def _await_index(self) -> FileView | None:
+        """The index, given INDEX_GRACE seconds to become fresh if one is there: a writer
+        replaces the store first and writes the index's head just after."""
         deadline = time.monotonic() + INDEX_GRACE
         while (view := self.index.open()) is None and self.index.present() and \
                 self.path.exists() and time.monotonic() < deadline:

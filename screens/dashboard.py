@@ -159,6 +159,8 @@ class Dashboard(Screen[None]):
 
     def _show_status(self, status: StoreStatus, syncs: list[SyncRecord],
                      announce: bool = False) -> None:
+        if not self.app.is_running:  # quitting: the loader's last calls find no widgets
+            return
         if announce:
             for line in live.changes(self.syncs, syncs):
                 notices.info(self, line, title="Changed elsewhere")
@@ -178,6 +180,8 @@ class Dashboard(Screen[None]):
 
     def _show_lists(self, catalog: Catalog) -> None:
         """Show each tab's list whose types are all in, unless it already shows them."""
+        if not self.app.is_running:  # quitting: the loader's last calls find no widgets
+            return
         for browser in self.query(Browser):
             ready = all(map(catalog.loaded, NEEDS[browser.type_]))
             if ready and browser.catalog is not catalog:

@@ -140,8 +140,10 @@ class DetailScreen(Screen[None]):
             sync, _ = event.row
             roster_app(self).dashboard.post_message(OpenReport(sync["id"]))
         else:
+            # a related list holds compact entries: the screen shows the whole record
+            whole = self.catalog.get(table.type_, event.row["source_id"]) or event.row
             screen = self.for_type(table.type_)
-            self.app.push_screen(screen(self.catalog, table.type_, event.row, self.history,
+            self.app.push_screen(screen(self.catalog, table.type_, whole, self.history,
                                         self.on_change))
 
     def on_related_list_leave(self, event: RelatedList.Leave) -> None:

@@ -107,6 +107,8 @@ async def test_a_class_roster_is_one_student_a_line_by_name_and_opens_each(tmp_p
         await pilot.press("down", "down", "enter")  # Baker, Dan
         person = await opened(pilot, PersonScreen)
         assert person.title == "Student: Dan Baker"
+        whole = app.dashboard.catalog.get("student", person.doc["source_id"])
+        assert person.doc == whole  # the whole record, not the roster's compact entry
         assert "Dan Baker  student · active" in "\n".join(screen_lines(app))
         await pilot.press("escape")
         assert await on_screen(pilot, SectionScreen) is screen

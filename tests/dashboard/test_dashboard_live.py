@@ -220,3 +220,4 @@ async def test_an_open_report_of_a_sync_committed_elsewhere_stops_offering_commi
         await until(pilot, lambda: not report.editable, timeout=5)
         assert not report.check_action("commit", ())
         assert "committed" in report.title.lower() or "committed" in str(report.sub_title)
+        await app.workers.wait_for_complete()  # the lists' reload, before the app quits
