@@ -34,13 +34,14 @@ def moved_on(before: list[SyncRecord], after: list[SyncRecord]) -> set[int]:
 
 
 def changes(before: list[SyncRecord], after: list[SyncRecord]) -> list[str]:
-    """One line per sync that is new in `after` or whose status moved on since `before`,
-    oldest first; one general line when only records changed (e.g. local fields)."""
-    old = {d["id"]: d["status"] for d in before}
+    """One line per sync that is new in `after` or whose status moved on since `before`
+    (moved_on), oldest first; one general line when only records changed (e.g. local
+    fields)."""
+    known, moved = {d["id"] for d in before}, moved_on(before, after)
     lines = []
     for doc in reversed(after):
-        if doc["id"] not in old:
+        if doc["id"] not in known:
             lines.append(_arrived(doc))
-        elif old[doc["id"]] != doc["status"]:
+        elif doc["id"] in moved:
             lines.append(f"Sync {doc['id']} was {safe(doc['status'])} in another session")
     return lines or ["The store was changed in another session"]
