@@ -13,7 +13,9 @@ record: 230,000 at 100,000 students). Then runs each scenario in a fresh process
            opened twice; then another process (`rostertui sync --quick --commit` of the
            next day's 5% change) commits to the same store while the dashboard is open,
            and the dashboard's watch brings the new data.
-  review   the report of the staged sync and its largest action list (Students · Add).
+  review   the report of the staged sync and its largest action list (Students · Add);
+           untick one, the next, all; back to the report until its status is counted
+           again for those ticks (the guards, in a child process); tick all again.
 
 Per step: the wall time from the key press (or launch) to the first screen update
 (paint) that shows the result, and the event loop's longest stall and 99th percentile
@@ -471,7 +473,20 @@ async def review(s: Session) -> None:
     await s.press("tick", "untick one action (space)", "space")
     await s.press("tick_next", "untick the next one (space moved down)", "space")
     await s.press("untick_all", "untick all of the list (n)", "n")
+    await s.press("recount", "back to the report (escape): status recounted "
+                  "(the guards)", "escape", recounted(app), lambda: app.screen.sub_title)
+    await s.press("action_list_again", "the list again", "enter",
+                  complete(app, ActionListScreen))
     await s.press("tick_all", "tick all of the list again (a)", "a")
+    await s.press("recount_all", "back to the report: status, all ticked (as "
+                  "staged)", "escape", recounted(app),
+                  lambda: app.screen.sub_title)
+
+
+def recounted(app: TimedApp) -> Check:
+    """The report on top, its status counted for the ticks as they are (not "counting")."""
+    return lambda: (isinstance(app.screen, ReportScreen) and app.screen.doc is not None
+                    and app.screen.counting is None and not busy(app, app.screen))
 
 
 SCENARIOS: dict[str, tuple[str, Callable[[Session], Awaitable[None]]]] = {

@@ -8,12 +8,23 @@ under the lock) -> history; revert and redo (commit.py) are recorded as syncs of
 from __future__ import annotations
 
 import uuid
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
+from functools import partial
 
 from connectors.feed import Connector, Progress, SourceCheck, SourceError
 
-from . import clock, files, guard_cache, history, lifecycle, plan_reindex, safety, staging
+from . import (
+    clock,
+    files,
+    guard_cache,
+    guard_count,
+    history,
+    lifecycle,
+    plan_reindex,
+    safety,
+    staging,
+)
 from .catalog import Catalog
 from .commit import (
     applied_after,
@@ -239,12 +250,22 @@ class Engine:
     def block_reasons(self, review: Review | IndexedReview) -> list[str]:
         """Why the sync, as reviewed now, may not be committed without --force (with every
         action ticked, as staging found, unless the state or the guards' settings changed:
-        guard_cache.py)."""
-        data = self._read()
-        return guard_cache.reasons(
-            self.store.plans.path(review.sync_id), review.doc, self.config,
-            meta_of(data)["state"], review.all_ticked(),
-            lambda: safety.block_reasons(review.guarded(), data, self.config))
+        guard_cache.py). The CLI's review, whose plan is in memory, is counted here; the
+        dashboard's in a child process (guard_count.py), so that its process parses
+        neither the store nor the plan, and reads only the store's meta when the cache
+        answers."""
+        run: Callable[[], list[str]]
+        if isinstance(review, Review):
+            data = self._read()
+            state = meta_of(data)["state"]
+            run = partial(safety.block_reasons, review.guarded(), data, self.config)
+        else:
+            state = meta_of(self._light())["state"]
+            run = partial(guard_count.count, guard_count.Request(
+                self.store.path, review.doc, frozenset(review.disabled), self.config.sync,
+                self.config.limits, state))
+        return guard_cache.reasons(self.store.plans.path(review.sync_id), review.doc,
+                                   self.config, state, review.all_ticked(), run)
 
     # -- commit ------------------------------------------------------------------------
 

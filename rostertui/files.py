@@ -157,7 +157,7 @@ def append_line(path: Path, line: bytes) -> None:
             os.close(fd)
 
 
-def _write_all(fd: int, payload: bytes) -> None:
+def _write_all(fd: int, payload: bytes | bytearray) -> None:
     """os.write until all is written (it may write less than asked)."""
     view = memoryview(payload)
     while view:
@@ -169,7 +169,7 @@ def _write_all(fd: int, payload: bytes) -> None:
 
 # -- replacing a whole file --------------------------------------------------------------
 
-def atomic_write(path: Path, payload: bytes, backup: Path | None = None) -> None:
+def atomic_write(path: Path, payload: bytes | bytearray, backup: Path | None = None) -> None:
     """Replace `path` with `payload` so a reader sees the old or the new file, never a mix:
     a random 0600 temp beside it, fsync, the previous file hard-linked to `backup`,
     os.replace, fsync of the folder. A symlink at `path` is replaced, never written

@@ -6,8 +6,9 @@ when it is shown (a list's rows on screen, the actions linked to an unticked arc
 So opening a report, or its largest list, never parses the whole plan, which held the GIL
 for seconds and froze the dashboard. The guards read every ticked action, but only once
 the ticks or their settings changed since staging (guard_cache.py), and then in a
-worker, a batch of actions at a time. Ticks go through the same gate and toggle log as
-review.Review's, which the engine still commits from.
+child process (guard_count.py), which parses the plan and the store in its own
+process. Ticks go through the same gate and toggle log as review.Review's, which the
+engine still commits from.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from itertools import compress, filterfalse
 from operator import itemgetter
 from typing import overload
 
-from .plan_index import BATCH, Actions, PlanIndex
+from .plan_index import Actions, PlanIndex
 from .plans import PlanFiles
 from .records import Action, DataWarning, Plan, SyncRecord
 from .review import ContactsOf, Gate, Tally, Ticking, empty_tally
@@ -36,7 +37,9 @@ class IndexedReview(Ticking):
         self._read: dict[str, Action] = {}  # the actions read from the plan, by id
         self._known: set[str] = set()  # the ids of the groups read
         self._keys: dict[tuple[str, str], list[str]] = {}  # each group's search keys
-        self._guarded: list[Action] = []  # what the guards last read (see release)
+        # Bumped on every change of the ticks: the guards counted for the ticks as they
+        # were at one value are stale once it has moved (screens/report_screen.py).
+        self.tick_changes = 0
 
     # -- ticks ---------------------------------------------------------------------------
 
@@ -58,6 +61,7 @@ class IndexedReview(Ticking):
             self.disabled.difference_update(action_ids)
         else:
             self.disabled.update(action_ids)
+        self.tick_changes += 1  # after the change: a count that saw it is recounted anyway
         for i in filter(self._read.__contains__, action_ids):
             self._read[i]["enabled"] = enabled
 
@@ -165,11 +169,9 @@ class IndexedReview(Ticking):
         return not self.disabled
 
     def guarded(self) -> list[Action]:
-        """The ticked actions, read from the plan: the guards read the added records too
-        (their legacy ids). engine.block_reasons asks only once the ticks or settings
-        changed. They are held until `release`, which frees them a batch at a time: the
-        last reference to a first import's 230,000 actions dropped at once frees them
-        all in one call, which holds the GIL for half a second."""
+        """The ticked actions, read from the plan, in plan order (the guards read the added
+        records too: their legacy ids). The engine counts the dashboard's guards in a
+        child process instead (guard_count.py): this is Ticking's, for any other caller."""
         found: list[tuple[int, Action]] = []  # (where in the plan, the action)
         for type_, kind in self.index.counts:
             group = self.group(type_, kind)
@@ -183,14 +185,7 @@ class IndexedReview(Ticking):
                 action["enabled"] = True
                 found.append((start, action))
         found.sort(key=itemgetter(0))  # in plan order, as the guards name what they count
-        self._guarded = [action for _, action in found]
-        return self._guarded
-
-    def release(self) -> None:
-        """Free the actions `guarded` read, a batch at a time."""
-        held, self._guarded = self._guarded, []
-        while held:
-            del held[-BATCH:]
+        return [action for _, action in found]
 
 
 def _removed_students(action: Action) -> list[str]:

@@ -10,13 +10,13 @@ students.
 
 What a write checked is vouched for by its stamp, `<store>.checked` beside it: the
 file's size, mtime (in nanoseconds) and CRC-32 just after the write. A load skips the
-checks only when the file it read had that size and mtime, unchanged while it was read,
-and those bytes (a CRC costs 0.03 s per 100 MB; mtimes tick coarsely, so an edit in place
-right after a write may keep them). Any other writer (a TinyDB script, an editor, a
-restore) leaves another file, checked in full; a copy that keeps the mtime (cp -p) is the
-same bytes, vouched for as well. The stamp is derived: deleting it costs a full check.
-The field types (`shapes`), which the engine's own writes keep, are checked when a file
-is read and not vouched for.
+checks only when the bytes it read, and the size and mtime of the descriptor it read them
+through, are those (a CRC of the bytes in memory costs 0.03 s per 100 MB; mtimes tick
+coarsely, so an edit in place right after a write may keep them). Any other writer (a
+TinyDB script, an editor, a restore) leaves another file, checked in full; a copy that
+keeps the mtime (cp -p) is the same bytes, vouched for as well. The stamp is derived:
+deleting it costs a full check. The field types (`shapes`), which the engine's own writes
+keep, are checked when a file is read and not vouched for.
 """
 
 from __future__ import annotations
@@ -65,7 +65,7 @@ def stamp_of(path: Path) -> Path:
     return path.with_name(path.name + ".checked")
 
 
-def vouch(path: Path, version: Version | None, payload: bytes) -> None:
+def vouch(path: Path, version: Version | None, payload: bytes | bytearray) -> None:
     """Stamp the file at `path`, just written with `payload` from data `require` passed,
     as of `version`. Without a version (the file gone again) no stamp stays; a stamp that
     cannot be written is only a full check at the next load."""
@@ -80,15 +80,14 @@ def vouch(path: Path, version: Version | None, payload: bytes) -> None:
             stamp.unlink(missing_ok=True)
 
 
-def vouched(path: Path, before: Version | None, after: Version | None) -> bool:
-    """Whether the data just read from `path` is what a checked write left: the file had
-    the stamped version both `before` and `after` it was read, and the stamped bytes."""
-    if before is None or before != after:
-        return False
+def vouched(path: Path, payload: bytes, version: Version) -> bool:
+    """Whether `payload`, read from `path` at `version` (the stat of the descriptor it was
+    read through, after the read), is what a checked write left: the stamped version and
+    the stamped bytes."""
     try:
         stamp = orjson.loads(files.read_private(stamp_of(path)))
-        return (isinstance(stamp, dict) and stamp == _stamp(before, stamp.get("crc32"))
-                and stamp["crc32"] == _crc32_of(path))
+        return (isinstance(stamp, dict) and stamp == _stamp(version, stamp.get("crc32"))
+                and stamp["crc32"] == zlib.crc32(payload))
     except (OSError, RosterError, orjson.JSONDecodeError):
         return False
 
@@ -96,15 +95,6 @@ def vouched(path: Path, before: Version | None, after: Version | None) -> bool:
 def _stamp(version: Version, crc32: object) -> dict[str, object]:
     _, mtime_ns, size = version  # not the inode: a copy keeping the mtime is the same bytes
     return {"size": size, "mtime_ns": mtime_ns, "crc32": crc32}
-
-
-def _crc32_of(path: Path) -> int:
-    """The file's CRC-32, read a block at a time (never a second copy of a 1 GB store)."""
-    crc = 0
-    with path.open("rb") as fh:
-        while block := fh.read(1 << 20):
-            crc = zlib.crc32(block, crc)
-    return crc
 
 
 # The store's own records, typed. A store's data is JSON: these casts hold because every

@@ -18,9 +18,10 @@ is never trusted over the plan:
 - every action read through it is parsed from the plan's own bytes and must carry the
   id the index gives it, or the index is deleted (and rebuilt on the next open).
 
-The file: a header line (JSON: the stamp, the plan's section rules, each (type, kind) with
-its count and links, where each part of the body starts, and the body's CRC-32: a damaged
-index is made again), then
+The file: a body, then a header as its last line (JSON: the stamp, the plan's section
+rules, each (type, kind) with its count and links, where each part of the body starts, and
+the body's CRC-32: a damaged or cut-off index is made again). Last, so that the index is
+written a section at a time, never whole in memory. The body:
 - each (type, kind) of the plan, in plan order, in parts of at most PART actions, each
   part in three pieces read apart: the actions' ids and links (JSON), their byte spans
   in the plan (int64, little-endian), and their labels and changed fields (JSON);
@@ -37,7 +38,7 @@ import os
 import sys
 import zlib
 from array import array
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -49,7 +50,7 @@ from . import files
 from .errors import RosterError
 from .records import Action, DataWarning, Plan
 
-FORMAT = 4
+FORMAT = 5
 PART = 10_000  # actions per part of a group: a part parses in a few milliseconds
 BATCH = 256  # actions parsed from the plan in one call
 CLOSE = 4  # spans read with one read when their range is at most this times their size
@@ -68,15 +69,16 @@ def index_path(plan_path: Path) -> Path:
 
 # -- writing -----------------------------------------------------------------------------
 
-def write(plan_path: Path, payload: bytes, plan: Plan, plan_digest: str) -> None:
-    """Index the plan just written to `plan_path` (`payload`, its bytes, of `plan_digest`).
-    Derived: when it cannot be written (a full disk), there is none, and the next reader
-    rebuilds it."""
+def write(plan_path: Path, plan: Plan, plan_digest: str, spans: array[int] | None) -> None:
+    """Index the plan just written to `plan_path` (of `plan_digest`), its actions at
+    `spans` (`located` in its bytes, which the caller need not hold meanwhile). Derived:
+    when it cannot be written (a full disk, actions not located), there is none, and the
+    next reader rebuilds it."""
     path = index_path(plan_path)
     try:
         path.unlink(missing_ok=True)  # an earlier plan's, whatever happens next
-        st = os.stat(plan_path)
-        files.atomic_write(path, build(payload, plan, stamp(plan_digest, st)))
+        if spans is not None:
+            write_index(path, plan, spans, stamp(plan_digest, os.stat(plan_path)))
     except Exception:  # a derived file never fails the sync that writes it
         with suppress(OSError):
             path.unlink(missing_ok=True)
@@ -93,38 +95,85 @@ def _file(st: os.stat_result) -> list[int]:
     return [st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns]
 
 
-def build(payload: bytes, plan: Plan, stamp: dict[str, Any]) -> bytes:
-    """The index of `plan`, whose serialised bytes are `payload`."""
+def write_index(path: Path, plan: Plan, spans: array[int], stamp: dict[str, Any]) -> None:
+    """Write the index of `plan`, its actions at `spans` in its bytes, to `path`, a
+    section at a time: never the whole index in memory (a quarter of a gigabyte at a
+    million students). Into a private temp file beside `path` that replaces it once
+    whole, and is removed if anything fails: a reader finds a whole index or none. Not
+    fsynced: after a power cut, a torn one fails its header or CRC and is made again."""
+    tmp = files.temp_path(path)
+    try:
+        fd = files.open_private(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL)
+        with open(fd, "wb", buffering=1 << 20) as fh:
+            _fill(_Body(fh), plan, spans, stamp)
+        os.replace(tmp, path)
+    except BaseException:
+        with suppress(OSError):
+            tmp.unlink()
+        raise
+
+
+class _Body:
+    """The body of an index being written: where the next section starts, and the
+    CRC-32 of all written so far."""
+
+    def __init__(self, fh: BinaryIO):
+        self.fh, self.at, self.crc = fh, 0, 0
+
+    def add(self, chunks: Iterable[bytes]) -> list[int]:
+        """One section, `chunks` one after another and a newline: where it lies."""
+        start = self.at
+        for chunk in chunks:
+            self._put(chunk)
+        self._put(b"\n")
+        return [start, self.at - start - 1]
+
+    def _put(self, chunk: bytes) -> None:
+        self.fh.write(chunk)
+        self.crc = zlib.crc32(chunk, self.crc)
+        self.at += len(chunk)
+
+
+def _fill(body: _Body, plan: Plan, spans: array[int], stamp: dict[str, Any]) -> None:
+    """The index's body, then its header line (the last line, written once the body's
+    offsets and CRC are known)."""
     actions = plan["actions"]
-    spans = _spans(payload, actions)
-    members: dict[Group, list[int]] = {}
+    members: dict[Group, array[int]] = {}  # positions, 8 bytes each (not int objects)
     for n, action in enumerate(actions):
-        members.setdefault((action["type"], action["kind"]), []).append(n)
-    body: list[bytes] = []
-    at = 0
-
-    def add(line: bytes) -> list[int]:
-        nonlocal at
-        body.append(line)
-        at += len(line) + 1
-        return [at - len(line) - 1, len(line)]
-
+        members.setdefault((action["type"], action["kind"]), array("q")).append(n)
     groups = [[t, k, len(ns), sum(1 for n in ns if "link" in actions[n]),
-               [[add(line) for line in _part(actions, spans, ns[i:i + PART])]
+               [[body.add((line,)) for line in _part(actions, spans, ns[i:i + PART])]
                 for i in range(0, len(ns), PART)]]
               for (t, k), ns in members.items()]
-    warnings = add(orjson.dumps(plan["warnings"]))
-    table = b"\n".join(sorted(b"%s\t%d\t%d" % (orjson.dumps(a["id"]), spans[2 * n],
-                                                 spans[2 * n + 1])
-                              for n, a in enumerate(actions)))
-    body.append(table)
-    rest = b"\n".join(body) + b"\n"
+    warnings = body.add((orjson.dumps(plan["warnings"]),))
+    table = body.add(_table(actions, spans))
     header = {**stamp, "rules": plan.get("rules") or [], "groups": groups,
-              "warnings": warnings, "table": [at, len(table)], "crc": zlib.crc32(rest)}
-    return orjson.dumps(header) + b"\n" + rest
+              "warnings": warnings, "table": table, "crc": body.crc}
+    body.fh.write(orjson.dumps(header) + b"\n")
 
 
-def _spans(payload: bytes, actions: list[Action]) -> array[int]:
+def _table(actions: list[Action], spans: array[int]) -> Iterator[bytes]:
+    """The lines `<id as JSON>\\t<start>\\t<end>`, sorted, PART lines a chunk: the
+    lines are made a chunk at a time, from the sorted keys. Each key is copied: a small
+    bytes that orjson.dumps returns keeps its 4 KB buffer (4 GB for a million kept)."""
+    keys = [b"%s" % orjson.dumps(a["id"]) for a in actions]
+    order = sorted(range(len(keys)), key=keys.__getitem__)
+    for i in range(0, len(order), PART):
+        yield (b"\n" if i else b"") + b"\n".join(
+            b"%s\t%d\t%d" % (keys[n], spans[2 * n], spans[2 * n + 1])
+            for n in order[i:i + PART])
+
+
+def located(payload: bytes, actions: list[Action]) -> array[int] | None:
+    """`locate`, or None when the actions cannot be located (then there is no index: a
+    derived file never fails the sync that writes it)."""
+    try:
+        return locate(payload, actions)
+    except Exception:
+        return None
+
+
+def locate(payload: bytes, actions: list[Action]) -> array[int]:
     """Where each action lies in `payload`, start and end, flat: the actions are
     serialised one after another, one separator apart (the plan's own serialiser wrote
     them; each is checked here)."""
@@ -142,7 +191,7 @@ def _spans(payload: bytes, actions: list[Action]) -> array[int]:
     return spans
 
 
-def _part(actions: list[Action], spans: array[int], members: list[int]) -> list[bytes]:
+def _part(actions: list[Action], spans: array[int], members: array[int]) -> list[bytes]:
     """A part of a group: its ids and links (JSON), its spans (binary), and its search
     keys (JSON: labels, and the changed fields of those that have any), each read alone."""
     chosen = [actions[n] for n in members]
@@ -195,9 +244,8 @@ class PlanIndex:
     """A fresh index (see open_index): the plan's counts, section rules and warnings, its
     actions by (type, kind) and by id, each action parsed from the plan when asked for."""
 
-    def __init__(self, path: Path, plan_path: Path, header: dict[str, Any], data: bytes,
-                 body: int):
-        """`data`: the index file, whose body starts at `body` (after the header line)."""
+    def __init__(self, path: Path, plan_path: Path, header: dict[str, Any], data: bytes):
+        """`data`: the index file, its body (which the header's offsets are into) first."""
         self.path, self.plan_path = path, plan_path
         self.digest: str = header["digest"]
         self._file: list[int] = header["file"]
@@ -210,7 +258,7 @@ class PlanIndex:
             (t, k): parts for t, k, _, _, parts in groups}
         self._warnings: list[int] = header["warnings"]
         self._table_at: list[int] = header["table"]
-        self._data, self._body = data, body
+        self._data = data
         self._groups: dict[Group, Actions] = {}
 
     def fresh(self, plan_digest: str | None) -> bool:
@@ -251,7 +299,7 @@ class PlanIndex:
 
     def find(self, action_id: str) -> Span | None:
         """The action's span in the plan, by a binary search of the sorted table."""
-        at = self._body + self._table_at[0]
+        at = self._table_at[0]
         line = _search(self._data, at, at + self._table_at[1], orjson.dumps(action_id) + b"\t")
         if line is None:
             return None
@@ -281,7 +329,7 @@ class PlanIndex:
         return found
 
     def _section(self, where: list[int]) -> memoryview:
-        at = self._body + where[0]
+        at = where[0]
         return memoryview(self._data)[at:at + where[1]]
 
 
@@ -319,11 +367,11 @@ def open_index(plan_path: Path, plan_digest: str | None) -> PlanIndex | None:
     path = index_path(plan_path)
     try:
         data = path.read_bytes()
-        body = data.index(b"\n") + 1
-        header = orjson.loads(memoryview(data)[:body])
-        index = PlanIndex(path, plan_path, header, data, body)
+        body = data.rindex(b"\n", 0, len(data) - 1) + 1  # the header: the last line
+        header = orjson.loads(memoryview(data)[body:])
+        index = PlanIndex(path, plan_path, header, data)
     except (OSError, orjson.JSONDecodeError, KeyError, TypeError, ValueError):
         return None
-    whole = header.get("crc") == zlib.crc32(memoryview(data)[body:])
+    whole = header.get("crc") == zlib.crc32(memoryview(data)[:body])
     whole = whole and header.get("format") == FORMAT
     return index if whole and index.fresh(plan_digest) else None

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import orjson
 
-from . import files, plan_index
+from . import plan_index
 from .errors import RosterError
 from .gcpause import gc_paused
 from .plans import PlanFiles, check_plan, digest
@@ -81,8 +81,9 @@ def index_file(plan_path: Path, doc: SyncRecord, store_id: str) -> str | None:
         with gc_paused():
             plan = orjson.loads(payload)
         check_plan(plan, doc, store_id, plan_path)
-        index = plan_index.build(payload, plan, plan_index.stamp(plan_digest, st))
-        files.atomic_write(plan_index.index_path(plan_path), index)
+        plan_index.write_index(plan_index.index_path(plan_path), plan,
+                               plan_index.locate(payload, plan["actions"]),
+                               plan_index.stamp(plan_digest, st))
     except (RosterError, OSError, orjson.JSONDecodeError, KeyError, TypeError) as exc:
         return f"{plan_path}: {exc}"
     return None

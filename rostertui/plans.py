@@ -79,10 +79,15 @@ class PlanFiles:
         path, toggles = self.path(doc["id"]), self.toggle_log(doc["id"])
 
         def write() -> None:
+            nonlocal payload
             try:
                 toggles.unlink(missing_ok=True)  # a killed sync's, never this plan's
                 atomic_write(path, payload)
-                plan_index.write(path, payload, plan, plan_digest)  # derived: never fails
+                spans = plan_index.located(payload, plan["actions"])
+                # written and located: its bytes (1.5 GB at a million students) are let
+                # go before the index is built
+                payload = b""
+                plan_index.write(path, plan, plan_digest, spans)  # derived: never fails
             except BaseException as exc:  # handed to the caller by settle()
                 self._error = exc
 

@@ -109,20 +109,20 @@ class Store:
         return self._parse(self.path)
 
     def _parse(self, path: Path) -> StoreData:
-        before = self.version() if path == self.path else None  # a backup is never vouched
         try:
-            raw = self._read_json(path)
+            read = read_payload(path)
+            raw = None if read is None else self._decode(path, *read)
         except orjson.JSONDecodeError as exc:
             hint = "" if path == self.backup else f"; {self._restore_hint()}"
             raise RosterError(f"{path}: the store is not valid JSON ({exc}){hint}") from None
         except OSError as exc:
             raise RosterError(f"{path}: cannot read the store ({exc.strerror})") from None
-        if raw is None:  # removed since it was looked for
+        if read is None or raw is None:  # removed since it was looked for
             raise RosterError(f"{path}: cannot read the store (No such file or directory)")
         if isinstance(raw, dict):
             _fill_in(raw)  # fields a store written by an older rostertui lacks
-        try:
-            if not vouched(path, before, self.version()):  # a checked write's file: checked
+        try:  # a checked write's file is checked; a backup is never vouched for
+            if path != self.path or not vouched(path, read[0], version_of(read[1])):
                 require(raw, str(path))
         except BrokenStoreError as exc:
             hint = "" if path == self.backup else f"; {self._restore_hint()}"
@@ -134,14 +134,11 @@ class Store:
         meta["store_id"] = meta["store_id"] or identity
         return data
 
-    def _read_json(self, path: Path) -> dict[str, dict[str, Any]] | None:
-        """The file parsed (None: there is none). A chunk at a time when the index says
-        where this very file's records lie, so that a worker thread reading it never
-        holds the GIL for long (the whole file is one C call of a second or two)."""
-        read = read_payload(path)
-        if read is None:
-            return None
-        payload, st = read
+    def _decode(self, path: Path, payload: bytes,
+                st: os.stat_result) -> dict[str, dict[str, Any]] | None:
+        """The file's bytes parsed. A chunk at a time when the index says where this very
+        file's records lie, so that a worker thread reading it never holds the GIL for
+        long (the whole file is one C call of a second or two)."""
         layout = self.index.layout(version_of(st)) if path == self.path else None
         with gc_paused():
             if layout is not None:

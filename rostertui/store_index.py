@@ -107,7 +107,7 @@ class StoreIndex:
         self.folder = store_path.with_name(store_path.stem + ".index")
         self.head_path = self.folder / "head.json"
 
-    def write_lists(self, data: StoreData, payload: bytes, layout: Layout,
+    def write_lists(self, data: StoreData, payload: bytes | bytearray, layout: Layout,
                     reuse: bool = True) -> Lists | None:
         """Each type's list file for `data`, serialised as `payload` with `layout`: written
         before the store file is replaced (they name no version), so that its head
@@ -140,7 +140,7 @@ class StoreIndex:
             return
         self._sweep({*lists.values(), records})
 
-    def write_mirror(self, data: StoreData, payload: bytes, layout: Layout,
+    def write_mirror(self, data: StoreData, payload: bytes | bytearray, layout: Layout,
                      version: Version) -> None:
         """Index a store file rostertui did not lay out (a TinyDB script, an edit): its
         records, serialised as `payload` with `layout`, are kept as the records file."""
@@ -152,7 +152,7 @@ class StoreIndex:
             lists = None
         self.write_head(data, layout, version, lists, records)
 
-    def _list(self, type_: str, data: StoreData, payload: bytes, layout: Layout,
+    def _list(self, type_: str, data: StoreData, payload: bytes | bytearray, layout: Layout,
               reuse: bool) -> str:
         """The list file of `type_`, written unless the one of its tables' bytes is there."""
         view = memoryview(payload)

@@ -47,30 +47,27 @@ Span = tuple[int, int]  # [start, end) in the file's bytes
 Layout = dict[str, list[Span]]
 
 
-def dumps_chunked(data: dict[str, dict[str, Any]]) -> tuple[bytes, Layout]:
+def dumps_chunked(data: dict[str, dict[str, Any]]) -> tuple[bytearray, Layout]:
     """`orjson.dumps(data)`, byte for byte, serialised CHUNK records at a time, and where
     each chunk lies. No one call holds the GIL for long (one whole dumps of a
     100,000-student store holds it for half a second), and a chunk can be parsed alone
-    (`load_chunk`): a record is read without parsing the file."""
-    pieces: list[bytes | memoryview] = [b"{"]
-    at = 1
+    (`load_chunk`): a record is read without parsing the file. The chunks go into one
+    growing buffer rather than pieces joined at the end, which would hold the file twice
+    (1.27 GB more at a million students, at the sync's peak)."""
+    out = bytearray(b"{")
     layout: Layout = {}
-
-    def put(piece: bytes | memoryview) -> int:
-        nonlocal at
-        pieces.append(piece)
-        at += len(piece)
-        return at
-
     for n, (name, table) in enumerate(data.items()):
-        put(b"%s%s:{" % (b"," if n else b"", orjson.dumps(name)))
+        out += b"%s%s:{" % (b"," if n else b"", orjson.dumps(name))
         spans = layout[name] = []
         for k, chunk in enumerate(_chunks(table)):
-            start = put(b",") if k else at
-            spans.append((start, put(memoryview(orjson.dumps(chunk))[1:-1])))
-        put(b"}")
-    put(b"}")
-    return b"".join(pieces), layout
+            if k:
+                out += b","
+            start = len(out)
+            out += memoryview(orjson.dumps(chunk))[1:-1]
+            spans.append((start, len(out)))
+        out += b"}"
+    out += b"}"
+    return out, layout
 
 
 def _chunks(table: dict[str, Any]) -> Iterator[dict[str, Any]]:
@@ -161,7 +158,7 @@ class AtomicJSONStorage(Storage):
         """Replace the file with `data`, keeping the previous file as the backup."""
         self.write_bytes(orjson.dumps(data))
 
-    def write_bytes(self, payload: bytes) -> None:
+    def write_bytes(self, payload: bytes | bytearray) -> None:
         """`write` of data serialised beforehand (the engine serialises the store while
         the sync's plan is still being written)."""
         atomic_write(self.path, payload, backup=self.backup)

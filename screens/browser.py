@@ -18,7 +18,7 @@ from rostertui.text import safe
 
 from .labels import plural
 from .rowtable import Column, RowTable
-from .searchable import Searchable
+from .searchable import Searchable, focus_now
 
 ANY = ""  # the Select value meaning "no filter"
 STATUSES = [("Any status", ANY), ("Active", "active"), ("Archived", "archived")]
@@ -33,7 +33,9 @@ class Browser(Searchable, Vertical):
 
     BINDING_GROUP_TITLE = "List"
     BINDINGS = [
-        Binding("slash", "search", "Search", id="search"),
+        # priority: handled as it comes, before the keys typed after it are passed to the
+        # focus, so that "/mar" typed during a stall all reaches the search box
+        Binding("slash", "search", "Search", id="search", priority=True),
         Binding("f", "school_filter", "School", tooltip="show one school's rows",
                 id="filter.school"),
         Binding("k", "kind_filter", "Kind", tooltip="homeroom/advisory only, in Sync classes",
@@ -108,10 +110,10 @@ class Browser(Searchable, Vertical):
         kind = self._chosen("#kind") if self.kinds else ANY
         if kind:
             rows = list(filter(self.kinds[kind], rows))
-        self.table.show(rows, columns=columns)
-        everything = len(self.catalog.docs(self.type_))
+        every = self.catalog.docs(self.type_)
+        self.table.show(rows, columns=columns, measure=every)  # widths kept while typing
         self.query_one(".count", Static).update(  # one line, always: no layout pass
-            f"{len(rows):,} of {everything:,} {plural(self.type_).lower()}", layout=False)
+            f"{len(rows):,} of {len(every):,} {plural(self.type_).lower()}", layout=False)
 
     def _chosen(self, selector: str) -> str:
         """A filter's value: never blank (allow_blank=False), so `selection` is `value`."""
@@ -124,9 +126,11 @@ class Browser(Searchable, Vertical):
             self.app.push_screen(self.opener(self.catalog, event.row))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool:
-        """Only the filters this list has are offered (and shown in the Footer)."""
+        """Only the filters this list has are offered (and shown in the Footer); in the
+        search box, / is a character."""
         return {"table": not self.table.has_focus, "school_filter": self.school_filter,
-                "kind_filter": bool(self.kinds)}.get(action, True)
+                "kind_filter": bool(self.kinds),
+                "search": not self.query_one("#search", Input).has_focus}.get(action, True)
 
     def action_school_filter(self) -> None:
         if self.school_filter:
@@ -139,8 +143,8 @@ class Browser(Searchable, Vertical):
     def _open(self, selector: str) -> None:
         """Focus the filter and drop its list down: up, down and Enter pick a value."""
         select = self.query_one(selector, Select)
-        select.focus()
+        focus_now(select)
         select.action_show_overlay()
 
     def action_table(self) -> None:
-        self.table.focus()
+        focus_now(self.table)

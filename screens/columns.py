@@ -50,7 +50,7 @@ def sections(catalog: Catalog) -> list[Column]:
 def surnames(catalog: Catalog, teacher_ids: Iterable[str]) -> str:
     """Cher, Smith: the teachers' last names (their full names where there is none)."""
     def surname(source_id: str) -> str:
-        doc = catalog.get("teacher", source_id)
+        doc = catalog.entry("teacher", source_id)
         return (doc.get("last_name") if doc else None) or catalog.name("teacher", source_id)
     return ", ".join(map(surname, teacher_ids))
 

@@ -198,9 +198,10 @@ class Dashboard(Screen[None]):
     def action_tab(self, tab: str) -> None:
         """Show the tab and focus its list now, before the old tab is hidden: a focus
         deferred to after the refresh raced Textual's moving the focus off hidden
-        widgets, which under load could win and leave the focus nowhere."""
+        widgets, which under load could win and leave the focus nowhere. At once, not
+        queued (Widget.focus): a key typed right after it goes to the new tab."""
         self.query_one(TabbedContent).active = tab
-        self.query_one(f"#{tab} .main").focus()
+        self.set_focus(self.query_one(f"#{tab} .main"))
 
     def on_show_tab(self, event: ShowTab) -> None:
         tab = TAB_OF_TYPE.get(event.type_)

@@ -17,6 +17,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Header, Static
+from textual.worker import get_current_worker
 
 from rostertui.catalog import Catalog
 from rostertui.errors import BlockedError, RosterError
@@ -40,6 +41,9 @@ from .roster_app import engine_of
 from .rowtable import RowTable
 from .tally import Tally, enabled, total, type_lines
 from .warnings_screen import WarningsScreen
+
+COUNTING = "counting the guards for the ticks as they are now…"
+NOT_COUNTED = "the guards could not be counted (see the error)"
 
 
 class ReportScreen(Screen[None]):
@@ -72,6 +76,7 @@ class ReportScreen(Screen[None]):
         self.then = then
         self.doc: SyncRecord | None = None
         self.review: IndexedReview | None = None
+        self.counting: str | None = None  # shown for the status while it is unknown
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -103,7 +108,7 @@ class ReportScreen(Screen[None]):
         except RosterError:  # a failed sync has no plan, only its record
             review = None
         try:
-            doc = self._as_reviewed(review) if review else engine.sync_doc(self.sync_id)
+            doc = review.doc if review else engine.sync_doc(self.sync_id)
         except RosterError as exc:
             self.app.call_from_thread(notices.error, self, exc)
             return
@@ -112,45 +117,72 @@ class ReportScreen(Screen[None]):
 
     def _as_reviewed(self, review: IndexedReview) -> SyncRecord:
         """The sync's record with, while it is pending, the guards counted on the actions
-        as ticked now: unticking can unblock it, and ticking can block it. (Once the
-        ticks changed, the guards read every ticked action from the plan: in a worker,
-        with the cycle collector paused, as a load.)"""
+        as ticked now: unticking can unblock it, and ticking can block it. Counted again
+        when the ticks changed while they were counted: a count of earlier ticks is never
+        shown as current. (Once the ticks changed since staging, the guards are counted
+        in a child process, guard_count.py: this one only waits.)"""
         if not review.editable:
             return review.doc
-        reasons = gcpause.load(engine_of(self).block_reasons, review)
-        review.release()
-        return {**review.doc, "status": pending_status(reasons), "blocked_reasons": reasons}
+        while True:
+            seen = review.tick_changes
+            reasons = engine_of(self).block_reasons(review)
+            if review.tick_changes == seen:
+                return {**review.doc, "status": pending_status(reasons),
+                        "blocked_reasons": reasons}
 
     @work(thread=True, exclusive=True, group="recheck")
     def recheck(self) -> None:
-        """After ticks and unticks: the guards again, and the summary and notes with them."""
+        """Once shown, and after ticks and unticks: the guards again, and the summary and
+        notes with them. Meanwhile the report stays usable and says its status is being
+        counted."""
         review = self.review
         if review is None or not review.editable:
             return
-        doc = self._as_reviewed(review)
+        self.app.call_from_thread(self._counting, COUNTING)
+        try:
+            doc = self._as_reviewed(review)
+        except RosterError as exc:
+            self.app.call_from_thread(self._counting, NOT_COUNTED)
+            self.app.call_from_thread(notices.error, self, exc)
+            return
+        if get_current_worker().is_cancelled:
+            return  # a later recheck (newer ticks) shows its own count
         notes = plan_notes(doc, review.notes_plan())
         self.app.call_from_thread(self._rechecked, doc, notes)
 
+    def _counting(self, status: str) -> None:
+        """The report while its status is unknown: `status` says why; the reasons, which
+        may no longer hold, are hidden."""
+        assert self.doc is not None  # rechecked only once shown
+        self.counting = status
+        self.sub_title = status
+        self.query_one("#summary", Static).update(self._summary(self.doc))
+        self.query_one("#notes", Static).display = False
+
     def _rechecked(self, doc: SyncRecord, notes: Text) -> None:
-        self.doc = doc
+        self.doc, self.counting = doc, None
         self.sub_title = doc["status"]
         self.query_one("#summary", Static).update(self._summary(doc))
         self.query_one("#notes", Static).update(notes)
         self.query_one("#notes", Static).display = bool(notes.plain)
 
     def _show(self, doc: SyncRecord, review: IndexedReview | None, notes: Text) -> None:
+        """The sync as recorded; while it is pending, its status is counted next (recheck):
+        the ticks may have changed since staging."""
         self.doc, self.review = doc, review
-        self.sub_title = doc["status"]
+        self.counting = COUNTING if self.editable else None
+        self.sub_title = self.counting or doc["status"]
         self.query_one("#summary", Static).update(self._summary(doc))
         self.refresh_counts()
         self.query_one("#notes", Static).update(notes)
-        self.query_one("#notes", Static).display = bool(notes.plain)
+        self.query_one("#notes", Static).display = bool(notes.plain) and not self.counting
         warnings = review.warnings if review else []
         self.query_one("#warnings-title", Static).update(
             f"Data warnings ({len(warnings):,})" + (" · w filters and exports them"
                                                     if warnings else ""))
         self.query_one("#warnings", RowTable).show(warnings)
         self.refresh_bindings()
+        self.recheck()
         then, self.then = self.then, None
         if then and self.editable:
             getattr(self, then)()
@@ -159,8 +191,9 @@ class ReportScreen(Screen[None]):
 
     def _summary(self, d: SyncRecord) -> Text:
         lines = [Text(f"{d['mode'].capitalize()} sync, {d['trigger']}, by {d['user']}, started "
-                      f"{when(d['started_at'])}: {d['status']}")]
-        note = note_text(d) if d["status"] != SyncStatus.BLOCKED else ""  # the notes say why
+                      f"{when(d['started_at'])}: {self.counting or d['status']}")]
+        # the notes say why it is blocked; while counting, no reason is known to hold
+        note = note_text(d) if d["status"] != SyncStatus.BLOCKED and not self.counting else ""
         if d["status"] == SyncStatus.COMMITTED:
             note += f" · {d['enabled']:,} applied, {d['disabled']:,} unticked"
         if note:

@@ -144,21 +144,44 @@ class RowTable(ScrollView, can_focus=True):
         self.empty = empty
         self.rows: Sequence[Any] = ()
         self.cursor = 0
-        self._sizes: tuple[int, list[int]] | None = None  # (width, each column's) of rows
+        self._measured: Sequence[Any] = ()  # the rows the columns' widths are sized from
+        self._sizes: tuple[int, list[int]] | None = None  # (width, each column's) of them
 
     # -- the model -------------------------------------------------------------------
 
     def show(self, rows: Sequence[Any], cursor: int = 0, columns: Sequence[Column] | None
-             = None) -> None:
-        """Display `rows` (kept by reference, never copied) with the cursor on `cursor`."""
+             = None, *, measure: Sequence[Any] | None = None) -> None:
+        """Display `rows` (kept by reference, never copied) with the cursor on `cursor`.
+
+        The columns are sized from `measure` (default: `rows`). A filtered list passes
+        its whole list, the same object at each keystroke: the widths measured once are
+        kept (a keystroke costs no measuring, and the columns do not jump while typing)
+        until other columns or another whole list come."""
+        measure = rows if measure is None else measure
+        if columns is not None or measure is not self._measured:
+            self._sizes = None
         if columns is not None:
             self.columns = list(columns)
+        self._measured = measure
         self.rows = rows
-        self._sizes = None
-        self.virtual_size = Size(self.size.width, len(rows) + 1)
+        self._resize(len(rows) + 1)
         self.cursor = -1
         self._go(max(0, min(cursor, len(rows) - 1)))
         self.refresh()
+
+    def _resize(self, lines: int) -> None:
+        """The scrollable height: `lines`. Setting virtual_size asks Textual for a layout
+        of the whole screen (most of a search keystroke's cost at 100,000 rows), which
+        only a scroll bar shown or hidden needs; otherwise the scroll bar is updated in
+        place (Widget._scroll_update: Textual is pinned, tests/dashboard/
+        test_rowtable_widths.py checks the scroll bar)."""
+        size, old = Size(self.size.width, lines), self.virtual_size
+        height = self.container_size.height
+        if size.width != old.width or (lines > height) != (old.height > height):
+            self.virtual_size = size
+        else:
+            self.set_reactive(RowTable.virtual_size, size)
+            self._scroll_update(size)
 
     @property
     def row(self) -> Any:
@@ -238,9 +261,9 @@ class RowTable(ScrollView, can_focus=True):
         return [Column("", lambda row: "[x]" if checked(row) else "[ ]", 3), *self.columns]
 
     def _widths(self, columns: list[Column], width: int) -> list[int]:
-        """The columns' widths, measured once per `show` and table width."""
+        """The columns' widths, measured once per list measured (see `show`) and width."""
         if self._sizes is None or self._sizes[0] != width:
-            self._sizes = width, widths(columns, width, content_widths(columns, self.rows))
+            self._sizes = width, widths(columns, width, content_widths(columns, self._measured))
         return self._sizes[1]
 
     def _line(self, columns: list[Column], cells: list[str], width: int) -> str:

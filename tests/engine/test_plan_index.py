@@ -11,13 +11,15 @@ import zlib
 import orjson
 import pytest
 
-from rostertui import safety
+from rostertui import guard_count, plan_index
 from rostertui.engine import Engine
 from rostertui.errors import RosterError
 from rostertui.guard_cache import guards_path
 from rostertui.history import record_trail
+from rostertui.invariants import meta_of
 from rostertui.model import ACTION_TYPES, KINDS
 from rostertui.plan_index import index_path
+from rostertui.plan_reindex import index_file
 from rostertui.plans import PlanError
 from screens.record_history import RecordHistory
 
@@ -106,13 +108,19 @@ def test_an_index_is_not_trusted_over_a_plan_edited_after_it(engine, source):
 
 def damage(index, checksum: bool) -> None:
     """s90's id in the index made s91's (with `checksum`, the header made to agree)."""
-    head, _, body = index.read_bytes().partition(b"\n")
+    body, head = split(index.read_bytes())
     damaged = body.replace(b'"student:s90"', b'"student:s91"')
     assert damaged != body
     header = orjson.loads(head)
     if checksum:
         header["crc"] = zlib.crc32(damaged)
-    index.write_bytes(orjson.dumps(header) + b"\n" + damaged)
+    index.write_bytes(damaged + orjson.dumps(header) + b"\n")
+
+
+def split(data: bytes) -> tuple[bytes, bytes]:
+    """An index file's body and its header (its last line)."""
+    at = data.rindex(b"\n", 0, len(data) - 1) + 1
+    return data[:at], data[at:]
 
 
 def test_a_damaged_index_is_made_again(engine, source):
@@ -133,6 +141,68 @@ def test_an_action_is_never_read_as_another_than_the_index_names(engine, source)
     with pytest.raises(RosterError, match="does not match its index"):
         adds[0]
     assert not index.exists()
+    assert from_index(engine, sid) == from_plan(engine, sid)
+
+
+def test_the_index_written_with_the_plan_is_the_one_made_again_from_it(engine, source,
+                                                                      monkeypatch):
+    """Written a section at a time (parts of 2 actions here, so that the groups and the
+    sorted table each span several), the index is byte for byte the one the indexer
+    makes from the plan file, and finds every action at its own bytes."""
+    monkeypatch.setattr(plan_index, "PART", 2)
+    sid = staged(engine, source)
+    path = engine.store.plans.path(sid)
+    written = index_path(path).read_bytes()
+    index_path(path).unlink()
+    doc = engine.sync_doc(sid)
+    assert index_file(path, doc, meta_of(engine.store.load())["store_id"]) is None
+    assert index_path(path).read_bytes() == written
+    index = plan_index.open_index(path, doc["plan_digest"])
+    assert index is not None
+    payload = path.read_bytes()
+    actions = orjson.loads(payload)["actions"]
+    assert len(actions) > 2 * plan_index.PART
+    for action in actions:
+        span = index.find(action["id"])
+        assert span is not None and orjson.loads(payload[span[0]:span[1]]) == action
+    assert index.find("student:s91") is None
+    assert from_index(engine, sid) == from_plan(engine, sid)
+
+
+def full_disk(*_):
+    yield b'"student:s0"\t1\t2'
+    raise OSError(28, "No space left on device")
+
+
+def unlocated(*_):
+    raise plan_index.Unindexable("not where the plan has it")
+
+
+@pytest.mark.parametrize("fault", [("_table", full_disk), ("locate", unlocated)],
+                         ids=["full disk midway", "actions not located"])
+def test_an_index_that_cannot_be_written_is_never_there(engine, source, monkeypatch, fault):
+    """A full disk halfway through the index, or actions not found in the plan's bytes:
+    neither an index nor its temp file is left, the sync is staged all the same, and its
+    plan reads the same through the index made again."""
+    monkeypatch.setattr(plan_index, *fault)
+    sid = staged(engine, source)
+    path = engine.store.plans.path(sid)
+    assert [p.name for p in path.parent.iterdir() if ".index" in p.name] == []
+    monkeypatch.undo()
+    assert from_index(engine, sid) == from_plan(engine, sid)
+    assert index_path(path).exists()
+
+
+def test_a_cut_off_index_is_not_trusted(engine, source):
+    """Half an index, or its body without the header line that ends it."""
+    sid = staged(engine, source)
+    path = engine.store.plans.path(sid)
+    digest = engine.sync_doc(sid)["plan_digest"]
+    assert plan_index.open_index(path, digest) is not None
+    data = index_path(path).read_bytes()
+    for cut in (data[:len(data) // 2], split(data)[0]):
+        index_path(path).write_bytes(cut)
+        assert plan_index.open_index(path, digest) is None
     assert from_index(engine, sid) == from_plan(engine, sid)
 
 
@@ -182,12 +252,12 @@ def test_a_missing_plan_is_named_as_the_plan_read_names_it(engine, source):
 
 def counting_guards(monkeypatch) -> list[int]:
     runs: list[int] = []
-    real = safety.block_reasons
+    real = guard_count.count  # the dashboard's reviews are counted in a child process
 
     def counted(*args):
         runs.append(1)
         return real(*args)
-    monkeypatch.setattr(safety, "block_reasons", counted)
+    monkeypatch.setattr(guard_count, "count", counted)
     return runs
 
 

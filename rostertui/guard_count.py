@@ -1,0 +1,97 @@
+"""The guards counted for the dashboard in a child process (`python -m rostertui.guard_count`).
+
+Once the ticks changed since staging, the guards (safety.block_reasons) read every action
+of the plan and the whole store: at 100,000 students that is parsing 150 MB and 126 MB
+of JSON and C-level passes over 232,000 actions, each one call holding the GIL for 100
+ms and more, so the dashboard stalled wherever in its process they ran. Here the child
+parses the store and the plan, ticks the actions as the dashboard shows them, and prints
+the reasons; the dashboard waits on the pipe without the GIL, and never holds the store
+or the plan. The CLI counts in its own process (Engine.block_reasons), with the same
+safety.block_reasons over the same ticks.
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+import pickle
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import orjson
+
+from . import safety
+from .config import Config, Limits, SyncPolicy
+from .errors import RosterError
+from .files import private_umask
+from .records import SyncRecord
+from .store import Store, meta_of
+from .text import safe
+
+
+@dataclass(frozen=True)
+class Request:
+    """What the child counts: `doc`'s plan in the store at `store_path`, with the actions
+    in `disabled` unticked, under these settings, on the store's `state`."""
+
+    store_path: Path
+    doc: SyncRecord
+    disabled: frozenset[str]
+    sync: SyncPolicy
+    limits: Limits
+    state: str | None
+
+
+def count(request: Request) -> list[str]:
+    """The guards' reasons, counted in a child process; RosterError (one line) when they
+    could not be."""
+    proc = subprocess.run([sys.executable, "-m", "rostertui.guard_count"],
+                          input=pickle.dumps(request), capture_output=True,
+                          cwd=Path(__file__).resolve().parent.parent, check=False)
+    try:
+        answer = orjson.loads(proc.stdout)
+    except orjson.JSONDecodeError:
+        last = proc.stderr.decode(errors="replace").strip().splitlines()[-1:]
+        raise RosterError("the guards could not be counted: "
+                          f"{safe(last[0]) if last else f'exit {proc.returncode}'}") from None
+    if "error" in answer:
+        raise RosterError(safe(answer["error"]))
+    reasons: list[str] = answer["reasons"]
+    return reasons
+
+
+def counted(request: Request) -> list[str]:
+    """The reasons (in the child): the plan's actions as ticked in `request`, against the
+    store, refused if the store moved on from `request.state` (a commit since)."""
+    store = Store(request.store_path)
+    data = store.load()
+    if meta_of(data)["state"] != request.state:
+        raise RosterError("the store changed while the guards were counted; "
+                          "open the report again")
+    actions = store.plans.read(request.doc, meta_of(data)["store_id"])["actions"]
+    for action in actions:
+        action["enabled"] = action["id"] not in request.disabled
+    cfg = Config(path=None, source={}, store_path=store.path, sync=request.sync,
+                 limits=request.limits)
+    return safety.block_reasons(actions, data, cfg)
+
+
+@private_umask
+def main() -> None:
+    """The child of `count`: a pickled Request on stdin; {"reasons": [...]} or
+    {"error": one line} on stdout."""
+    gc.disable()  # records hold no cycles; the process ends once it has answered
+    request: Request = pickle.loads(sys.stdin.buffer.read())
+    try:
+        answer: dict[str, object] = {"reasons": counted(request)}
+    except RosterError as exc:
+        answer = {"error": safe(exc)}
+    sys.stdout.buffer.write(orjson.dumps(answer))
+    sys.stdout.flush()
+    os._exit(0)  # answered: freeing the parsed store and plan would only keep the parent waiting
+
+
+if __name__ == "__main__":
+    main()
