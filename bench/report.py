@@ -290,7 +290,26 @@ def _million(r: Results) -> str:
                 lines.append("; " + ", ".join(f"{k} {v:.1f} s" for k, v in run["phases"].items()
                                                if v >= 0.05))
             lines.append(".\n")
-    return "".join(lines) + "\n"
+    return "".join(lines) + "\n" + _first_to_break(r)
+
+
+def _first_to_break(r: Results) -> str:
+    """At the million: the daily quick sync, and how much of it is the whole-file store."""
+    if not r.has(MILLION, "quick"):
+        return ""
+    run, full = r.runs(MILLION, "quick")[0], r.runs(MILLION, "sync_commit")[0]
+    store = sum(v for k, v in run["phases"].items() if k in ("store load", "store write"))
+    return (f"What breaks first at a million is the daily quick sync, not the first import: "
+            f"{secs(run['seconds'])} for a 5% change, {store / run['seconds']:.0%} of it "
+            f"loading and writing back the whole store file ({secs(store)}), and its peak "
+            f"({run['peak_mb'] / 1024:.1f} GB) "
+            + ("above" if run["peak_mb"] > full["peak_mb"] else "near")
+            + f" the full sync's ({full['peak_mb'] / 1024:.1f} GB), since it holds the "
+            "whole store and the change together. Loading grows faster than the store: "
+            + ", ".join(f"{secs(r.med(n, 'store_load'))} at {n:,}"
+                        for n in [*r.sizes, MILLION] if r.has(n, "store_load"))
+            + " (not profiled at a million: a lead for the next round). The dashboard was "
+            "measured at 100,000 only.\n\n")
 
 
 BEYOND = """\
