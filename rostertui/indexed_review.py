@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from itertools import compress, filterfalse
-from operator import itemgetter
 from typing import overload
 
 from .plan_index import Actions, PlanIndex
@@ -167,25 +166,6 @@ class IndexedReview(Ticking):
 
     def all_ticked(self) -> bool:
         return not self.disabled
-
-    def guarded(self) -> list[Action]:
-        """The ticked actions, read from the plan, in plan order (the guards read the added
-        records too: their legacy ids). The engine counts the dashboard's guards in a
-        child process instead (guard_count.py): this is Ticking's, for any other caller."""
-        found: list[tuple[int, Action]] = []  # (where in the plan, the action)
-        for type_, kind in self.index.counts:
-            group = self.group(type_, kind)
-            ticked = [n for n, i in enumerate(group.ids) if i not in self.disabled]
-            new = [n for n in ticked if group.ids[n] not in self._read]
-            found += [(group.spans[2 * n], self._read[group.ids[n]]) for n in ticked
-                      if group.ids[n] in self._read]
-            spans = [group.span(n) for n in new]
-            for (start, _), action in zip(spans, self.index.actions(
-                    spans, [group.ids[n] for n in new])):
-                action["enabled"] = True
-                found.append((start, action))
-        found.sort(key=itemgetter(0))  # in plan order, as the guards name what they count
-        return [action for _, action in found]
 
 
 def _removed_students(action: Action) -> list[str]:

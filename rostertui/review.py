@@ -62,10 +62,6 @@ class Ticking(ABC):
     def all_ticked(self) -> bool:
         """Whether every action is ticked (as staged)."""
 
-    @abstractmethod
-    def guarded(self) -> list[Action]:
-        """The ticked actions, for the guards (safety.block_reasons)."""
-
     def check_ids(self, action_ids: list[str]) -> None:
         """Every id is an action of this sync, or RosterError naming the first that is not."""
         unknown = self.unknown(action_ids)
@@ -120,7 +116,10 @@ class Review(Ticking):
         return all(a["enabled"] for a in self.actions)
 
     def guarded(self) -> list[Action]:
-        return self.actions  # the guards pass over the ticked ones themselves
+        """The actions for the guards (safety.block_reasons), which count the ticked ones.
+        The dashboard's IndexedReview has none: its guards are counted in a child process
+        (guard_count.py)."""
+        return self.actions
 
     def tally(self) -> Tally:
         """{type: {kind: (enabled, total)}} for the report's counters."""
