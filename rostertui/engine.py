@@ -257,15 +257,18 @@ class Engine:
         run: Callable[[], list[str]]
         if isinstance(review, Review):
             data = self._read()
-            state = meta_of(data)["state"]
+            state, ticked = meta_of(data)["state"], review.all_ticked()
             run = partial(safety.block_reasons, review.guarded(), data, self.config)
         else:
-            state = meta_of(self._light())["state"]
+            # the ticks read once: the UI thread may tick meanwhile, and a count of these
+            # must not be kept as the answer for every action ticked (found by attack)
+            disabled = frozenset(review.disabled)
+            state, ticked = meta_of(self._light())["state"], not disabled
             run = partial(guard_count.count, guard_count.Request(
-                self.store.path, review.doc, frozenset(review.disabled), self.config.sync,
+                self.store.path.absolute(), review.doc, disabled, self.config.sync,
                 self.config.limits, state))
         return guard_cache.reasons(self.store.plans.path(review.sync_id), review.doc,
-                                   self.config, state, review.all_ticked(), run)
+                                   self.config, state, ticked, run)
 
     # -- commit ------------------------------------------------------------------------
 

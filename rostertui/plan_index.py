@@ -19,8 +19,9 @@ is never trusted over the plan:
   id the index gives it, or the index is deleted (and rebuilt on the next open).
 
 The file: a body, then a header as its last line (JSON: the stamp, the plan's section
-rules, each (type, kind) with its count and links, where each part of the body starts, and
-the body's CRC-32: a damaged or cut-off index is made again). Last, so that the index is
+rules, each (type, kind) with its count and links, where each part of the body starts;
+then a tab and the CRC-32 of the body and that JSON: a damaged or cut-off index, its
+header too, is made again). Last, so that the index is
 written a section at a time, never whole in memory. The body:
 - each (type, kind) of the plan, in plan order, in parts of at most PART actions, each
   part in three pieces read apart: the actions' ids and links (JSON), their byte spans
@@ -50,7 +51,7 @@ from . import files
 from .errors import RosterError
 from .records import Action, DataWarning, Plan
 
-FORMAT = 5
+FORMAT = 6
 PART = 10_000  # actions per part of a group: a part parses in a few milliseconds
 BATCH = 256  # actions parsed from the plan in one call
 CLOSE = 4  # spans read with one read when their range is at most this times their size
@@ -147,9 +148,9 @@ def _fill(body: _Body, plan: Plan, spans: array[int], stamp: dict[str, Any]) -> 
               for (t, k), ns in members.items()]
     warnings = body.add((orjson.dumps(plan["warnings"]),))
     table = body.add(_table(actions, spans))
-    header = {**stamp, "rules": plan.get("rules") or [], "groups": groups,
-              "warnings": warnings, "table": table, "crc": body.crc}
-    body.fh.write(orjson.dumps(header) + b"\n")
+    header = orjson.dumps({**stamp, "rules": plan.get("rules") or [], "groups": groups,
+                           "warnings": warnings, "table": table})
+    body.fh.write(b"%s\t%d\n" % (header, zlib.crc32(header, body.crc)))
 
 
 def _table(actions: list[Action], spans: array[int]) -> Iterator[bytes]:
@@ -368,10 +369,13 @@ def open_index(plan_path: Path, plan_digest: str | None) -> PlanIndex | None:
     try:
         data = path.read_bytes()
         body = data.rindex(b"\n", 0, len(data) - 1) + 1  # the header: the last line
-        header = orjson.loads(memoryview(data)[body:])
+        line, _, crc = data[body:].rstrip(b"\n").rpartition(b"\t")  # JSON holds no tab
+        if int(crc) != zlib.crc32(line, zlib.crc32(memoryview(data)[:body])):
+            return None
+        header = orjson.loads(line)
+        if header.get("format") != FORMAT:
+            return None
         index = PlanIndex(path, plan_path, header, data)
     except (OSError, orjson.JSONDecodeError, KeyError, TypeError, ValueError):
         return None
-    whole = header.get("crc") == zlib.crc32(memoryview(data)[:body])
-    whole = whole and header.get("format") == FORMAT
-    return index if whole and index.fresh(plan_digest) else None
+    return index if index.fresh(plan_digest) else None

@@ -56,7 +56,7 @@ def rebuild(plans: list[tuple[Path, SyncRecord]], store_id: str) -> dict[int, st
     """Index these plans (each with its sync's record) in a child process: the parse holds
     that process's GIL, not this one's. Returns why, by sync id, for those that failed."""
     request = orjson.dumps({"store_id": store_id,
-                            "plans": [[str(path), doc] for path, doc in plans]})
+                            "plans": [[str(path.absolute()), doc] for path, doc in plans]})
     proc = subprocess.run([sys.executable, "-m", "rostertui.plan_reindex"], input=request,
                           capture_output=True, cwd=Path(__file__).resolve().parent.parent,
                           check=False)

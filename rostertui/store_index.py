@@ -391,7 +391,8 @@ class DataView:
 def rebuild_in_child(store_path: Path) -> None:
     """Index the store in a child process (rostertui.store_reindex): the parse, a second or
     two at 100,000 students, holds that process's GIL, not this one's."""
-    proc = subprocess.run([sys.executable, "-m", "rostertui.store_reindex", str(store_path)],
+    proc = subprocess.run([sys.executable, "-m", "rostertui.store_reindex",
+                           str(store_path.absolute())],
                           capture_output=True, cwd=Path(__file__).resolve().parent.parent,
                           check=False)
     if proc.returncode:

@@ -127,10 +127,12 @@ class Browser(Searchable, Vertical):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool:
         """Only the filters this list has are offered (and shown in the Footer); in the
-        search box, / is a character."""
+        search box, and in a filter's open list (which finds a school as it is typed:
+        "K-8 / Annex"), / is a character."""
+        typing = self.query_one("#search", Input).has_focus or \
+            any(select.expanded for select in self.query(Select))
         return {"table": not self.table.has_focus, "school_filter": self.school_filter,
-                "kind_filter": bool(self.kinds),
-                "search": not self.query_one("#search", Input).has_focus}.get(action, True)
+                "kind_filter": bool(self.kinds), "search": not typing}.get(action, True)
 
     def action_school_filter(self) -> None:
         if self.school_filter:

@@ -142,13 +142,20 @@ class ReportScreen(Screen[None]):
         try:
             doc = self._as_reviewed(review)
         except RosterError as exc:
-            self.app.call_from_thread(self._counting, NOT_COUNTED)
-            self.app.call_from_thread(notices.error, self, exc)
+            if not self._superseded(review):
+                self.app.call_from_thread(self._counting, NOT_COUNTED)
+                self.app.call_from_thread(notices.error, self, exc)
             return
-        if get_current_worker().is_cancelled:
-            return  # a later recheck (newer ticks) shows its own count
-        notes = plan_notes(doc, review.notes_plan())
-        self.app.call_from_thread(self._rechecked, doc, notes)
+        if not self._superseded(review):
+            notes = plan_notes(doc, review.notes_plan())
+            self.app.call_from_thread(self._rechecked, doc, notes)
+
+    def _superseded(self, review: IndexedReview) -> bool:
+        """Whether a count's answer, right or failed, is no longer to be shown: a later
+        recheck (newer ticks) shows its own, or the sync was read again since (committed,
+        discarded, here or in another session)."""
+        return get_current_worker().is_cancelled or self.review is not review \
+            or not review.editable
 
     def _counting(self, status: str) -> None:
         """The report while its status is unknown: `status` says why; the reasons, which

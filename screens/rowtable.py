@@ -145,6 +145,7 @@ class RowTable(ScrollView, can_focus=True):
         self.rows: Sequence[Any] = ()
         self.cursor = 0
         self._measured: Sequence[Any] = ()  # the rows the columns' widths are sized from
+        self._few: Sequence[Any] = ()  # and the few rows a filter found, measured as well
         self._sizes: tuple[int, list[int]] | None = None  # (width, each column's) of them
 
     # -- the model -------------------------------------------------------------------
@@ -156,13 +157,16 @@ class RowTable(ScrollView, can_focus=True):
         The columns are sized from `measure` (default: `rows`). A filtered list passes
         its whole list, the same object at each keystroke: the widths measured once are
         kept (a keystroke costs no measuring, and the columns do not jump while typing)
-        until other columns or another whole list come."""
+        until other columns or another whole list come. A search that finds a few rows
+        has them measured too: the one person looked for may have the longest email,
+        which the whole list's sample missed."""
         measure = rows if measure is None else measure
-        if columns is not None or measure is not self._measured:
+        few = rows if rows is not measure and len(rows) <= SAMPLE_HEAD else ()
+        if columns is not None or measure is not self._measured or few or self._few:
             self._sizes = None
         if columns is not None:
             self.columns = list(columns)
-        self._measured = measure
+        self._measured, self._few = measure, few
         self.rows = rows
         self._resize(len(rows) + 1)
         self.cursor = -1
@@ -263,7 +267,9 @@ class RowTable(ScrollView, can_focus=True):
     def _widths(self, columns: list[Column], width: int) -> list[int]:
         """The columns' widths, measured once per list measured (see `show`) and width."""
         if self._sizes is None or self._sizes[0] != width:
-            self._sizes = width, widths(columns, width, content_widths(columns, self._measured))
+            need = map(max, content_widths(columns, self._measured),
+                       content_widths(columns, self._few))
+            self._sizes = width, widths(columns, width, list(need))
         return self._sizes[1]
 
     def _line(self, columns: list[Column], cells: list[str], width: int) -> str:

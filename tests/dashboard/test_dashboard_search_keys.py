@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 from textual import events
-from textual.widgets import Input
+from textual.widgets import Input, Select
 
 from rostertui.catalog import Catalog
 
@@ -52,3 +52,18 @@ async def test_teachers_are_named_from_the_list_not_read_from_the_store(
         await pilot.pause()
         shown = lines(dash.query_one("#sections RowTable"))
     assert shown[1].split() == ["Low", "Math", "2", "Cher", "Low", "2"]  # Cher: a surname
+
+
+async def test_slash_in_an_open_filter_list_is_not_the_search_key(tmp_path, source):
+    """Found by attack: / in the school filter's open list (which finds a school as it is
+    typed, "K-8 / Annex") closed it and sent the rest of the name to the search box."""
+    app = dashboard(engine_on(tmp_path, source))
+    async with app.run_test(size=SIZE) as pilot:
+        dash = await started(pilot)
+        await pilot.press("6", "f")
+        await pilot.pause()
+        school = dash.query_one("#students #school", Select)
+        assert school.expanded
+        await pilot.press("slash", "x")
+        await pilot.pause()
+        assert school.expanded and dash.query_one("#students #search", Input).value == ""

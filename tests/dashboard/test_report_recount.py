@@ -114,3 +114,35 @@ async def test_a_count_that_fails_says_so_in_one_line(tmp_path, source, monkeypa
         await until(pilot, lambda: NOT_COUNTED in summary(report))
         await until(pilot, lambda: "the store changed while the guards" in notes(app))
         assert report.sub_title == NOT_COUNTED and not report.query_one("#notes").display
+
+
+async def test_a_replaced_count_that_fails_is_not_shown(tmp_path, source, monkeypatch):
+    """Found by attack: the archive unticked (its count held), then ticked again (all
+    ticked: the kept reasons, blocked, shown at once); the first count then failed, and
+    its "could not be counted" covered the right status."""
+    engine = engine_on(tmp_path, source, delete_threshold=0)
+    engine.sync()
+    blocked = engine.sync_doc(2)["blocked_reasons"]
+    real, gate = guard_count.count, threading.Event()
+
+    def held_then_fails(request):
+        if request.disabled:  # the untick's count (all ticked is answered without one)
+            assert gate.wait(10)
+            raise RosterError("the guards could not be counted: a newer count replaced it")
+        return real(request)
+    monkeypatch.setattr(guard_count, "count", held_then_fails)
+    app = dashboard(engine)
+    async with app.run_test(size=SIZE) as pilot:
+        report = await untick_the_archive(pilot)
+        await until(pilot, lambda: COUNTING in summary(report))
+        assert report.review is not None
+        report.review.set_enabled([ARCHIVE], True)  # ticked again in the list, then back:
+        report._back_from_list(None)
+        await until(pilot, lambda: report.doc["status"] == "blocked"
+                    and COUNTING not in summary(report))
+        gate.set()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert report.sub_title == "blocked" and NOT_COUNTED not in summary(report)
+        assert report.doc["blocked_reasons"] == blocked
+        assert "could not be counted" not in notes(app)

@@ -44,7 +44,7 @@ async def test_a_filtered_list_keeps_the_whole_lists_widths_and_measures_nothing
         table.show(EVERY, measure=EVERY)
         await pilot.pause()
         whole = header(table)
-        for typed in ("pu", "pupil 1"):  # keystrokes: narrower lists (still a scroll bar)
+        for typed in ("p", "pu"):  # keystrokes: many rows still (and a scroll bar)
             name.rows.clear()
             found = [r for r in EVERY if typed in r["name"].lower()]
             table.show(found, measure=EVERY)
@@ -52,7 +52,25 @@ async def test_a_filtered_list_keeps_the_whole_lists_widths_and_measures_nothing
             assert header(table) == whole
             drawn = {r["id"] for r in found[:table.size.height - 1]}
             assert name.rows <= drawn  # only the rows drawn: none measured
-        assert lines(table)[1].startswith("Pupil 1 ")
+        assert lines(table)[1].startswith("Pupil 0 ")
+
+
+async def test_the_few_rows_a_search_finds_are_measured_too():
+    """Found by attack: the one person looked for had the longest id, which the whole
+    list's sample missed, and it was cut though the line had room."""
+    longest = {"name": "Al", "id": "s-" + "x" * 30}
+    every = [{"name": f"Pupil {n}", "id": f"p{n}"} for n in range(603)]
+    every[601] = longest  # outside the sample (the first 50, then every third)
+    app = table_app([Column("Name", lambda r: r["name"], min_width=4),
+                     Column("ID", lambda r: r["id"])])
+    async with app.run_test(size=(60, 10)) as pilot:
+        table = app.query_one(RowTable)
+        table.show(every, measure=every)
+        await pilot.pause()
+        assert "ID" in header(table) and longest["id"] not in "".join(lines(table))
+        table.show([longest], measure=every)
+        await pilot.pause()
+        assert longest["id"] in lines(table)[1]
 
 
 async def test_another_whole_list_or_other_columns_are_measured_again():

@@ -6,6 +6,9 @@ failure one line."""
 from __future__ import annotations
 
 import dataclasses
+import sys
+import threading
+from types import MappingProxyType
 
 import pytest
 
@@ -144,3 +147,52 @@ def test_a_child_that_fails_outright_is_one_line(staged):
     with pytest.raises(RosterError, match="^the guards could not be counted: KeyError") as caught:
         guard_count.count(request_for(engine, sid, doc=broken))
     assert "\n" not in str(caught.value)
+
+
+def test_a_child_that_cannot_start_is_one_line(staged, monkeypatch):
+    """Found by attack: an OSError starting the child (no memory, a process limit, the
+    venv rebuilt) crashed the dashboard with a traceback."""
+    engine, sid = staged
+
+    def no_process(*args, **kwargs):
+        raise OSError(12, "Cannot allocate memory")
+    monkeypatch.setattr(guard_count.subprocess, "Popen", no_process)
+    with pytest.raises(RosterError, match="^the guards could not be counted: .*memory"):
+        guard_count.count(request_for(engine, sid))
+
+
+def test_a_newer_count_stops_the_child_of_the_one_before(staged, monkeypatch):
+    """Found by attack: each replaced recount kept its child running, each holding a
+    parsed store and plan. The first child here would sleep for a minute."""
+    engine, sid = staged
+    real, started = guard_count.subprocess.Popen, threading.Event()
+
+    def first_sleeps(args, **kwargs):
+        if not started.is_set():
+            args = [sys.executable, "-c", "import time; time.sleep(60)"]
+        proc = real(args, **kwargs)
+        started.set()
+        return proc
+    monkeypatch.setattr(guard_count.subprocess, "Popen", first_sleeps)
+    failed: list[str] = []
+
+    def first() -> None:
+        try:
+            guard_count.count(request_for(engine, sid))
+        except RosterError as exc:
+            failed.append(str(exc))
+    thread = threading.Thread(target=first)
+    thread.start()
+    assert started.wait(10)
+    assert both(guard_count.count(request_for(engine, sid, disabled=frozenset())))
+    thread.join(10)
+    assert not thread.is_alive()
+    assert failed == ["the guards could not be counted: a newer count replaced it"]
+
+
+def test_settings_that_cannot_be_sent_are_one_line(staged):
+    """Found by attack: a policy built in code that does not pickle closed the dashboard."""
+    engine, sid = staged
+    odd = dataclasses.replace(engine.config.sync, required_fields=MappingProxyType({}))
+    with pytest.raises(RosterError, match="^the guards could not be counted: .*pickle"):
+        guard_count.count(request_for(engine, sid, sync=odd))

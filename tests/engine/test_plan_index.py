@@ -111,10 +111,10 @@ def damage(index, checksum: bool) -> None:
     body, head = split(index.read_bytes())
     damaged = body.replace(b'"student:s90"', b'"student:s91"')
     assert damaged != body
-    header = orjson.loads(head)
+    header, _, crc = head.rstrip(b"\n").rpartition(b"\t")
     if checksum:
-        header["crc"] = zlib.crc32(damaged)
-    index.write_bytes(damaged + orjson.dumps(header) + b"\n")
+        crc = b"%d" % zlib.crc32(header, zlib.crc32(damaged))
+    index.write_bytes(damaged + header + b"\t" + crc + b"\n")
 
 
 def split(data: bytes) -> tuple[bytes, bytes]:
@@ -129,6 +129,21 @@ def test_a_damaged_index_is_made_again(engine, source):
     damage(index, checksum=False)
     assert from_index(engine, sid) == from_plan(engine, sid)
     assert b'"student:s90"' in index.read_bytes()
+
+
+def test_an_index_whose_header_was_changed_is_made_again(engine, source):
+    """Found by attack: the header (the counts, where each part starts) was outside the
+    checksum, so one digit changed there showed wrong counts, or failed a tally."""
+    sid = staged(engine, source)
+    index = index_path(engine.store.plans.path(sid))
+    body, head = split(index.read_bytes())
+    header = orjson.loads(head.rpartition(b"\t")[0])
+    for group in header["groups"]:
+        group[2] += 1  # one more action in each (type, kind) than the plan has
+    edited = orjson.dumps(header)
+    index.write_bytes(body + edited + b"\t" + head.rpartition(b"\t")[2])
+    assert from_index(engine, sid) == from_plan(engine, sid)
+    assert orjson.loads(split(index.read_bytes())[1].rpartition(b"\t")[0]) != header
 
 
 def test_an_action_is_never_read_as_another_than_the_index_names(engine, source):
