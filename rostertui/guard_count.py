@@ -23,7 +23,7 @@ from pathlib import Path
 
 import orjson
 
-from . import safety
+from . import children, safety
 from .config import Config, Limits, SyncPolicy
 from .errors import RosterError
 from .files import private_umask
@@ -67,9 +67,9 @@ def count(request: Request) -> list[str]:
     try:
         answer = orjson.loads(stdout)
     except orjson.JSONDecodeError:
-        last = stderr.decode(errors="replace").strip().splitlines()[-1:]
-        why = safe(last[0]) if last else ("a newer count replaced it" if code < 0
-                                          else f"exit {code}")
+        last = children.last_line(stderr)
+        why = safe(last) if last else ("a newer count replaced it" if code < 0
+                                        else f"exit {code}")
         raise RosterError(f"the guards could not be counted: {why}") from None
     if isinstance(answer, dict) and isinstance(answer.get("error"), str):
         raise RosterError(safe(answer["error"]))
@@ -86,10 +86,7 @@ def _run(request: Request, sent: bytes) -> tuple[bytes, bytes, int]:
         before = _running.pop(key, None)
         if before is not None:
             before.kill()
-        proc = subprocess.Popen([sys.executable, "-m", "rostertui.guard_count"],
-                                stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE,
-                                cwd=Path(__file__).resolve().parent.parent)
+        proc = children.start("guard_count")
         _running[key] = proc
     try:
         stdout, stderr = proc.communicate(sent)

@@ -8,14 +8,13 @@ check PlanFiles.read makes is indexed.
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import orjson
 
-from . import plan_index
+from . import children, plan_index
 from .errors import RosterError
 from .gcpause import gc_paused
 from .plans import PlanFiles, check_plan, digest
@@ -57,14 +56,12 @@ def rebuild(plans: list[tuple[Path, SyncRecord]], store_id: str) -> dict[int, st
     that process's GIL, not this one's. Returns why, by sync id, for those that failed."""
     request = orjson.dumps({"store_id": store_id,
                             "plans": [[str(path.absolute()), doc] for path, doc in plans]})
-    proc = subprocess.run([sys.executable, "-m", "rostertui.plan_reindex"], input=request,
-                          capture_output=True, cwd=Path(__file__).resolve().parent.parent,
-                          check=False)
+    proc = children.run("plan_reindex", input=request)
     try:
         answers = orjson.loads(proc.stdout)
     except orjson.JSONDecodeError:
-        last = proc.stderr.decode(errors="replace").strip().splitlines()[-1:]
-        answers = [f"the indexer failed: {last[0] if last else proc.returncode}"] * len(plans)
+        why = children.last_line(proc.stderr) or proc.returncode
+        answers = [f"the indexer failed: {why}"] * len(plans)
     return {doc["id"]: why for (_, doc), why in zip(plans, answers) if why}
 
 

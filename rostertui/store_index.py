@@ -28,8 +28,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import subprocess
-import sys
 import threading
 import time
 import weakref
@@ -40,7 +38,7 @@ from typing import Any, BinaryIO, Protocol
 
 import orjson
 
-from . import files, lists
+from . import children, files, lists
 from .errors import RosterError
 from .invariants import META_TABLE, SYNCS_TABLE
 from .lists import Row
@@ -391,11 +389,7 @@ class DataView:
 def rebuild_in_child(store_path: Path) -> None:
     """Index the store in a child process (rostertui.store_reindex): the parse, a second or
     two at 100,000 students, holds that process's GIL, not this one's."""
-    proc = subprocess.run([sys.executable, "-m", "rostertui.store_reindex",
-                           str(store_path.absolute())],
-                          capture_output=True, cwd=Path(__file__).resolve().parent.parent,
-                          check=False)
+    proc = children.run("store_reindex", str(store_path.absolute()))
     if proc.returncode:
-        last = proc.stderr.decode(errors="replace").strip().splitlines()[-1:]
-        raise RosterError(last[0] if last else
+        raise RosterError(children.last_line(proc.stderr) or
                           f"{store_path}: the store could not be indexed (exit {proc.returncode})")
